@@ -1,0 +1,134 @@
+"""Frames of a dynamic image: selection, summation and decay correction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import numpy as np
+from numpy.typing import NDArray
+
+from positrix.errors import MissingFieldError, PositrixError
+from positrix.image.frames import FrameTable
+from positrix.image.image import Image
+from positrix.physics.nuclides import Nuclide
+
+__all__ = ["decay_correct", "frame", "select_frames", "sum_frames"]
+
+
+def _frames(image: Image) -> FrameTable:
+    if image.frames is None:
+        raise MissingFieldError(
+            "the image has no frame timing", field="frames", fix="load it from a file with timing"
+        )
+    return image.frames
+
+
+def _nuclide(image: Image) -> Nuclide:
+    if image.injection is None or image.injection.nuclide is None:
+        raise MissingFieldError(
+            "decay handling needs the nuclide and the image does not record it",
+            field="injection.nuclide",
+            fix="set the nuclide (e.g. image.replace(injection=Injection(nuclide=...)))",
+        )
+    return image.injection.nuclide
+
+
+def _as_4d(image: Image) -> NDArray[np.floating]:
+    return image.data if image.is_dynamic else image.data[..., np.newaxis]
+
+
+def select_frames(image: Image, indices: Sequence[int]) -> Image:
+    """A dynamic image with only the given frames (increasing order), always 4-D."""
+    idx = np.arange(image.n_frames)[np.asarray(indices, dtype=np.intp)]
+    return image.replace(data=_as_4d(image)[..., idx], frames=_frames(image).select(idx))
+
+
+def frame(image: Image, index: int) -> Image:
+    """One frame as a 3-D image with a one-frame table."""
+    one = select_frames(image, [index])
+    return one.replace(data=one.data[..., 0])
+
+
+def _frame_weights(image: Image, frames: FrameTable) -> NDArray[np.float64]:
+    """Weights proportional to the counts each frame's value stands for."""
+    if image.decay_reference is None:
+        return frames.duration_s
+    factors = frames.decay_correction_factors(_nuclide(image), reference=image.decay_reference)
+    return frames.duration_s / factors
+
+
+def sum_frames(
+    image: Image, indices: Sequence[int] | None = None, *, allow_gaps: bool = False
+) -> Image:
+    """Combine frames into one, as if they had been acquired as a single frame.
+
+    Without decay correction the result is the duration-weighted mean.  With decay
+    correction to ``t_r`` each frame is first turned back into counts
+    (``value · Δ / DCF``), summed, and corrected again with the decay factor of the
+    combined frame, so a static source keeps its value exactly:
+    ``C = Σ C_i Δ_i / DCF_i / Σ Δ_i / DCF_i``.
+
+    Parameters
+    ----------
+    image
+        A dynamic (or one-frame) image with a frame table.
+    indices
+        Frames to combine (default: all).
+    allow_gaps
+        Combine frames with time gaps between them; the result's frame then spans from the
+        first start to the last end.
+
+    Returns
+    -------
+    Image
+        A 3-D image with a one-frame table.
+    """
+    frames = _frames(image)
+    idx = np.arange(frames.n_frames) if indices is None else np.asarray(indices, dtype=np.intp)
+    chosen = frames.select(idx)
+    gaps = chosen.start_s[1:] - chosen.end_s[:-1]
+    if np.any(gaps > 1e-3) and not allow_gaps:
+        raise PositrixError(
+            "the frames to sum are not contiguous in time",
+            field="frames",
+            fix="pass allow_gaps=True to sum them anyway",
+        )
+    weights = _frame_weights(image, chosen)
+    data = np.tensordot(_as_4d(image)[..., idx].astype(np.float64), weights, axes=([3], [0]))
+    data /= weights.sum()
+    start = float(chosen.start_s[0])
+    combined = FrameTable([start], [float(chosen.end_s[-1]) - start], frames.acquisition_start)
+    return image.replace(data=data.astype(image.data.dtype), frames=combined)
+
+
+def decay_correct(image: Image, *, to: datetime | None) -> Image:
+    """Change the decay correction of an image.
+
+    Parameters
+    ----------
+    image
+        The image; its ``decay_reference`` says how it is corrected now.
+    to
+        New reference date-time, or ``None`` to undo decay correction (values become the
+        mean activity over each frame).
+
+    Returns
+    -------
+    Image
+        Values decay-corrected to ``to`` (a copy; the input is unchanged).
+    """
+    if to == image.decay_reference:
+        return image
+    frames = _frames(image)
+    nuclide = _nuclide(image)
+    if image.decay_reference is None:
+        assert to is not None
+        factors = frames.decay_correction_factors(nuclide, reference=to)
+    elif to is None:
+        factors = 1.0 / frames.decay_correction_factors(nuclide, reference=image.decay_reference)
+    else:
+        elapsed = (to - image.decay_reference).total_seconds()
+        factors = np.full(frames.n_frames, np.exp(-nuclide.decay_constant_per_s * elapsed))
+    data = image.data.astype(np.float64) * (factors if image.is_dynamic else factors[0])
+    return image.replace(data=data.astype(image.data.dtype), decay_reference=to)
