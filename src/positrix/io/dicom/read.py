@@ -1,0 +1,352 @@
+"""Read a legacy DICOM PET or CT series into an ``Image``.
+
+Dynamic PET series are split into frames by ImageIndex (or, without it, by
+FrameReferenceTime and AcquisitionTime); each image's RescaleSlope/Intercept is applied.
+Time zones: TimezoneOffsetFromUTC when present, otherwise times are taken as UTC.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+
+from positrix.errors import FileFormatError, PositrixError
+from positrix.image.frames import FrameTable
+from positrix.image.image import Image
+from positrix.image.subject import Subject
+from positrix.io.dicom.codes import DICOM_TO_UNIT, RADIONUCLIDE_CODES
+from positrix.io.dicom.times import parse_da_tm, parse_dt, utc_offset
+from positrix.io.dicom.write import KEPT_KEYWORDS
+from positrix.physics.injection import Injection
+from positrix.physics.nuclides import Nuclide, get_nuclide, list_nuclides
+
+__all__ = ["is_dicom_file", "read_dicom"]
+
+
+def is_dicom_file(path: Path) -> bool:
+    """Whether ``path`` is a DICOM Part 10 file (``DICM`` after the 128-byte preamble)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(128)
+            return handle.read(4) == b"DICM"
+    except OSError:
+        return False
+
+
+def _headers(paths: Iterable[Path]) -> list[tuple[Path, Dataset]]:
+    found = []
+    for path in paths:
+        if not path.is_file() or not is_dicom_file(path):
+            continue
+        try:
+            found.append((path, dcmread(path, stop_before_pixels=True)))
+        except (InvalidDicomError, OSError, ValueError, EOFError) as err:
+            raise FileFormatError(
+                f"corrupt DICOM header ({err})", source=path, fix="re-export the series"
+            ) from None
+    return found
+
+
+def _series_files(path: Path) -> list[tuple[Path, Dataset]]:
+    """Files of one series: the folder's only series, or the series of the given file."""
+    if path.is_dir():
+        headers = _headers(sorted(p for p in path.rglob("*") if p.is_file()))
+        wanted = None
+    else:
+        headers = _headers(sorted(p for p in path.parent.iterdir() if p.is_file()))
+        wanted = dcmread(path, stop_before_pixels=True).SeriesInstanceUID
+    if not headers:
+        raise FileFormatError("no DICOM files found", source=path, fix="point to a DICOM folder")
+    series: dict[str, list[tuple[Path, Dataset]]] = defaultdict(list)
+    for item in headers:
+        series[str(item[1].get("SeriesInstanceUID", ""))].append(item)
+    if wanted is not None:
+        return series[str(wanted)]
+    if len(series) > 1:
+        listing = "; ".join(
+            f"{items[0][1].get('Modality', '?')} '{items[0][1].get('SeriesDescription', '')}' "
+            f"({len(items)} files, e.g. {items[0][0].name})"
+            for items in series.values()
+        )
+        raise FileFormatError(
+            f"the folder holds {len(series)} series: {listing}",
+            source=path,
+            fix="give one file of the wanted series (or a folder with only that series)",
+        )
+    return next(iter(series.values()))
+
+
+def _tz(ds: Dataset) -> Any:
+    return utc_offset(ds.get("TimezoneOffsetFromUTC"))
+
+
+def _acquisition_time(ds: Dataset) -> datetime | None:
+    tz = _tz(ds)
+    moment = parse_dt(ds.get("AcquisitionDateTime"), tz=tz)
+    if moment is None:
+        moment = parse_da_tm(
+            ds.get("AcquisitionDate") or ds.get("SeriesDate"), ds.get("AcquisitionTime"), tz=tz
+        )
+    return moment
+
+
+def _frame_groups(items: list[tuple[Path, Dataset]]) -> list[list[tuple[Path, Dataset]]]:
+    """Group the files of a series into time frames, in time order."""
+    first = items[0][1]
+    n_slices = first.get("NumberOfSlices")
+    keyed: dict[Any, list[tuple[Path, Dataset]]] = defaultdict(list)
+    if n_slices and all("ImageIndex" in ds for _, ds in items):
+        for item in items:
+            keyed[(int(item[1].ImageIndex) - 1) // int(n_slices)].append(item)
+    else:
+        for item in items:
+            ds = item[1]
+            keyed[(float(ds.get("FrameReferenceTime", 0) or 0), str(_acquisition_time(ds)))].append(
+                item
+            )
+    return [keyed[key] for key in sorted(keyed)]
+
+
+def _geometry(
+    frame: list[tuple[Path, Dataset]], source: Path
+) -> tuple[list[tuple[Path, Dataset]], NDArray[np.float64]]:
+    """Slices sorted along their normal, and the voxel-to-LPS affine."""
+    ds0 = frame[0][1]
+    try:
+        orientation = np.asarray(ds0.ImageOrientationPatient, dtype=np.float64)
+        spacing = np.asarray(ds0.PixelSpacing, dtype=np.float64)
+    except AttributeError as err:
+        raise FileFormatError(
+            f"missing image geometry ({err})", source=frame[0][0], field="ImageOrientationPatient"
+        ) from None
+    row_dir, col_dir = orientation[:3], orientation[3:]
+    normal = np.cross(row_dir, col_dir)
+    positions = np.array([np.asarray(ds.ImagePositionPatient, float) for _, ds in frame])
+    order = np.argsort(positions @ normal)
+    frame = [frame[i] for i in order]
+    positions = positions[order]
+    if len(frame) > 1:
+        steps = np.diff(positions @ normal)
+        if np.any(steps < 1e-6) or np.ptp(steps) > 0.01 * np.median(steps) + 1e-4:
+            raise FileFormatError(
+                "slices are duplicated or unevenly spaced "
+                f"(steps {steps.min():.4g}–{steps.max():.4g} mm)",
+                source=source,
+                field="ImagePositionPatient",
+                fix="check that the folder holds one complete series",
+            )
+        step = (positions[-1] - positions[0]) / (len(frame) - 1)
+    else:
+        thickness = float(ds0.get("SpacingBetweenSlices") or ds0.get("SliceThickness") or 1.0)
+        step = normal * thickness
+    affine = np.eye(4)
+    affine[:3, 0] = row_dir * spacing[1]
+    affine[:3, 1] = col_dir * spacing[0]
+    affine[:3, 2] = step
+    affine[:3, 3] = positions[0]
+    return frame, affine
+
+
+def _pixels(path: Path, header: Dataset) -> NDArray[np.float32]:
+    try:
+        ds = dcmread(path)
+        raw = ds.pixel_array
+    except Exception as err:  # pydicom raises many types for truncated pixel data
+        raise FileFormatError(
+            f"cannot read the pixel data ({err})",
+            source=path,
+            field="PixelData",
+            fix="the file is truncated or corrupt: copy or export it again",
+        ) from None
+    slope = float(header.get("RescaleSlope", 1) or 1)
+    intercept = float(header.get("RescaleIntercept", 0) or 0)
+    return (raw.astype(np.float64) * slope + intercept).T.astype(np.float32)
+
+
+def _nuclide(item: Dataset) -> Nuclide | None:
+    """The nuclide from its code (CID 4020), else from a matching half-life (±1 %)."""
+    by_code = {code[0]: name for name, code in RADIONUCLIDE_CODES.items()}
+    for code in item.get("RadionuclideCodeSequence", []):
+        name = by_code.get(str(code.get("CodeValue", "")))
+        if name is not None:
+            return get_nuclide(name)
+    half_life = item.get("RadionuclideHalfLife")
+    if half_life:
+        for nuclide in list_nuclides():
+            if abs(nuclide.half_life_s - float(half_life)) <= 0.01 * nuclide.half_life_s:
+                return nuclide
+    return None
+
+
+def _injection(ds: Dataset, series_start: datetime | None) -> Injection | None:
+    sequence = ds.get("RadiopharmaceuticalInformationSequence")
+    if not sequence:
+        return None
+    item = sequence[0]
+    tz = _tz(ds)
+    when = parse_dt(item.get("RadiopharmaceuticalStartDateTime"), tz=tz)
+    if when is None and item.get("RadiopharmaceuticalStartTime") and series_start is not None:
+        when = parse_da_tm(series_start.strftime("%Y%m%d"), item.RadiopharmaceuticalStartTime, tz=tz)
+        if when is not None and when > series_start:  # injected before midnight, scanned after
+            when -= timedelta(days=1)
+    dose = item.get("RadionuclideTotalDose")
+    return Injection(
+        nuclide=_nuclide(item),
+        tracer=str(item.get("Radiopharmaceutical", "")) or None,
+        injection_time=when,
+        activity_before_bq=float(dose) if dose not in (None, "") else None,
+    )
+
+
+def _subject(ds: Dataset) -> Subject:
+    weight = ds.get("PatientWeight")
+    birth = str(ds.get("PatientBirthDate", "") or "")
+    return Subject(
+        id=str(ds.get("PatientID", "")) or None,
+        species=str(ds.get("PatientSpeciesDescription", "")) or None,
+        strain=str(ds.get("StrainDescription", "") or ds.get("PatientBreedDescription", ""))
+        or None,
+        sex=str(ds.get("PatientSex", "")) or None,
+        weight_g=float(weight) * 1000.0 if weight not in (None, "") and float(weight) > 0 else None,
+        date_of_birth=date(int(birth[:4]), int(birth[4:6]), int(birth[6:8]))
+        if len(birth) >= 8
+        else None,
+    )
+
+
+def _metadata(ds: Dataset) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    for keyword in KEPT_KEYWORDS:
+        value = ds.get(keyword)
+        if value not in (None, ""):
+            meta[keyword] = int(value) if keyword == "SeriesNumber" else str(value)
+    if "CorrectedImage" in ds:
+        meta["CorrectedImage"] = [str(v) for v in np.atleast_1d(ds.CorrectedImage)]
+    return meta
+
+
+def _pet_timing(
+    ds: Dataset, frames: list[list[tuple[Path, Dataset]]]
+) -> tuple[FrameTable, datetime | None]:
+    """Frame table relative to the series reference time (quantification.md, step 2)."""
+    tz = _tz(ds)
+    series = parse_da_tm(ds.get("SeriesDate"), ds.get("SeriesTime"), tz=tz)
+    acquisitions = [_acquisition_time(group[0][1]) for group in frames]
+    known = [a for a in acquisitions if a is not None]
+    start = series
+    if known and (start is None or start > min(known)):
+        start = min(known)  # a post-processed series: SeriesTime is after the scan
+    durations = [float(group[0][1].get("ActualFrameDuration", 0) or 0) / 1000.0 for group in frames]
+    starts = []
+    for group, acquired, duration in zip(frames, acquisitions, durations, strict=True):
+        if acquired is not None and start is not None:
+            starts.append((acquired - start).total_seconds())
+        else:  # fall back on the frame reference time, taken as mid-frame
+            reference_ms = float(group[0][1].get("FrameReferenceTime", 0) or 0)
+            starts.append(reference_ms / 1000.0 - duration / 2.0)
+    return FrameTable(starts, durations, start), start
+
+
+def read_dicom(path: str | Path) -> Image:
+    """Read the DICOM series at ``path`` (a folder with one series, or one file of it).
+
+    Returns
+    -------
+    Image
+        PET in the unit of the Units attribute (``Bq/mL`` for BQML) with frames, decay
+        reference, injection and subject; CT in HU.
+    """
+    path = Path(path)
+    items = _series_files(path)
+    ds = items[0][1]
+    modality = str(ds.get("Modality", "OT"))
+    frames_files = _frame_groups(items) if modality == "PT" else [items]
+    sizes = {len(group) for group in frames_files}
+    if len(sizes) > 1:
+        raise FileFormatError(
+            f"the frames have different numbers of slices ({sorted(sizes)}): files are missing",
+            source=path,
+            fix="copy the complete series",
+        )
+    volumes = []
+    affine = None
+    for group in frames_files:
+        group, group_affine = _geometry(group, path)
+        if affine is not None and not np.allclose(affine, group_affine, atol=1e-3):
+            raise FileFormatError(
+                "the frames of the series have different slice positions", source=path
+            )
+        affine = group_affine
+        volumes.append(np.stack([_pixels(p, h) for p, h in group], axis=-1))
+    assert affine is not None
+    data = np.stack(volumes, axis=-1) if len(volumes) > 1 else volumes[0]
+    if modality == "PT":
+        return _pet_image(ds, data, affine, frames_files, path)
+    frames = None
+    start = parse_da_tm(ds.get("AcquisitionDate") or ds.get("SeriesDate"),
+                        ds.get("AcquisitionTime") or ds.get("SeriesTime"), tz=_tz(ds))
+    if start is not None:
+        frames = FrameTable([0.0], [0.0], start)
+    return Image(
+        data,
+        affine,
+        unit="HU" if modality == "CT" else "unknown",
+        frames=frames,
+        modality=modality if modality in ("CT", "MR", "NM") else "OT",
+        subject=_subject(ds),
+        scanner=str(ds.get("ManufacturerModelName", "")) or None,
+        description=str(ds.get("SeriesDescription", "")) or None,
+        metadata=_metadata(ds),
+    )
+
+
+def _pet_image(
+    ds: Dataset,
+    data: NDArray[np.float32],
+    affine: NDArray[np.float64],
+    frames_files: list[list[tuple[Path, Dataset]]],
+    path: Path,
+) -> Image:
+    frames, start = _pet_timing(ds, frames_files)
+    injection = _injection(ds, start)
+    decay = str(ds.get("DecayCorrection", "NONE")).upper()
+    if decay == "START":
+        reference = start
+    elif decay == "ADMIN":
+        reference = injection.injection_time if injection else None
+        if reference is None:
+            raise FileFormatError(
+                "DecayCorrection is ADMIN but the administration time is missing",
+                source=path,
+                field="RadiopharmaceuticalStartDateTime",
+            )
+    elif decay == "NONE":
+        reference = None
+    else:
+        raise PositrixError(
+            f"unknown DecayCorrection '{decay}'", source=path, field="DecayCorrection"
+        )
+    units = str(ds.get("Units", "")).upper()
+    return Image(
+        data,
+        affine,
+        unit=DICOM_TO_UNIT.get(units, units or "unknown"),
+        frames=frames,
+        decay_reference=reference,
+        modality="PT",
+        subject=_subject(ds),
+        injection=injection,
+        scanner=str(ds.get("ManufacturerModelName", "")) or None,
+        reconstruction=str(ds.get("ReconstructionMethod", "")) or None,
+        description=str(ds.get("SeriesDescription", "")) or None,
+        metadata=_metadata(ds),
+    )
