@@ -5,6 +5,7 @@ from positrix.image.dynamic import decay_correct, frame, select_frames, sum_fram
 from positrix.image.frames import FrameTable
 from positrix.image.grid import Grid, affine_from_spacing
 from positrix.image.image import Image
+from positrix.image.orient import reorient
 from positrix.image.projection import maximum_intensity_projection
 from positrix.image.resample import resample_to
 from positrix.image.subject import Subject
@@ -21,6 +22,7 @@ __all__ = [
     "decay_correct",
     "frame",
     "maximum_intensity_projection",
+    "reorient",
     "resample_to",
     "select_frames",
     "sum_frames",

@@ -1,0 +1,71 @@
+"""Layer 3: file formats ↔ ``Image``.
+
+``load(path)`` sniffs the format from the content; ``save(image, path)`` picks it from the
+output name.  Nothing is ever written over an existing file unless ``overwrite=True``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from positrix.image.image import Image
+
+__all__ = ["load", "save"]
+
+
+def load(path: str | Path) -> Image:
+    """Read an image from DICOM (file or folder), NIfTI(+JSON), Interfile or Inveon.
+
+    Examples
+    --------
+    >>> from positrix.io import load  # doctest: +SKIP
+    >>> pet = load("demo-output/dicom/pet")  # doctest: +SKIP
+    """
+    from positrix.io.formats import sniff_format
+
+    path = Path(path)
+    kind = sniff_format(path)
+    if kind == "dicom":
+        from positrix.io.dicom import read_dicom
+
+        return read_dicom(path)
+    if kind == "nifti":
+        from positrix.io.nifti import read_nifti
+
+        return read_nifti(path)
+    if kind == "interfile":
+        from positrix.io.interfile import read_interfile
+
+        return read_interfile(path)
+    from positrix.io.inveon import read_inveon
+
+    return read_inveon(path)
+
+
+def save(image: Image, path: str | Path, *, overwrite: bool = False) -> list[Path]:
+    """Write ``image``; the format follows the name (``.nii[.gz]``, ``.hv``, ``.img``, folder).
+
+    Returns
+    -------
+    list of Path
+        Every file written.
+    """
+    from positrix.io.formats import format_for_output
+
+    path = Path(path)
+    kind = format_for_output(path)
+    if kind == "dicom":
+        from positrix.io.dicom import write_dicom
+
+        return write_dicom(image, path, overwrite=overwrite)
+    if kind == "nifti":
+        from positrix.io.nifti import write_nifti
+
+        return write_nifti(image, path, overwrite=overwrite)
+    if kind == "interfile":
+        from positrix.io.interfile import write_interfile
+
+        return write_interfile(image, path, overwrite=overwrite)
+    from positrix.io.inveon import write_inveon
+
+    return write_inveon(image, path, overwrite=overwrite)
