@@ -9,6 +9,7 @@ from positrix.image.orient import reorient
 from positrix.image.projection import maximum_intensity_projection
 from positrix.image.resample import resample_to
 from positrix.image.subject import Subject
+from positrix.image.summary import summarize
 from positrix.physics.injection import Injection
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "resample_to",
     "select_frames",
     "sum_frames",
+    "summarize",
 ]

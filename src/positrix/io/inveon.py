@@ -38,7 +38,9 @@ _WEIGHT_UNITS = {"1": "g", "2": "oz", "3": "kg", "4": "lb"}
 _CALIBRATION = {"1": ("nCi/cc", 37.0), "2": ("Bq/cc", 1.0)}
 _MODALITY = {"0": "PT", "1": "CT", "2": "NM"}
 #: subject_orientation code → (patient position, world direction of +x, +y, +z in LPS).
-#: Scanner axes: +x to the left of an observer facing the gantry, +y down, +z into the gantry.
+#: Image axes as AMIDE displays them (x screen left→right, y top→bottom, AMIDE's edge labels
+#: per orientation) with slice 0 at the end of the animal that enters the gantry first
+#: (MINC's upet2mnc: nose at slice 0 for head-first).
 _ORIENTATION: dict[str, tuple[str, tuple[int, int, int], tuple[int, int, int], tuple[int, int, int]]] = {
     "1": ("FFP", (1, 0, 0), (0, -1, 0), (0, 0, 1)),
     "2": ("HFP", (-1, 0, 0), (0, -1, 0), (0, 0, -1)),
@@ -288,6 +290,7 @@ def _header_lines(image: Image, data_path: Path, code: str, sizes: NDArray[np.fl
             field="unit", fix="save as NIfTI to keep this unit",
         )
     lines = [
+        "#",
         f"# Header file for data file {data_path.name}, written by Positrix",
         "version 001.910",
         f"model {image.scanner or 0}",
@@ -340,6 +343,11 @@ def _header_lines(image: Image, data_path: Path, code: str, sizes: NDArray[np.fl
             lines += ["subject_weight_units 1", f"subject_weight {float(subject.weight_g)!r}"]
     lines.append("end_of_header")
     volume_bytes = nx * ny * nz * 4
+    nuclide = injection.nuclide if injection is not None else None
+    if image.decay_reference is not None and nuclide is not None:
+        applied = frames.decay_correction_factors(nuclide, reference=image.decay_reference)
+    else:
+        applied = np.ones(image.n_frames)
     for f in range(image.n_frames):
         offset = f * volume_bytes
         lines += [
@@ -348,6 +356,7 @@ def _header_lines(image: Image, data_path: Path, code: str, sizes: NDArray[np.fl
             f"frame_start {float(frames.start_s[f])!r}",
             f"frame_duration {float(frames.duration_s[f])!r}",
             "scale_factor 1",
+            f"decay_correction {float(applied[f])!r}",
             "end_of_header",
         ]
     return lines

@@ -1,0 +1,1 @@
+"""Layer 6: the ``positrix`` command line.  Each command is a thin call into the library."""

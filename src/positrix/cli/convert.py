@@ -1,0 +1,34 @@
+"""``positrix convert IN OUT [--force]``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from positrix.errors import OverwriteError
+from positrix.io import load, save
+
+__all__ = ["add_parser"]
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "convert", help="convert between DICOM, NIfTI(+JSON), Interfile and Inveon"
+    )
+    parser.add_argument("input", help="any readable image")
+    parser.add_argument(
+        "output", help="output: .nii/.nii.gz, .hv (Interfile), .img (Inveon) or a folder (DICOM)"
+    )
+    parser.add_argument("--force", action="store_true", help="replace existing output files")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    source, target = Path(args.input), Path(args.output)
+    if source.resolve() == target.resolve():
+        raise OverwriteError("the output is the input", source=target, fix="choose another output")
+    image = load(source)
+    written = save(image, target, overwrite=args.force)
+    print(f"wrote {len(written)} file(s): {target}")
+    return 0

@@ -1,0 +1,44 @@
+"""Entry point of the ``positrix`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from positrix import __version__
+from positrix.cli import convert, decay, demo, info, nuclide
+from positrix.errors import PositrixError
+
+__all__ = ["build_parser", "main"]
+
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="positrix", description="Preclinical PET/CT from raw data to report."
+    )
+    parser.add_argument("--version", action="version", version=f"positrix {__version__}")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in (info, convert, nuclide, decay, demo):
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (2 for bad input, no traceback)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except PositrixError as err:
+        print(f"positrix {args.command}: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
