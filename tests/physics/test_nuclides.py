@@ -42,7 +42,7 @@ def test_positron_energies_and_ranges_are_ordered():
     assert get_nuclide("Ga-68").mean_positron_range_mm < get_nuclide("Rb-82").mean_positron_range_mm
 
 
-@pytest.mark.parametrize("spelling", ["F-18", "18F", "F18", "f-18", " 18-F ", "^18F"])
+@pytest.mark.parametrize("spelling", ["F-18", "18F", "F18", "f-18", " 18-F ", "^18F", "^18^Fluorine", "18Fluorine", "Fluorine-18"])
 def test_spellings(spelling):
     assert normalise_nuclide_name(spelling) == "F-18"
     assert get_nuclide(spelling).name == "F-18"

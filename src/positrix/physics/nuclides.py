@@ -107,13 +107,21 @@ def _table() -> dict[str, Nuclide]:
 
 
 _NAME_PATTERNS = (
-    re.compile(r"^\^?(?P<mass>\d+)\s*-?\s*(?P<symbol>[A-Za-z]{1,2})$"),
-    re.compile(r"^(?P<symbol>[A-Za-z]{1,2})\s*-?\s*(?P<mass>\d+)$"),
+    re.compile(r"^\^?(?P<mass>\d+)\^?\s*-?\s*(?P<symbol>[A-Za-z]+)$"),
+    re.compile(r"^(?P<symbol>[A-Za-z]+)\s*-?\s*(?P<mass>\d+)\^?$"),
 )
+
+#: Element names (as in DICOM code meanings such as ``^18^Fluorine``) → symbols.
+_ELEMENTS = {
+    "fluorine": "F", "carbon": "C", "nitrogen": "N", "oxygen": "O", "gallium": "Ga",
+    "copper": "Cu", "zirconium": "Zr", "rubidium": "Rb", "iodine": "I", "scandium": "Sc",
+    "yttrium": "Y", "terbium": "Tb", "germanium": "Ge", "sodium": "Na", "lutetium": "Lu",
+    "actinium": "Ac", "technetium": "Tc", "indium": "In",
+}  # fmt: skip
 
 
 def normalise_nuclide_name(name: str) -> str:
-    """Return the canonical spelling (``"F-18"``) of ``"18F"``, ``"f18"``, ``"F-18"``…
+    """Return the canonical spelling (``"F-18"``) of ``"18F"``, ``"f18"``, ``"^18^Fluorine"``…
 
     Returns the stripped input unchanged when it does not look like a nuclide name.
     """
@@ -121,8 +129,10 @@ def normalise_nuclide_name(name: str) -> str:
     for pattern in _NAME_PATTERNS:
         match = pattern.match(text)
         if match:
-            symbol = match["symbol"].capitalize()
-            return f"{symbol}-{int(match['mass'])}"
+            letters = match["symbol"].lower()
+            symbol = _ELEMENTS.get(letters, letters.capitalize())
+            if len(symbol) <= 2:
+                return f"{symbol}-{int(match['mass'])}"
     return text
 
 
