@@ -225,8 +225,8 @@ def _from_bids(side: dict[str, Any], zero: datetime | None) -> tuple[Injection |
 def read_nifti(path: str | Path) -> Image:
     """Read a NIfTI image and, if present, its JSON sidecar.
 
-    Without a sidecar the unit is ``"unknown"`` and a 4-D image gets frames from the
-    header's time step (``pixdim[4]``) with an unknown acquisition start.
+    Without a sidecar the unit is ``"unknown"`` and a 4-D image gets contiguous frames of
+    the header's time step (``pixdim[4]`` in its ``xyzt_units``) with an unknown start.
     """
     import nibabel as nib
 
@@ -254,11 +254,20 @@ def read_nifti(path: str | Path) -> Image:
                 source=side_path,
                 fix="repair or remove the sidecar",
             ) from None
-    return _image_from(data, affine, side, path)
+    return _image_from(data, affine, side, path, _header_step_s(nii))
+
+
+def _header_step_s(nii: Any) -> float:
+    """Frame duration from the header's time step (``pixdim[4]`` with its unit), else 1 s."""
+    zooms = nii.header.get_zooms()
+    step = float(zooms[3]) if len(zooms) > 3 else 0.0
+    unit = nii.header.get_xyzt_units()[1]
+    scale = {"msec": 1e-3, "usec": 1e-6, "sec": 1.0}.get(unit, 1.0)
+    return step * scale if step > 0 else 1.0
 
 
 def _image_from(
-    data: np.ndarray, affine: np.ndarray, side: dict[str, Any], path: Path
+    data: np.ndarray, affine: np.ndarray, side: dict[str, Any], path: Path, step_s: float
 ) -> Image:
     block = side.get("Positrix", {})
     zero = _when(block.get("acquisition_start"))
@@ -279,7 +288,7 @@ def _image_from(
             )
         frames = FrameTable(starts, durations, zero)
     elif data.ndim == 4:
-        frames = FrameTable.from_durations([1.0] * n_t, acquisition_start=zero)
+        frames = FrameTable.from_durations([step_s] * n_t, acquisition_start=zero)
     if "Positrix" in side:
         injection, subject = _from_positrix(block)
         reference = _when(block.get("decay_reference"))
