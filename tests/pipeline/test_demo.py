@@ -1,0 +1,16 @@
+import pytest
+
+from positrix.errors import OverwriteError
+from positrix.pipeline.demo import run_demo
+
+
+def test_demo_writes_reads_back_and_conserves_activity(tmp_path):
+    result = run_demo(tmp_path, log=lambda _: None)
+    assert result["pet"]["modality"] == "PT" and result["ct"]["modality"] == "CT"
+    assert len(result["pet"]["frames"]) == 9 and result["pet"]["nuclide"] == "F-18"
+    for row in result["activity_check"]:
+        # int16 DICOM storage: the total may differ from the truth by < 0.01 %
+        assert row["ratio"] == pytest.approx(1.0, abs=1e-4)
+    with pytest.raises(OverwriteError, match="--force"):
+        run_demo(tmp_path, log=lambda _: None)
+    assert run_demo(tmp_path, force=True, log=lambda _: None)["files"] == result["files"]
