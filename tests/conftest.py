@@ -53,9 +53,18 @@ def make_pet(
         residual_time=T0 + timedelta(minutes=1),
     )
     subject = Subject(id="m07", species="Mus musculus", strain="BALB/c", sex="F", weight_g=24.6)
-    return Image(data, affine, unit="Bq/mL", frames=table, decay_reference=T0,
-                 subject=subject, injection=injection, scanner="Inveon",
-                 reconstruction="OSEM3D", metadata={"PatientPosition": "HFP"})
+    return Image(
+        data,
+        affine,
+        unit="Bq/mL",
+        frames=table,
+        decay_reference=T0,
+        subject=subject,
+        injection=injection,
+        scanner="Inveon",
+        reconstruction="OSEM3D",
+        metadata={"PatientPosition": "HFP"},
+    )
 
 
 @pytest.fixture

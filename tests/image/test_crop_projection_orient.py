@@ -8,8 +8,9 @@ from positrix.image import crop, maximum_intensity_projection, reorient
 def test_crop_keeps_world_positions(pet):
     small = crop(pet, start=(2, 1, 1), stop=(7, 6, 4))
     assert small.spatial_shape == (5, 5, 3)
-    np.testing.assert_allclose(small.grid.index_to_world([0, 0, 0]),
-                               pet.grid.index_to_world([2, 1, 1]))
+    np.testing.assert_allclose(
+        small.grid.index_to_world([0, 0, 0]), pet.grid.index_to_world([2, 1, 1])
+    )
     np.testing.assert_array_equal(small.data, pet.data[2:7, 1:6, 1:4])
     with pytest.raises(PositrixError, match="crop"):
         crop(pet, start=(0, 0, 0), stop=(100, 1, 1))
@@ -44,7 +45,8 @@ def test_reorient_permutes_axes():
 
 def test_oblique_reorientation_is_refused(pet):
     angle = np.deg2rad(10)
-    rot = np.array([[np.cos(angle), -np.sin(angle), 0], [np.sin(angle), np.cos(angle), 0],
-                    [0, 0, 1]])
+    rot = np.array(
+        [[np.cos(angle), -np.sin(angle), 0], [np.sin(angle), np.cos(angle), 0], [0, 0, 1]]
+    )
     with pytest.raises(PositrixError, match="oblique"):
         reorient(pet, rot)

@@ -50,8 +50,11 @@ def test_uncorrected_frame_mean_of_a_decaying_source(pet):
     lam = np.log(2) / 6586.2
     expected = 1000 * (np.exp(-lam * 60) - np.exp(-lam * 120)) / (lam * 60)
     assert raw.data[0, 0, 0, 1] == pytest.approx(expected, rel=1e-6)
-    assert float(decay_factor("F-18", 60)) > raw.data[0, 0, 0, 1] / 1000 > float(
-        decay_factor("F-18", 120))
+    assert (
+        float(decay_factor("F-18", 60))
+        > raw.data[0, 0, 0, 1] / 1000
+        > float(decay_factor("F-18", 120))
+    )
 
 
 def test_select_and_frame(pet):

@@ -9,7 +9,7 @@ def test_image_is_read_only_and_never_aliases_writes(pet):
     with pytest.raises(ValueError):
         pet.data[0, 0, 0, 0] = 1.0
     source = np.ones((2, 2, 2))
-    img = Image(source, np.eye(4), unit="Bq/mL")
+    Image(source, np.eye(4), unit="Bq/mL")
     source[0, 0, 0] = 5.0  # the caller's array stays theirs and writable
     assert source.flags.writeable
 
@@ -18,8 +18,12 @@ def test_validation_messages():
     with pytest.raises(PositrixError, match="FrameTable"):
         Image(np.zeros((2, 2, 2, 3)), np.eye(4), unit="Bq/mL")
     with pytest.raises(PositrixError, match="3 frames"):
-        Image(np.zeros((2, 2, 2, 2)), np.eye(4), unit="Bq/mL",
-              frames=FrameTable.from_durations([1, 1, 1]))
+        Image(
+            np.zeros((2, 2, 2, 2)),
+            np.eye(4),
+            unit="Bq/mL",
+            frames=FrameTable.from_durations([1, 1, 1]),
+        )
     with pytest.raises(PositrixError, match="affine"):
         Image(np.zeros((2, 2, 2)), np.zeros((4, 4)), unit="Bq/mL")
     with pytest.raises(PositrixError, match="unit"):

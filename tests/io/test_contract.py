@@ -57,6 +57,7 @@ def test_injection_and_subject(round_trip):
         return
     assert back.injection.nuclide.name == "F-18"
     assert back.injection.injection_time == image.injection.injection_time
-    assert back.injection.net_activity_bq == pytest.approx(image.injection.net_activity_bq,
-                                                           rel=1e-6)
+    assert back.injection.net_activity_bq == pytest.approx(
+        image.injection.net_activity_bq, rel=1e-6
+    )
     assert back.subject.weight_g == pytest.approx(24.6, rel=1e-9)

@@ -19,22 +19,35 @@ def _ct():
     pet = make_pet()
     rng = np.random.default_rng(3)
     hu = rng.uniform(-1000, 2000, pet.spatial_shape)
-    return Image(hu, pet.affine, unit="HU", modality="CT", subject=pet.subject,
-                 frames=None, metadata={"PatientPosition": "HFP", "KVP": "80"})
+    return Image(
+        hu,
+        pet.affine,
+        unit="HU",
+        modality="CT",
+        subject=pet.subject,
+        frames=None,
+        metadata={"PatientPosition": "HFP", "KVP": "80"},
+    )
 
 
 def _dciodvfy_errors(path):
-    result = subprocess.run([external_tool("dciodvfy"), str(path)], capture_output=True,
-                            text=True, check=False)
-    return [line for line in (result.stdout + result.stderr).splitlines()
-            if line.startswith("Error")]
+    result = subprocess.run(
+        [external_tool("dciodvfy"), str(path)], capture_output=True, text=True, check=False
+    )
+    return [
+        line for line in (result.stdout + result.stderr).splitlines() if line.startswith("Error")
+    ]
 
 
 @pytest.mark.parametrize("kind", ["dynamic", "static", "ct", "no-decay-correction"])
 def test_dciodvfy_reports_zero_errors(tmp_path, kind):
     pet = make_pet()
-    image = {"dynamic": pet, "static": frame(pet, 0), "ct": _ct(),
-             "no-decay-correction": pet.replace(decay_reference=None)}[kind]
+    image = {
+        "dynamic": pet,
+        "static": frame(pet, 0),
+        "ct": _ct(),
+        "no-decay-correction": pet.replace(decay_reference=None),
+    }[kind]
     files = write_dicom(image, tmp_path)
     for path in (files[0], files[len(files) // 2], files[-1]):
         assert _dciodvfy_errors(path) == [], path
@@ -44,9 +57,22 @@ def test_dcm2niix_gives_the_same_values_and_frame_times(tmp_path):
     pet = make_pet()
     write_dicom(pet, tmp_path / "dcm")
     (tmp_path / "nii").mkdir()
-    subprocess.run([external_tool("dcm2niix"), "-b", "y", "-z", "n", "-f", "pet",
-                    "-o", str(tmp_path / "nii"), str(tmp_path / "dcm")],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            external_tool("dcm2niix"),
+            "-b",
+            "y",
+            "-z",
+            "n",
+            "-f",
+            "pet",
+            "-o",
+            str(tmp_path / "nii"),
+            str(tmp_path / "dcm"),
+        ],
+        check=True,
+        capture_output=True,
+    )
     converted = load(tmp_path / "nii" / "pet.nii")  # NIfTI: RAS converted back to LPS
     directions = pet.affine[:3, :3] / np.linalg.norm(pet.affine[:3, :3], axis=0)
     converted = reorient(converted, directions)
@@ -57,7 +83,10 @@ def test_dcm2niix_gives_the_same_values_and_frame_times(tmp_path):
     np.testing.assert_allclose(sidecar["FrameTimesStart"], pet.frames.start_s, atol=1e-3)
     np.testing.assert_allclose(sidecar["FrameDuration"], pet.frames.duration_s, atol=1e-3)
     assert sidecar["Units"] in ("BQML", "Bq/mL")  # dcm2niix versions differ
-    assert sidecar.get("ImageDecayCorrected", True) and sidecar.get("DecayCorrection", "START") == "START"
+    assert (
+        sidecar.get("ImageDecayCorrected", True)
+        and sidecar.get("DecayCorrection", "START") == "START"
+    )
 
 
 def test_written_attributes(tmp_path):
@@ -71,8 +100,9 @@ def test_written_attributes(tmp_path):
     assert float(ds.PatientWeight) == pytest.approx(0.0246)
     assert ds.PatientSpeciesDescription == "Mus musculus"
     item = ds.RadiopharmaceuticalInformationSequence[0]
-    assert float(item.RadionuclideTotalDose) == pytest.approx(pet.injection.net_activity_bq,
-                                                              rel=1e-6)
+    assert float(item.RadionuclideTotalDose) == pytest.approx(
+        pet.injection.net_activity_bq, rel=1e-6
+    )
     assert item.RadionuclideCodeSequence[0].CodeValue == "77004003"
     assert "PatientPosition" not in ds  # PET codes it instead
     assert ds.PatientGantryRelationshipCodeSequence[0].CodeMeaning == "headfirst"
@@ -119,8 +149,9 @@ def test_per_slice_rescale_slopes_are_applied(tmp_path):
     slopes = {float(dcmread(f).RescaleSlope) for f in files}
     assert len(slopes) == len(files)
     back = read_dicom(tmp_path)
-    np.testing.assert_allclose(back.data[:, :, 2], data[:, :, 2], rtol=0,
-                               atol=data[:, :, 2].max() / 32767)
+    np.testing.assert_allclose(
+        back.data[:, :, 2], data[:, :, 2], rtol=0, atol=data[:, :, 2].max() / 32767
+    )
 
 
 def test_ct_round_trip_in_hu(tmp_path):

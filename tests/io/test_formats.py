@@ -33,10 +33,16 @@ def test_unknown_and_missing_inputs(tmp_path):
         sniff_format(tmp_path / "analyze.hdr")
 
 
-@pytest.mark.parametrize(("name", "kind"), [
-    ("x.nii", "nifti"), ("x.nii.gz", "nifti"), ("x.hv", "interfile"), ("x.img", "inveon"),
-    ("series", "dicom"),
-])
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("x.nii", "nifti"),
+        ("x.nii.gz", "nifti"),
+        ("x.hv", "interfile"),
+        ("x.img", "inveon"),
+        ("series", "dicom"),
+    ],
+)
 def test_output_format_from_name(tmp_path, name, kind):
     assert format_for_output(tmp_path / name) == kind
 

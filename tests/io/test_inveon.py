@@ -18,8 +18,12 @@ def test_medcon_written_inveon_reads_like_its_nifti_source(tmp_path):
     nii.header.set_xyzt_units("mm", "sec")
     nii.header["pixdim"][4] = 60.0
     nib.save(nii, tmp_path / "t.nii")
-    subprocess.run([external_tool("medcon"), "-f", "t.nii", "-c", "conc"], cwd=tmp_path,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [external_tool("medcon"), "-f", "t.nii", "-c", "conc"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+    )
     source = load(tmp_path / "t.nii")
     converted = load(tmp_path / "m000-t.img")  # by the data file; the header is found
     assert converted.data.shape == source.data.shape
@@ -35,28 +39,56 @@ def _write_pair(tmp_path, header_lines, raw: np.ndarray, dtype: str):
     return tmp_path / "s.img.hdr"
 
 
-def _header(data_type, *, frames=1, calibration="calibration_units 1", branching="0.9673",
-            extra=()):
-    lines = ["# Header file for data file s.img", "version 001.910", "modality 0",
-             f"data_type {data_type}", "x_dimension 4", "y_dimension 3", "z_dimension 2",
-             f"total_frames {frames}", "pixel_size_x 0.776", "pixel_size_y 0.776",
-             "pixel_size_z 0.796", "subject_orientation 2", calibration,
-             "calibration_factor 2.5", f"isotope_branching_fraction {branching}", "isotope F-18",
-             "scan_time Sun Sep 16 01:03:52 1973", "injection_time Sun Sep 16 00:58:52 1973",
-             "dose_units 1", "dose 0.2", "subject_weight 25", "subject_weight_units 1",
-             *extra, "end_of_header"]
+def _header(
+    data_type, *, frames=1, calibration="calibration_units 1", branching="0.9673", extra=()
+):
+    lines = [
+        "# Header file for data file s.img",
+        "version 001.910",
+        "modality 0",
+        f"data_type {data_type}",
+        "x_dimension 4",
+        "y_dimension 3",
+        "z_dimension 2",
+        f"total_frames {frames}",
+        "pixel_size_x 0.776",
+        "pixel_size_y 0.776",
+        "pixel_size_z 0.796",
+        "subject_orientation 2",
+        calibration,
+        "calibration_factor 2.5",
+        f"isotope_branching_fraction {branching}",
+        "isotope F-18",
+        "scan_time Sun Sep 16 01:03:52 1973",
+        "injection_time Sun Sep 16 00:58:52 1973",
+        "dose_units 1",
+        "dose 0.2",
+        "subject_weight 25",
+        "subject_weight_units 1",
+        *extra,
+        "end_of_header",
+    ]
     for f in range(frames):
-        lines += [f"frame {f}", f"data_file_pointer 0 {f * 24 * (4 if data_type in (3, 4, 5, 7) else 2)}",
-                  f"frame_start {f * 60}", "frame_duration 60", f"scale_factor {0.5 + f}",
-                  "end_of_header"]
+        lines += [
+            f"frame {f}",
+            f"data_file_pointer 0 {f * 24 * (4 if data_type in (3, 4, 5, 7) else 2)}",
+            f"frame_start {f * 60}",
+            "frame_duration 60",
+            f"scale_factor {0.5 + f}",
+            "end_of_header",
+        ]
     return lines
 
 
 @pytest.mark.parametrize(("data_type", "dtype"), [(2, "<i2"), (6, ">i2"), (4, "<f4"), (5, ">f4")])
 def test_calibration_formula_and_data_types(tmp_path, data_type, dtype):
     raw = np.arange(48, dtype=np.float64).reshape(4, 3, 2, 2)
-    header = _write_pair(tmp_path, _header(data_type, frames=2),
-                         np.concatenate([raw[..., 0].ravel("F"), raw[..., 1].ravel("F")]), dtype)
+    header = _write_pair(
+        tmp_path,
+        _header(data_type, frames=2),
+        np.concatenate([raw[..., 0].ravel("F"), raw[..., 1].ravel("F")]),
+        dtype,
+    )
     image = read_inveon(header)
     # nCi/cc → Bq/mL: raw · scale_factor · calibration_factor / branching · 37 (hand formula)
     for f, scale in enumerate((0.5, 1.5)):

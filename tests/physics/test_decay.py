@@ -19,12 +19,20 @@ def test_a_half_life_halves_activity(name):
 def test_activity_at_dates():
     t0 = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
     t1 = t0 + timedelta(seconds=2 * 6586.2)
-    assert float(activity_at(400e6, "F-18", measured_at=t0, at=t1)) == pytest.approx(100e6, rel=1e-12)
+    assert float(activity_at(400e6, "F-18", measured_at=t0, at=t1)) == pytest.approx(
+        100e6, rel=1e-12
+    )
 
 
-@pytest.mark.parametrize(("start", "duration", "reference"), [
-    (0.0, 60.0, 0.0), (300.0, 600.0, 0.0), (3600.0, 1800.0, 600.0), (10.0, 0.5, 0.0),
-])
+@pytest.mark.parametrize(
+    ("start", "duration", "reference"),
+    [
+        (0.0, 60.0, 0.0),
+        (300.0, 600.0, 0.0),
+        (3600.0, 1800.0, 600.0),
+        (10.0, 0.5, 0.0),
+    ],
+)
 def test_frame_correction_matches_numerical_integration(start, duration, reference):
     lam = decay_constant("F-18")
     mean, _ = integrate.quad(lambda t: np.exp(-lam * (t - reference)), start, start + duration)
@@ -38,6 +46,7 @@ def test_frame_correction_is_vectorised_and_closed_form():
     durations = np.array([60.0, 120.0, 600.0])
     lam = np.log(2) / 6586.2
     expected = np.exp(lam * starts) * lam * durations / (1 - np.exp(-lam * durations))
-    np.testing.assert_allclose(frame_decay_correction("F-18", starts, durations), expected,
-                               rtol=1e-13)
+    np.testing.assert_allclose(
+        frame_decay_correction("F-18", starts, durations), expected, rtol=1e-13
+    )
     assert frame_decay_correction("F-18", 5.0, 0.0) == pytest.approx(np.exp(lam * 5.0), rel=1e-14)

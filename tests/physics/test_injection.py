@@ -13,9 +13,12 @@ def test_net_activity_decays_both_measurements_to_the_injection():
     # syringe 20 MBq one half-life before injection -> 10 MBq at injection;
     # residual 1 MBq one half-life after -> 2 MBq at injection; net 8 MBq (hand computed)
     net = net_injected_activity(
-        "F-18", injection_time=T0, activity_before_bq=20e6,
+        "F-18",
+        injection_time=T0,
+        activity_before_bq=20e6,
         activity_before_time=T0 - timedelta(seconds=T_HALF),
-        residual_bq=1e6, residual_time=T0 + timedelta(seconds=T_HALF),
+        residual_bq=1e6,
+        residual_time=T0 + timedelta(seconds=T_HALF),
     )
     assert net == pytest.approx(8e6, rel=1e-12)
 

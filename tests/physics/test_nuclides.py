@@ -3,8 +3,10 @@ import pytest
 from positrix.errors import UnknownNuclideError
 from positrix.physics.nuclides import get_nuclide, list_nuclides, normalise_nuclide_name
 
-REQUIRED = ("F-18 C-11 N-13 O-15 Ga-68 Cu-64 Zr-89 Rb-82 I-124 Sc-44 Y-86 Tb-152 Ge-68 Na-22 "
-            "Lu-177 Y-90 I-131 Ac-225").split()
+REQUIRED = (
+    "F-18 C-11 N-13 O-15 Ga-68 Cu-64 Zr-89 Rb-82 I-124 Sc-44 Y-86 Tb-152 Ge-68 Na-22 "
+    "Lu-177 Y-90 I-131 Ac-225"
+).split()
 
 
 def test_every_required_nuclide_is_in_the_table_with_sources():
@@ -14,8 +16,11 @@ def test_every_required_nuclide_is_in_the_table_with_sources():
         assert nuclide.half_life_s > 0
         assert 0.0 <= nuclide.beta_plus_fraction <= 1.0
         assert set(nuclide.source) == {
-            "half_life_s", "beta_plus_fraction", "mean_positron_energy_kev",
-            "max_positron_energy_kev", "mean_positron_range_mm",
+            "half_life_s",
+            "beta_plus_fraction",
+            "mean_positron_energy_kev",
+            "max_positron_energy_kev",
+            "mean_positron_range_mm",
         }
         assert all(nuclide.source.values())
 
@@ -42,7 +47,10 @@ def test_positron_energies_and_ranges_are_ordered():
     assert get_nuclide("Ga-68").mean_positron_range_mm < get_nuclide("Rb-82").mean_positron_range_mm
 
 
-@pytest.mark.parametrize("spelling", ["F-18", "18F", "F18", "f-18", " 18-F ", "^18F", "^18^Fluorine", "18Fluorine", "Fluorine-18"])
+@pytest.mark.parametrize(
+    "spelling",
+    ["F-18", "18F", "F18", "f-18", " 18-F ", "^18F", "^18^Fluorine", "18Fluorine", "Fluorine-18"],
+)
 def test_spellings(spelling):
     assert normalise_nuclide_name(spelling) == "F-18"
     assert get_nuclide(spelling).name == "F-18"

@@ -6,10 +6,19 @@ from positrix.errors import UnitError
 from positrix.physics.units import concentration_factor, parse_activity, parse_time_point
 
 
-@pytest.mark.parametrize(("text", "bq"), [
-    ("370MBq", 370e6), ("10 mCi", 370e6), ("37kBq", 37e3), ("3.7e8 Bq", 3.7e8),
-    ("1 uCi", 3.7e4), ("0.5GBq", 5e8), ("2 nCi", 74.0), ("1Ci", 3.7e10),
-])
+@pytest.mark.parametrize(
+    ("text", "bq"),
+    [
+        ("370MBq", 370e6),
+        ("10 mCi", 370e6),
+        ("37kBq", 37e3),
+        ("3.7e8 Bq", 3.7e8),
+        ("1 uCi", 3.7e4),
+        ("0.5GBq", 5e8),
+        ("2 nCi", 74.0),
+        ("1Ci", 3.7e10),
+    ],
+)
 def test_parse_activity(text, bq):
     assert parse_activity(text) == pytest.approx(bq, rel=1e-12)
 

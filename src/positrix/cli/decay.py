@@ -19,10 +19,15 @@ def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser("decay", help="decay an activity from one time to another")
     parser.add_argument("nuclide", help="e.g. F-18")
     parser.add_argument("--activity", required=True, help="activity with unit, e.g. 370MBq, 10mCi")
-    parser.add_argument("--from", dest="start", default="0",
-                        help="time of the measurement: ISO date-time or minutes (default 0)")
-    parser.add_argument("--to", dest="end", required=True,
-                        help="time to decay to: ISO date-time or minutes")
+    parser.add_argument(
+        "--from",
+        dest="start",
+        default="0",
+        help="time of the measurement: ISO date-time or minutes (default 0)",
+    )
+    parser.add_argument(
+        "--to", dest="end", required=True, help="time to decay to: ISO date-time or minutes"
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(run=run)
 

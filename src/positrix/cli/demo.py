@@ -33,6 +33,8 @@ def run(args: argparse.Namespace) -> int:
         print_table(format_summary(result[name]))
     print("\n== activity in the field of view vs injected activity (decayed) ==")
     for row in result["activity_check"]:
-        print(f"frame {row['frame']:2d}: {row['activity_in_fov_bq'] / 1e6:8.4f} MBq in FOV, "
-              f"{row['expected_bq'] / 1e6:8.4f} MBq expected, ratio {row['ratio']:.5f}")
+        print(
+            f"frame {row['frame']:2d}: {row['activity_in_fov_bq'] / 1e6:8.4f} MBq in FOV, "
+            f"{row['expected_bq'] / 1e6:8.4f} MBq expected, ratio {row['ratio']:.5f}"
+        )
     return 0

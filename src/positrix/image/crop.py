@@ -28,8 +28,12 @@ def crop(image: Image, *, start: Sequence[int], stop: Sequence[int]) -> Image:
     lo = np.asarray(start, dtype=int)
     hi = np.asarray(stop, dtype=int)
     shape = np.asarray(image.spatial_shape)
-    if lo.shape != (3,) or hi.shape != (3,) or np.any(lo < 0) or np.any(hi > shape) or np.any(
-        hi <= lo
+    if (
+        lo.shape != (3,)
+        or hi.shape != (3,)
+        or np.any(lo < 0)
+        or np.any(hi > shape)
+        or np.any(hi <= lo)
     ):
         raise PositrixError(
             f"crop box {tuple(lo)}..{tuple(hi)} is empty or outside the image {tuple(shape)}",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -24,22 +23,23 @@ def _readonly(values: ArrayLike) -> NDArray[np.float64]:
     return array
 
 
-_SPEC = re.compile(r"^\s*(?P<count>\d+)\s*[x×*]\s*(?P<value>\d+(\.\d*)?)\s*(?P<unit>s|min|m|h)?\s*$")
+_SPEC = re.compile(
+    r"^\s*(?P<count>\d+)\s*[x×*]\s*(?P<value>\d+(\.\d*)?)\s*(?P<unit>s|min|m|h)?\s*$"
+)
 _UNIT_S = {"s": 1.0, None: 1.0, "min": 60.0, "m": 60.0, "h": 3600.0}
 
 
-@dataclass(frozen=True)
 class FrameTable:
     """Start and duration of each frame, relative to the acquisition start.
 
-    Attributes
+    Parameters
     ----------
     start_s
         Frame starts in s after ``acquisition_start``, shape ``(n_frames,)``.
     duration_s
         Frame durations in s, shape ``(n_frames,)``.
     acquisition_start
-        Time-zone-aware date-time of time 0, or ``None`` when unknown.
+        Time-zone-aware date-time of time 0, or ``None`` when unknown (naive: UTC).
 
     Examples
     --------
@@ -48,13 +48,17 @@ class FrameTable:
     [15.0, 45.0, 90.0]
     """
 
+    __slots__ = ("acquisition_start", "duration_s", "start_s")
+
     start_s: NDArray[np.float64]
     duration_s: NDArray[np.float64]
-    acquisition_start: datetime | None = field(default=None)
+    acquisition_start: datetime | None
 
-    def __post_init__(self) -> None:
-        start = _readonly(self.start_s)
-        duration = _readonly(self.duration_s)
+    def __init__(
+        self, start_s: ArrayLike, duration_s: ArrayLike, acquisition_start: datetime | None = None
+    ) -> None:
+        start = _readonly(start_s)
+        duration = _readonly(duration_s)
         if start.shape != duration.shape or start.ndim != 1:
             raise PositrixError(
                 f"{start.size} frame starts but {duration.size} durations",
@@ -73,8 +77,17 @@ class FrameTable:
             )
         object.__setattr__(self, "start_s", start)
         object.__setattr__(self, "duration_s", duration)
-        if self.acquisition_start is not None:
-            object.__setattr__(self, "acquisition_start", as_aware(self.acquisition_start))
+        moment = as_aware(acquisition_start) if acquisition_start is not None else None
+        object.__setattr__(self, "acquisition_start", moment)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("FrameTable is immutable")
+
+    def __repr__(self) -> str:
+        return (
+            f"FrameTable(start_s={self.start_s.tolist()}, duration_s={self.duration_s.tolist()}, "
+            f"acquisition_start={self.acquisition_start!r})"
+        )
 
     @classmethod
     def from_durations(
@@ -143,8 +156,8 @@ class FrameTable:
 
         ``reference`` is a date-time or seconds on this table's clock.
         """
-        ref_s = reference if isinstance(reference, float | int) else self.seconds_from_start(
-            reference
+        ref_s = (
+            reference if isinstance(reference, float | int) else self.seconds_from_start(reference)
         )
         return frame_decay_correction(nuclide, self.start_s, self.duration_s, reference_s=ref_s)
 

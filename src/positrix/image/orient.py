@@ -34,7 +34,7 @@ def reorient(image: Image, directions: ArrayLike) -> Image:
     >>> import numpy as np
     >>> img = Image(np.arange(8.0).reshape(2, 2, 2), np.diag([-1.0, 1, 1, 1]), unit="Bq/mL")
     >>> out = reorient(img, np.eye(3))
-    >>> out.affine[:3, 3].tolist(), out.data[0, 0, 0]
+    >>> out.affine[:3, 3].tolist(), float(out.data[0, 0, 0])
     ([-1.0, 0.0, 0.0], 4.0)
     """
     wanted = np.asarray(directions, dtype=np.float64)

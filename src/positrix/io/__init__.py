@@ -16,10 +16,7 @@ __all__ = ["load", "save"]
 def load(path: str | Path) -> Image:
     """Read an image from DICOM (file or folder), NIfTI(+JSON), Interfile or Inveon.
 
-    Examples
-    --------
-    >>> from positrix.io import load  # doctest: +SKIP
-    >>> pet = load("demo-output/dicom/pet")  # doctest: +SKIP
+    See ``docs/io.md`` for worked examples.
     """
     from positrix.io.formats import sniff_format
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from positrix.errors import FileFormatError
 from positrix.image.frames import FrameTable
@@ -51,7 +52,10 @@ def is_interfile_header(path: Path) -> bool:
 
 
 def parse_interfile_header(path: Path) -> dict[str, str | dict[int, str]]:
-    """Keys (lower case, single spaces, no ``!``) → value, or ``{index: value}`` for ``[i]`` keys."""
+    """Header keys (lower case, single spaces, no ``!``) → value.
+
+    Indexed keys such as ``matrix size [1]`` map to ``{index: value}``.
+    """
     header: dict[str, str | dict[int, str]] = {}
     for line in path.read_text(encoding="latin-1").splitlines():
         line = line.split(";", 1)[0]
@@ -69,8 +73,13 @@ def parse_interfile_header(path: Path) -> dict[str, str | dict[int, str]]:
     return header
 
 
-def _get(header: dict[str, str | dict[int, str]], key: str, path: Path, index: int | None = None,
-         default: str | None = None) -> str:
+def _get(
+    header: dict[str, str | dict[int, str]],
+    key: str,
+    path: Path,
+    index: int | None = None,
+    default: str | None = None,
+) -> str:
     value = header.get(key)
     if isinstance(value, dict):
         value = value.get(index if index is not None else 1)
@@ -78,7 +87,9 @@ def _get(header: dict[str, str | dict[int, str]], key: str, path: Path, index: i
         if default is not None:
             return default
         raise FileFormatError(
-            "required key is missing", source=path, field=key if index is None else f"{key}[{index}]",
+            "required key is missing",
+            source=path,
+            field=key if index is None else f"{key}[{index}]",
             fix="add it to the header",
         )
     return value
@@ -96,7 +107,8 @@ def read_interfile(path: str | Path) -> Image:
     if code is None:
         raise FileFormatError(
             f"unsupported number format '{number_format}' with {n_bytes} bytes",
-            source=path, field="number format",
+            source=path,
+            field="number format",
         )
     order = _get(header, "imagedata byte order", path, default="LITTLEENDIAN").upper()
     dtype = np.dtype(("<" if order.startswith("LITTLE") else ">") + code)
@@ -106,8 +118,11 @@ def read_interfile(path: str | Path) -> Image:
     n_frames = int(_get(header, "number of time frames", path, default="1"))
     voxels = int(np.prod(shape))
     if not data_path.exists():
-        raise FileFormatError("the data file is missing", source=data_path,
-                              fix=f"keep it next to {path.name} or fix 'name of data file'")
+        raise FileFormatError(
+            "the data file is missing",
+            source=data_path,
+            fix=f"keep it next to {path.name} or fix 'name of data file'",
+        )
     size = data_path.stat().st_size
     volumes, starts, durations = [], [], []
     for f in range(1, n_frames + 1):
@@ -116,12 +131,15 @@ def read_interfile(path: str | Path) -> Image:
             raise FileFormatError(
                 f"frame {f} needs bytes {offset}..{offset + voxels * n_bytes} but the data "
                 f"file has {size}",
-                source=data_path, field="matrix size",
+                source=data_path,
+                field="matrix size",
                 fix="the data file is truncated or the header's matrix size is wrong",
             )
         raw = np.fromfile(data_path, dtype=dtype, count=voxels, offset=offset)
         scale = float(_get(header, "image scaling factor", path, f, "1"))
-        volumes.append((raw.astype(np.float64) * scale).astype(np.float32).reshape(shape, order="F"))
+        volumes.append(
+            (raw.astype(np.float64) * scale).astype(np.float32).reshape(shape, order="F")
+        )
         starts.append(float(_get(header, "image relative start time (sec)", path, f, "0")))
         durations.append(float(_get(header, "image duration (sec)", path, f, "0")))
     affine = np.diag([*sizes, 1.0])
@@ -136,7 +154,14 @@ def _when(text: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _image(header, path, volumes, affine, starts, durations) -> Image:  # type: ignore[no-untyped-def]
+def _image(
+    header: dict[str, str | dict[int, str]],
+    path: Path,
+    volumes: list[NDArray[np.float32]],
+    affine: NDArray[np.float64],
+    starts: list[float],
+    durations: list[float],
+) -> Image:
     start = _when(str(header.get("positrix acquisition start", "")) or None)
     has_timing = any(d > 0 for d in durations)
     frames = FrameTable(starts, durations, start) if has_timing or len(volumes) > 1 else None

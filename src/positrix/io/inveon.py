@@ -41,7 +41,9 @@ _MODALITY = {"0": "PT", "1": "CT", "2": "NM"}
 #: Image axes as AMIDE displays them (x screen left→right, y top→bottom, AMIDE's edge labels
 #: per orientation) with slice 0 at the end of the animal that enters the gantry first
 #: (MINC's upet2mnc: nose at slice 0 for head-first).
-_ORIENTATION: dict[str, tuple[str, tuple[int, int, int], tuple[int, int, int], tuple[int, int, int]]] = {
+_ORIENTATION: dict[
+    str, tuple[str, tuple[int, int, int], tuple[int, int, int], tuple[int, int, int]]
+] = {
     "1": ("FFP", (1, 0, 0), (0, -1, 0), (0, 0, 1)),
     "2": ("HFP", (-1, 0, 0), (0, -1, 0), (0, 0, -1)),
     "3": ("FFS", (-1, 0, 0), (0, 1, 0), (0, 0, 1)),
@@ -89,8 +91,9 @@ def _number(block: dict[str, str], key: str, path: Path, default: float | None =
     if key not in block:
         if default is not None:
             return default
-        raise FileFormatError("required keyword is missing", source=path, field=key,
-                              fix="add it to the header")
+        raise FileFormatError(
+            "required keyword is missing", source=path, field=key, fix="add it to the header"
+        )
     try:
         return float(block[key].split()[0])
     except (ValueError, IndexError):
@@ -141,14 +144,21 @@ def read_inveon(path: str | Path, *, branching_in_calibration: bool = False) -> 
     """
     header = inveon_header_path(Path(path))
     if header is None:
-        raise FileFormatError("no .img.hdr header next to it", source=path,
-                              fix="keep name.img and name.img.hdr together")
+        raise FileFormatError(
+            "no .img.hdr header next to it",
+            source=path,
+            fix="keep name.img and name.img.hdr together",
+        )
     data_path = header.with_name(header.name[: -len(".hdr")])
     glob, frame_blocks = _parse(header)
     code = int(_number(glob, "data_type", header))
     if code not in _DTYPES:
-        raise FileFormatError(f"unknown data_type {code}", source=header, field="data_type",
-                              fix="data_type must be 1-7")
+        raise FileFormatError(
+            f"unknown data_type {code}",
+            source=header,
+            field="data_type",
+            fix="data_type must be 1-7",
+        )
     dtype = np.dtype(_DTYPES[code])
     shape = (
         int(_number(glob, "x_dimension", header)),
@@ -159,11 +169,13 @@ def read_inveon(path: str | Path, *, branching_in_calibration: bool = False) -> 
     if len(frame_blocks) < n_frames:
         raise FileFormatError(
             f"total_frames is {n_frames} but the header has {len(frame_blocks)} frame blocks",
-            source=header, field="total_frames",
+            source=header,
+            field="total_frames",
         )
     if not data_path.exists():
-        raise FileFormatError("the data file is missing", source=data_path,
-                              fix=f"keep it next to {header.name}")
+        raise FileFormatError(
+            "the data file is missing", source=data_path, fix=f"keep it next to {header.name}"
+        )
     calibration = _number(glob, "calibration_factor", header, default=1.0)
     branching = _number(glob, "isotope_branching_fraction", header, default=1.0)
     if branching_in_calibration or branching <= 0:
@@ -178,7 +190,8 @@ def read_inveon(path: str | Path, *, branching_in_calibration: bool = False) -> 
             raise FileFormatError(
                 f"frame {index} needs bytes up to {offset + voxels * dtype.itemsize} but the "
                 f"data file has {size}",
-                source=data_path, field="x_dimension/y_dimension/z_dimension",
+                source=data_path,
+                field="x_dimension/y_dimension/z_dimension",
                 fix="the data file is truncated or the header does not belong to it",
             )
         raw = np.fromfile(data_path, dtype=dtype, count=voxels, offset=offset)
@@ -189,9 +202,15 @@ def read_inveon(path: str | Path, *, branching_in_calibration: bool = False) -> 
     return _image(glob, frame_blocks, header, volumes, starts, durations, shape)
 
 
-def _image(glob: dict[str, str], frame_blocks: list[dict[str, str]], header: Path,
-           volumes: list[Any], starts: list[float], durations: list[float],
-           shape: tuple[int, int, int]) -> Image:
+def _image(
+    glob: dict[str, str],
+    frame_blocks: list[dict[str, str]],
+    header: Path,
+    volumes: list[Any],
+    starts: list[float],
+    durations: list[float],
+    shape: tuple[int, int, int],
+) -> Image:
     unit, factor = _CALIBRATION.get(glob.get("calibration_units", "0"), ("unknown", 1.0))
     unit = "Bq/mL" if unit in ("Bq/cc", "nCi/cc") else unit
     data = np.stack(volumes, axis=-1) if len(volumes) > 1 else volumes[0]
@@ -249,7 +268,9 @@ def write_inveon(image: Image, path: str | Path, *, overwrite: bool = False) -> 
     by default (resample otherwise); the header records frames, dose and subject.
     """
     path = Path(path)
-    data_path = path if path.name.endswith(".img") else path.with_name(path.name.removesuffix(".hdr"))
+    data_path = (
+        path if path.name.endswith(".img") else path.with_name(path.name.removesuffix(".hdr"))
+    )
     header = data_path.with_name(data_path.name + ".hdr")
     check_writable([data_path, header], overwrite=overwrite)
     position = str(image.metadata.get("PatientPosition", "HFP"))
@@ -276,7 +297,9 @@ def write_inveon(image: Image, path: str | Path, *, overwrite: bool = False) -> 
     return [data_path, header]
 
 
-def _header_lines(image: Image, data_path: Path, code: str, sizes: NDArray[np.float64]) -> list[str]:
+def _header_lines(
+    image: Image, data_path: Path, code: str, sizes: NDArray[np.float64]
+) -> list[str]:
     frames = image.frames or FrameTable([0.0], [0.0], None)
     injection, subject = image.injection, image.subject
     nx, ny, nz = image.spatial_shape
@@ -287,14 +310,15 @@ def _header_lines(image: Image, data_path: Path, code: str, sizes: NDArray[np.fl
     else:
         raise PositrixError(
             f"the Inveon format stores Bq/mL (or uncalibrated values), not {image.unit}",
-            field="unit", fix="save as NIfTI to keep this unit",
+            field="unit",
+            fix="save as NIfTI to keep this unit",
         )
     lines = [
         "#",
         f"# Header file for data file {data_path.name}, written by Positrix",
         "version 001.910",
         f"model {image.scanner or 0}",
-        f"modality { {'PT': 0, 'CT': 1, 'NM': 2}.get(image.modality, 0)}",
+        f"modality { {'PT': 0, 'CT': 1, 'NM': 2}.get(image.modality, 0) }",
         f"file_name {data_path.name}",
         f"acquisition_mode {3 if image.n_frames > 1 else 2}",
         f"total_frames {image.n_frames}",
@@ -317,21 +341,27 @@ def _header_lines(image: Image, data_path: Path, code: str, sizes: NDArray[np.fl
     ]
     if injection is not None:
         if injection.nuclide is not None:
-            lines += [f"isotope {injection.nuclide.name}",
-                      f"isotope_half_life {float(injection.nuclide.half_life_s)!r}"]
+            lines += [
+                f"isotope {injection.nuclide.name}",
+                f"isotope_half_life {float(injection.nuclide.half_life_s)!r}",
+            ]
         if injection.tracer:
             lines.append(f"injected_compound {injection.tracer}")
         if injection.injection_time is not None:
             lines.append(f"injection_time {_ctime_text(injection.injection_time)}")
         if injection.activity_before_bq is not None:
-            lines += [f"dose {float(injection.activity_before_bq / 1e6)!r}",
-                      f"activity_before_injection {float(injection.activity_before_bq / 1e6)!r}",
-                      "activity_before_injection_time "
-                      + _ctime_text(injection.activity_before_time or injection.injection_time)]
+            lines += [
+                f"dose {float(injection.activity_before_bq / 1e6)!r}",
+                f"activity_before_injection {float(injection.activity_before_bq / 1e6)!r}",
+                "activity_before_injection_time "
+                + _ctime_text(injection.activity_before_time or injection.injection_time),
+            ]
         if injection.residual_bq:
-            lines += [f"residual_activity {float(injection.residual_bq / 1e6)!r}",
-                      "residual_activity_time "
-                      + _ctime_text(injection.residual_time or injection.injection_time)]
+            lines += [
+                f"residual_activity {float(injection.residual_bq / 1e6)!r}",
+                "residual_activity_time "
+                + _ctime_text(injection.residual_time or injection.injection_time),
+            ]
     if subject is not None:
         if subject.id:
             lines.append(f"subject_identifier {subject.id}")

@@ -187,7 +187,9 @@ def _from_positrix(block: dict[str, Any]) -> tuple[Injection | None, Subject | N
     return injection, subject
 
 
-def _from_bids(side: dict[str, Any], zero: datetime | None) -> tuple[Injection | None, Subject | None]:
+def _from_bids(
+    side: dict[str, Any], zero: datetime | None
+) -> tuple[Injection | None, Subject | None]:
     """Injection and subject from plain PET-BIDS keys (sidecars not written by Positrix)."""
     injection = None
     if "TracerRadionuclide" in side or "InjectedRadioactivity" in side:
@@ -201,7 +203,9 @@ def _from_bids(side: dict[str, Any], zero: datetime | None) -> tuple[Injection |
             )
         start = side.get("InjectionStart")
         injection = Injection(
-            nuclide=get_nuclide(side["TracerRadionuclide"]) if "TracerRadionuclide" in side else None,
+            nuclide=get_nuclide(side["TracerRadionuclide"])
+            if "TracerRadionuclide" in side
+            else None,
             tracer=side.get("TracerName"),
             injection_time=zero + timedelta(seconds=float(start))
             if zero is not None and start is not None
@@ -232,7 +236,7 @@ def read_nifti(path: str | Path) -> Image:
 
     path = Path(path)
     try:
-        nii = nib.load(path)
+        nii: Any = nib.load(path)
         data = np.asarray(nii.dataobj, dtype=np.float32)
     except Exception as err:  # nibabel raises many types for broken files
         raise FileFormatError(

@@ -16,9 +16,7 @@ __all__ = ["CHAIN_DATASET", "chain_activities", "generator_ingrowth"]
 CHAIN_DATASET = "ICRP-107 (radioactivedecay)"
 
 
-def chain_activities(
-    parent: str, activity_bq: float, elapsed_s: float
-) -> dict[str, float]:
+def chain_activities(parent: str, activity_bq: float, elapsed_s: float) -> dict[str, float]:
     """Activities (Bq) of a parent and all its progeny after ``elapsed_s`` seconds.
 
     Parameters

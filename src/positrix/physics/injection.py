@@ -40,12 +40,16 @@ def net_injected_activity(
     nuc = get_nuclide(nuclide)
     before = float(
         activity_at(
-            activity_before_bq, nuc, measured_at=activity_before_time or injection_time,
+            activity_before_bq,
+            nuc,
+            measured_at=activity_before_time or injection_time,
             at=injection_time,
         )
     )
     residual = float(
-        activity_at(residual_bq, nuc, measured_at=residual_time or injection_time, at=injection_time)
+        activity_at(
+            residual_bq, nuc, measured_at=residual_time or injection_time, at=injection_time
+        )
     )
     return before - residual
 

@@ -41,8 +41,14 @@ def activity_check(pet: Image) -> list[dict[str, float]]:
         expected = injected / float(
             pet.frames.decay_correction_factors(pet.injection.nuclide, reference=injection_s)[f]  # type: ignore[arg-type]
         )
-        rows.append({"frame": f, "activity_in_fov_bq": in_fov, "expected_bq": expected,
-                     "ratio": in_fov / expected})
+        rows.append(
+            {
+                "frame": f,
+                "activity_in_fov_bq": in_fov,
+                "expected_bq": expected,
+                "ratio": in_fov / expected,
+            }
+        )
     return rows
 
 
@@ -73,8 +79,11 @@ def run_demo(
         target = out / part
         if target.exists():
             if not force:
-                raise OverwriteError("demo output already exists", source=target,
-                                     fix="pass --force to replace the demo's earlier output")
+                raise OverwriteError(
+                    "demo output already exists",
+                    source=target,
+                    fix="pass --force to replace the demo's earlier output",
+                )
             shutil.rmtree(target)
     log("[1/3] building the demo mouse study (F-18 FDG, dynamic PET + CT)")
     study = demo_mouse_study()

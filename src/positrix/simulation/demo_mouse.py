@@ -56,7 +56,7 @@ def organ_fractions(minutes: NDArray[np.float64]) -> dict[str, NDArray[np.float6
         "bladder": 0.15 * (1 - np.exp(-t / 20.0)),
         "tumour": 0.04 * (1 - np.exp(-t / 15.0)),
     }
-    fractions["body"] = 1.0 - sum(fractions.values())
+    fractions["body"] = 1.0 - np.sum(list(fractions.values()), axis=0)
     return fractions
 
 
@@ -80,8 +80,11 @@ def _labels(shape: tuple[int, int, int], affine: NDArray[np.float64]) -> NDArray
     return labels
 
 
-def _grid(voxel_mm: float, extent_mm: tuple[float, float, float]):  # type: ignore[no-untyped-def]
-    shape = tuple(int(round(e / voxel_mm)) for e in extent_mm)
+def _grid(
+    voxel_mm: float, extent_mm: tuple[float, float, float]
+) -> tuple[tuple[int, int, int], NDArray[np.float64]]:
+    nx, ny, nz = (round(e / voxel_mm) for e in extent_mm)
+    shape = (nx, ny, nz)
     origin = -(np.asarray(shape) - 1) / 2.0 * voxel_mm
     return shape, affine_from_spacing([voxel_mm] * 3, origin_mm=origin)
 
@@ -121,13 +124,14 @@ def demo_mouse_study(
         residual_bq=residual_bq,
         residual_time=injection_time + timedelta(minutes=5),
     )
-    subject = Subject(id="demo-mouse-01", species="Mus musculus", strain="C57BL/6J", sex="F",
-                      weight_g=25.0)
+    subject = Subject(
+        id="demo-mouse-01", species="Mus musculus", strain="C57BL/6J", sex="F", weight_g=25.0
+    )
     table = FrameTable.from_spec(frames, acquisition_start=injection_time)
     extent = (32.0, 28.0, 84.0)
     shape, affine = _grid(pet_voxel_mm, extent)
     labels = _labels(shape, affine)
-    pet = _pet(labels, table, injection, affine)
+    activity = _pet(labels, table, injection, affine)
     meta = {
         "StudyInstanceUID": "2.25.245931238432985320112083460158620411601",
         "FrameOfReferenceUID": "2.25.301727613843190357391106447356513297113",
@@ -136,10 +140,20 @@ def demo_mouse_study(
         "ClinicalTrialTimePointID": "baseline",
         "PatientPosition": "HFP",
     }
-    pet = Image(pet, affine, unit="Bq/mL", frames=table, decay_reference=injection_time,
-                modality="PT", subject=subject, injection=injection, scanner="Positrix demo",
-                reconstruction="ground truth", description="Demo PET dynamic",
-                metadata={**meta, "SeriesNumber": 2, "CorrectedImage": ["DECY", "ATTN", "SCAT"]})
+    pet = Image(
+        activity,
+        affine,
+        unit="Bq/mL",
+        frames=table,
+        decay_reference=injection_time,
+        modality="PT",
+        subject=subject,
+        injection=injection,
+        scanner="Positrix demo",
+        reconstruction="ground truth",
+        description="Demo PET dynamic",
+        metadata={**meta, "SeriesNumber": 2, "CorrectedImage": ["DECY", "ATTN", "SCAT"]},
+    )
     ct_shape, ct_affine = _grid(ct_voxel_mm, extent)
     ct_labels = _labels(ct_shape, ct_affine)
     hu = np.full(ct_shape, -1000.0)
@@ -147,14 +161,23 @@ def demo_mouse_study(
         hu[ct_labels == number] = value
     hu += np.random.default_rng(seed).normal(0.0, 15.0, ct_shape)
     ct_time = FrameTable([0.0], [0.0], injection_time + timedelta(minutes=35))
-    ct = Image(hu, ct_affine, unit="HU", frames=ct_time, modality="CT", subject=subject,
-               scanner="Positrix demo", description="Demo CT",
-               metadata={**meta, "SeriesNumber": 1, "KVP": "80"})
+    ct = Image(
+        hu,
+        ct_affine,
+        unit="HU",
+        frames=ct_time,
+        modality="CT",
+        subject=subject,
+        scanner="Positrix demo",
+        description="Demo CT",
+        metadata={**meta, "SeriesNumber": 1, "KVP": "80"},
+    )
     return DemoStudy(pet=pet, ct=ct, labels=labels, label_names=tuple(ORGANS))
 
 
-def _pet(labels: NDArray[np.int16], table: FrameTable, injection: Injection,
-         affine: NDArray[np.float64]) -> NDArray[np.float32]:
+def _pet(
+    labels: NDArray[np.int16], table: FrameTable, injection: Injection, affine: NDArray[np.float64]
+) -> NDArray[np.float32]:
     """Frame-mean concentrations (Bq/mL), decay-corrected to the scan start."""
     nuclide = injection.nuclide
     assert nuclide is not None

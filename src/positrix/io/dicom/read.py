@@ -43,7 +43,7 @@ def is_dicom_file(path: Path) -> bool:
 
 
 def _headers(paths: Iterable[Path]) -> list[tuple[Path, Dataset]]:
-    found = []
+    found: list[tuple[Path, Dataset]] = []
     for path in paths:
         if not path.is_file() or not is_dicom_file(path):
             continue
@@ -195,7 +195,9 @@ def _injection(ds: Dataset, series_start: datetime | None) -> Injection | None:
     tz = _tz(ds)
     when = parse_dt(item.get("RadiopharmaceuticalStartDateTime"), tz=tz)
     if when is None and item.get("RadiopharmaceuticalStartTime") and series_start is not None:
-        when = parse_da_tm(series_start.strftime("%Y%m%d"), item.RadiopharmaceuticalStartTime, tz=tz)
+        when = parse_da_tm(
+            series_start.strftime("%Y%m%d"), item.RadiopharmaceuticalStartTime, tz=tz
+        )
         if when is not None and when > series_start:  # injected before midnight, scanned after
             when -= timedelta(days=1)
     dose = item.get("RadionuclideTotalDose")
@@ -292,8 +294,11 @@ def read_dicom(path: str | Path) -> Image:
     if modality == "PT":
         return _pet_image(ds, data, affine, frames_files, path)
     frames = None
-    start = parse_da_tm(ds.get("AcquisitionDate") or ds.get("SeriesDate"),
-                        ds.get("AcquisitionTime") or ds.get("SeriesTime"), tz=_tz(ds))
+    start = parse_da_tm(
+        ds.get("AcquisitionDate") or ds.get("SeriesDate"),
+        ds.get("AcquisitionTime") or ds.get("SeriesTime"),
+        tz=_tz(ds),
+    )
     if start is not None:
         frames = FrameTable([0.0], [0.0], start)
     return Image(

@@ -339,9 +339,7 @@ def write_dicom(image: Image, directory: str | Path, *, overwrite: bool = False)
             fix="save as NIfTI instead",
         )
     if image.modality == "CT" and image.unit != "HU":
-        raise PositrixError(
-            f"a DICOM CT must be in HU, this one is in {image.unit}", field="unit"
-        )
+        raise PositrixError(f"a DICOM CT must be in HU, this one is in {image.unit}", field="unit")
     n_slices, n_frames = image.spatial_shape[2], image.n_frames
     paths = [
         directory / f"{image.modality}_{t + 1:04d}_{k + 1:04d}.dcm"

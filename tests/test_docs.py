@@ -1,0 +1,59 @@
+"""Run the console examples of README.md and docs/*.md and compare the output shown."""
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from positrix.cli.main import main
+
+ROOT = Path(__file__).resolve().parent.parent
+BLOCK = re.compile(r"```console\n(.*?)```", re.DOTALL)
+
+
+def _examples(path: Path) -> list[tuple[str, list[str]]]:
+    """(command, expected output lines) for every ``$ positrix …`` line of a file."""
+    examples: list[tuple[str, list[str]]] = []
+    for block in BLOCK.findall(path.read_text(encoding="utf-8")):
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                examples.append((line[2:], []))
+            elif examples:
+                examples[-1][1].append(line)
+    return examples
+
+
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+@pytest.fixture(scope="module")
+def demo_output(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo") / "demo-output"
+    assert main(["demo", "--out", str(folder)]) == 0
+    return folder
+
+
+@pytest.fixture
+def workdir(tmp_path, demo_output):
+    """A fresh folder per document, with a copy of the demo output."""
+    import shutil
+
+    shutil.copytree(demo_output, tmp_path / "demo-output")
+    return tmp_path
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_console_examples(doc, workdir, monkeypatch, capsys):
+    monkeypatch.chdir(workdir)
+    capsys.readouterr()
+    for command, expected in _examples(doc):
+        if command.startswith("make "):
+            continue  # the Makefile targets are what CI itself runs
+        argv = shlex.split(command)
+        assert argv[0] == "positrix", command
+        code = main(argv[1:])
+        out, err = capsys.readouterr()
+        assert code == 0, f"{doc.name}: `{command}` failed: {err}"
+        if expected:
+            assert out.rstrip().splitlines() == expected, f"{doc.name}: `{command}` output changed"
