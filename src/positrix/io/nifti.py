@@ -237,7 +237,7 @@ def read_nifti(path: str | Path) -> Image:
     path = Path(path)
     try:
         nii: Any = nib.load(path)
-        data = np.asarray(nii.dataobj, dtype=np.float32)
+        data = nii.get_fdata(dtype=np.float32)  # scaled, and a copy rather than a memmap
     except Exception as err:  # nibabel raises many types for broken files
         raise FileFormatError(
             f"cannot read NIfTI ({err})", source=path, fix="check that the file is complete"

@@ -48,7 +48,8 @@ def _headers(paths: Iterable[Path]) -> list[tuple[Path, Dataset]]:
         if not path.is_file() or not is_dicom_file(path):
             continue
         try:
-            found.append((path, dcmread(path, stop_before_pixels=True)))
+            # one parse per file; the pixel data is read only when it is used
+            found.append((path, dcmread(path, defer_size="4 KB")))
         except (InvalidDicomError, OSError, ValueError, EOFError) as err:
             raise FileFormatError(
                 f"corrupt DICOM header ({err})", source=path, fix="re-export the series"
@@ -158,8 +159,7 @@ def _geometry(
 
 def _pixels(path: Path, header: Dataset) -> NDArray[np.float32]:
     try:
-        ds = dcmread(path)
-        raw = ds.pixel_array
+        raw = header.pixel_array
     except Exception as err:  # pydicom raises many types for truncated pixel data
         raise FileFormatError(
             f"cannot read the pixel data ({err})",

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence as DicomSequence
 from pydicom.uid import (
     CTImageStorage,
-    ExplicitVRLittleEndian,
     PositronEmissionTomographyImageStorage,
     generate_uid,
 )
@@ -36,6 +35,7 @@ from positrix.io.dicom.codes import (
     SPECIES_CODES,
     UNIT_TO_DICOM,
 )
+from positrix.io.dicom.encode import SeriesEncoder
 from positrix.io.dicom.times import format_da, format_dt, format_tm
 from positrix.io.safety import check_writable
 from positrix.physics.decay import frame_decay_correction
@@ -296,14 +296,6 @@ def _scale_slice(values: NDArray[np.floating], *, pet: bool) -> tuple[NDArray[np
     return pixels, slope
 
 
-def _finish(ds: Dataset) -> Dataset:
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
-    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    return ds
-
-
 def _frame_reference_ms(image: Image, start_s: float, duration_s: float) -> float:
     """Time (ms from series start) at which the activity equals the frame's mean activity."""
     nuclide = image.injection.nuclide if image.injection else None
@@ -352,16 +344,28 @@ def write_dicom(image: Image, directory: str | Path, *, overwrite: bool = False)
     return _write_ct(image, paths)
 
 
-def _slice_geometry(ds: Dataset, image: Image, k: int) -> None:
+def _plane_attributes(base: Dataset, image: Image) -> NDArray[np.float64]:
+    """Set the in-plane geometry shared by every slice; return the slice step (mm)."""
     orientation, spacing, step = _plane_geometry(image)
+    base.ImageOrientationPatient = [_ds(v) for v in orientation]
+    base.PixelSpacing = [_ds(v) for v in spacing]
+    base.SliceThickness = _ds(float(np.linalg.norm(step)))
+    base.Rows, base.Columns = image.spatial_shape[1], image.spatial_shape[0]
+    return step
+
+
+def _slice_attributes(ds: Dataset, image: Image, step: NDArray[np.float64], k: int) -> None:
+    """Position of slice ``k`` and its pixels' slope."""
     position = image.affine[:3, 3] + k * step
-    ds.ImageOrientationPatient = [_ds(v) for v in orientation]
     ds.ImagePositionPatient = [_ds(v) for v in position]
-    ds.PixelSpacing = [_ds(v) for v in spacing]
-    ds.SliceThickness = _ds(float(np.linalg.norm(step)))
-    normal = np.cross(orientation[:3], orientation[3:])
-    ds.SliceLocation = _ds(float(np.dot(position, normal)))
-    ds.Rows, ds.Columns = image.spatial_shape[1], image.spatial_shape[0]
+    normal = np.cross(image.affine[:3, 0], image.affine[:3, 1])
+    ds.SliceLocation = _ds(float(np.dot(position, normal / np.linalg.norm(normal))))
+
+
+def _pixels(ds: Dataset, values: NDArray[np.floating], *, pet: bool) -> None:
+    pixels, slope = _scale_slice(np.asarray(values, dtype=np.float64), pet=pet)
+    ds.RescaleSlope = _ds(slope)
+    ds.add_new(0x7FE00010, "OW", np.ascontiguousarray(pixels.T).tobytes())  # PixelData
 
 
 def _write_pet(image: Image, paths: Sequence[Path]) -> list[Path]:
@@ -385,6 +389,8 @@ def _write_pet(image: Image, paths: Sequence[Path]) -> list[Path]:
         )
     ref = image.decay_reference
     n_slices = image.spatial_shape[2]
+    step = _plane_attributes(base, image)
+    encoder = SeriesEncoder(base)
     written: list[Path] = []
     frame_starts = frames.start_times()
     for t in range(image.n_frames):
@@ -392,7 +398,7 @@ def _write_pet(image: Image, paths: Sequence[Path]) -> list[Path]:
         frame_start = frame_starts[t]
         t0, dt = float(frames.start_s[t]), float(frames.duration_s[t])
         for k in range(n_slices):
-            ds = base.copy()
+            ds = Dataset()
             ds.SOPInstanceUID = generate_uid()
             index = t * n_slices + k + 1
             ds.ImageIndex = index
@@ -405,14 +411,11 @@ def _write_pet(image: Image, paths: Sequence[Path]) -> list[Path]:
                 ref_s = frames.seconds_from_start(ref)
                 factor = frame_decay_correction(nuclide, t0, dt, reference_s=ref_s)
                 ds.DecayFactor = _ds(float(factor))
-            _slice_geometry(ds, image, k)
-            pixels, slope = _scale_slice(np.asarray(volume[:, :, k], dtype=np.float64), pet=True)
-            ds.RescaleSlope = _ds(slope)
-            ds.LargestImagePixelValue = int(pixels.max())
-            ds.PixelData = np.ascontiguousarray(pixels.T).tobytes()
+            _slice_attributes(ds, image, step, k)
+            _pixels(ds, volume[:, :, k], pet=True)
             path = paths[t * n_slices + k]
             path.parent.mkdir(parents=True, exist_ok=True)
-            _finish(ds).save_as(path, enforce_file_format=True)
+            encoder.write(path, ds)
             written.append(path)
     return written
 
@@ -429,17 +432,17 @@ def _write_ct(image: Image, paths: Sequence[Path]) -> list[Path]:
     if start is not None:
         base.SeriesDate, base.SeriesTime = format_da(start), format_tm(start)
         base.AcquisitionDate, base.AcquisitionTime = base.SeriesDate, base.SeriesTime
+    step = _plane_attributes(base, image)
+    encoder = SeriesEncoder(base)
     written: list[Path] = []
     volume = image.frame_data(0)
     for k in range(image.spatial_shape[2]):
-        ds = base.copy()
+        ds = Dataset()
         ds.SOPInstanceUID = generate_uid()
         ds.InstanceNumber = k + 1
-        _slice_geometry(ds, image, k)
-        pixels, slope = _scale_slice(np.asarray(volume[:, :, k], dtype=np.float64), pet=False)
-        ds.RescaleSlope = _ds(slope)
-        ds.PixelData = np.ascontiguousarray(pixels.T).tobytes()
+        _slice_attributes(ds, image, step, k)
+        _pixels(ds, volume[:, :, k], pet=False)
         paths[k].parent.mkdir(parents=True, exist_ok=True)
-        _finish(ds).save_as(paths[k], enforce_file_format=True)
+        encoder.write(paths[k], ds)
         written.append(paths[k])
     return written
