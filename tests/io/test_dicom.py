@@ -107,6 +107,7 @@ def test_written_attributes(tmp_path):
     assert "PatientPosition" not in ds  # PET codes it instead
     assert ds.PatientGantryRelationshipCodeSequence[0].CodeMeaning == "headfirst"
     assert all(len(str(v)) <= 16 for v in ds.ImagePositionPatient)
+    assert read_dicom(tmp_path).metadata["PatientPosition"] == "HFP"  # decoded back
 
 
 def _shuffled_series(tmp_path, pet, *, drop_image_index=False, series_later=False):

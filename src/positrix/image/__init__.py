@@ -7,6 +7,7 @@ from positrix.image.grid import Grid, affine_from_spacing
 from positrix.image.image import Image
 from positrix.image.orient import reorient
 from positrix.image.projection import maximum_intensity_projection
+from positrix.image.requirements import injected_activity_bq, subject_weight_g
 from positrix.image.resample import resample_to
 from positrix.image.subject import Subject
 from positrix.image.summary import summarize
@@ -22,10 +23,12 @@ __all__ = [
     "crop",
     "decay_correct",
     "frame",
+    "injected_activity_bq",
     "maximum_intensity_projection",
     "reorient",
     "resample_to",
     "select_frames",
+    "subject_weight_g",
     "sum_frames",
     "summarize",
 ]

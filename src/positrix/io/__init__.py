@@ -16,11 +16,18 @@ __all__ = ["load", "save"]
 def load(path: str | Path) -> Image:
     """Read an image from DICOM (file or folder), NIfTI(+JSON), Interfile or Inveon.
 
+    The path is kept in ``image.metadata["source_path"]`` so that later errors can name it.
+
     See ``docs/io.md`` for worked examples.
     """
+    path = Path(path)
+    image = _read(path)
+    return image.replace(metadata={**image.metadata, "source_path": str(path)})
+
+
+def _read(path: Path) -> Image:
     from positrix.io.formats import sniff_format
 
-    path = Path(path)
     kind = sniff_format(path)
     if kind == "dicom":
         from positrix.io.dicom import read_dicom

@@ -23,7 +23,12 @@ from positrix.errors import FileFormatError, PositrixError
 from positrix.image.frames import FrameTable
 from positrix.image.image import Image
 from positrix.image.subject import Subject
-from positrix.io.dicom.codes import DICOM_TO_UNIT, RADIONUCLIDE_CODES
+from positrix.io.dicom.codes import (
+    DICOM_TO_UNIT,
+    GANTRY_RELATIONSHIP_CODES,
+    ORIENTATION_MODIFIER_CODES,
+    RADIONUCLIDE_CODES,
+)
 from positrix.io.dicom.times import parse_da_tm, parse_dt, utc_offset
 from positrix.io.dicom.write import KEPT_KEYWORDS
 from positrix.physics.injection import Injection
@@ -231,9 +236,30 @@ def _metadata(ds: Dataset) -> dict[str, Any]:
         value = ds.get(keyword)
         if value not in (None, ""):
             meta[keyword] = int(value) if keyword == "SeriesNumber" else str(value)
+    position = _pet_position(ds)
+    if position and "PatientPosition" not in meta:
+        meta["PatientPosition"] = position
     if "CorrectedImage" in ds:
         meta["CorrectedImage"] = [str(v) for v in np.atleast_1d(ds.CorrectedImage)]
     return meta
+
+
+def _pet_position(ds: Dataset) -> str | None:
+    """HFP/HFS/FFP/FFS from PET's orientation code sequences (CIDs 19-21), if coded."""
+    try:
+        modifier = ds.PatientOrientationCodeSequence[0].PatientOrientationModifierCodeSequence[0]
+        relation = ds.PatientGantryRelationshipCodeSequence[0]
+    except (AttributeError, IndexError):
+        return None
+    head = {
+        GANTRY_RELATIONSHIP_CODES["headfirst"][0]: "HF",
+        GANTRY_RELATIONSHIP_CODES["feet-first"][0]: "FF",
+    }.get(str(relation.CodeValue))
+    lying = {
+        ORIENTATION_MODIFIER_CODES["prone"][0]: "P",
+        ORIENTATION_MODIFIER_CODES["supine"][0]: "S",
+    }.get(str(modifier.CodeValue))
+    return head + lying if head and lying else None
 
 
 def _pet_timing(
