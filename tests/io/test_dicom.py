@@ -209,3 +209,13 @@ def test_decay_reference_other_than_start_is_converted_explicitly(tmp_path):
     back = read_dicom(tmp_path)
     assert back.decay_reference == T0  # written as START, values corrected accordingly
     np.testing.assert_allclose(back.data, pet.data, rtol=1e-3, atol=pet.data.max() / 32767)
+
+
+def test_enhanced_multiframe_is_refused_clearly(tmp_path):
+    files = write_dicom(frame(make_pet(), 0), tmp_path / "src")
+    ds = dcmread(files[0])
+    ds.NumberOfFrames = 2
+    (tmp_path / "mf").mkdir()
+    ds.save_as(tmp_path / "mf" / "one.dcm")
+    with pytest.raises(FileFormatError, match="NumberOfFrames"):
+        read_dicom(tmp_path / "mf")

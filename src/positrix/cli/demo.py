@@ -28,13 +28,13 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
         return 0
-    for name in ("pet", "ct"):
-        print(f"\n== {name.upper()} ({args.out}/dicom/{name}) ==")
-        print_table(format_summary(result[name]))
     print("\n== activity in the field of view vs injected activity (decayed) ==")
     for row in result["activity_check"]:
         print(
             f"frame {row['frame']:2d}: {row['activity_in_fov_bq'] / 1e6:8.4f} MBq in FOV, "
             f"{row['expected_bq'] / 1e6:8.4f} MBq expected, ratio {row['ratio']:.5f}"
         )
+    for name in ("pet", "ct"):
+        print(f"\n== {name.upper()} ({args.out}/dicom/{name}) ==")
+        print_table(format_summary(result[name]))
     return 0

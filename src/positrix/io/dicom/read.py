@@ -296,6 +296,13 @@ def read_dicom(path: str | Path) -> Image:
     path = Path(path)
     items = _series_files(path)
     ds = items[0][1]
+    if int(ds.get("NumberOfFrames", 1) or 1) > 1:
+        raise FileFormatError(
+            f"enhanced multi-frame DICOM ({ds.get('SOPClassUID', '?')}) is not supported yet",
+            source=items[0][0],
+            field="NumberOfFrames",
+            fix="export the series as legacy single-frame PET/CT images",
+        )
     modality = str(ds.get("Modality", "OT"))
     frames_files = _frame_groups(items) if modality == "PT" else [items]
     sizes = {len(group) for group in frames_files}
