@@ -11,7 +11,6 @@ no key for (``quantification units`` as text, ``positrix acquisition start``,
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -21,9 +20,11 @@ from positrix.errors import FileFormatError
 from positrix.image.frames import FrameTable
 from positrix.image.image import Image
 from positrix.image.orient import reorient
+from positrix.io.raw import write_raw_frames
 from positrix.io.safety import check_writable
 from positrix.physics.injection import Injection
 from positrix.physics.nuclides import get_nuclide
+from positrix.physics.units import parse_iso_datetime
 
 __all__ = ["is_interfile_header", "parse_interfile_header", "read_interfile", "write_interfile"]
 
@@ -147,13 +148,6 @@ def read_interfile(path: str | Path) -> Image:
     return _image(header, path, volumes, affine, starts, durations)
 
 
-def _when(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _image(
     header: dict[str, str | dict[int, str]],
     path: Path,
@@ -162,7 +156,7 @@ def _image(
     starts: list[float],
     durations: list[float],
 ) -> Image:
-    start = _when(str(header.get("positrix acquisition start", "")) or None)
+    start = parse_iso_datetime(str(header.get("positrix acquisition start", "")) or None)
     has_timing = any(d > 0 for d in durations)
     frames = FrameTable(starts, durations, start) if has_timing or len(volumes) > 1 else None
     unit = str(header.get("quantification units", "") or "unknown")
@@ -176,7 +170,7 @@ def _image(
         affine,
         unit=unit,
         frames=frames,
-        decay_reference=_when(str(header.get("positrix decay reference", "")) or None),
+        decay_reference=parse_iso_datetime(str(header.get("positrix decay reference", "")) or None),
         modality={"PT": "PT", "PET": "PT", "CT": "CT", "NM": "NM"}.get(modality, "OT"),
         injection=injection,
     )
@@ -240,10 +234,6 @@ def write_interfile(image: Image, path: str | Path, *, overwrite: bool = False) 
         lines.append(f"positrix decay reference := {image.decay_reference.isoformat()}")
     lines.append("!END OF INTERFILE :=")
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = np.asarray(image.data, dtype="<f4")
-    with open(data_path, "wb") as handle:
-        for f in range(image.n_frames):
-            volume = data[..., f] if image.is_dynamic else data
-            handle.write(np.asfortranarray(volume).tobytes(order="F"))
+    write_raw_frames(image, data_path)
     path.write_text("\n".join(lines) + "\n", encoding="latin-1")
     return [path, data_path]

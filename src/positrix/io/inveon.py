@@ -25,6 +25,7 @@ from positrix.image.frames import FrameTable
 from positrix.image.image import Image
 from positrix.image.orient import reorient
 from positrix.image.subject import Subject
+from positrix.io.raw import write_raw_frames
 from positrix.io.safety import check_writable
 from positrix.physics.injection import Injection
 from positrix.physics.nuclides import get_nuclide
@@ -288,11 +289,7 @@ def write_inveon(image: Image, path: str | Path, *, overwrite: bool = False) -> 
         image = decay_correct(image, to=start)  # the only reference the format can state
     lines = _header_lines(image, data_path, code, sizes)
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = np.asarray(image.data, dtype="<f4")
-    with open(data_path, "wb") as handle:
-        for f in range(image.n_frames):
-            volume = data[..., f] if image.is_dynamic else data
-            handle.write(np.asfortranarray(volume).tobytes(order="F"))
+    write_raw_frames(image, data_path)
     header.write_text("\n".join(lines) + "\n", encoding="latin-1")
     return [data_path, header]
 

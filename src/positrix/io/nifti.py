@@ -24,6 +24,7 @@ from positrix.image.subject import Subject
 from positrix.io.safety import check_writable
 from positrix.physics.injection import Injection
 from positrix.physics.nuclides import get_nuclide
+from positrix.physics.units import parse_iso_datetime
 
 __all__ = ["is_nifti_file", "read_nifti", "sidecar_path", "write_nifti"]
 
@@ -152,13 +153,6 @@ def write_nifti(image: Image, path: str | Path, *, overwrite: bool = False) -> l
     return [path, side]
 
 
-def _when(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _from_positrix(block: dict[str, Any]) -> tuple[Injection | None, Subject | None]:
     inj = block.get("injection")
     injection = None
@@ -166,11 +160,11 @@ def _from_positrix(block: dict[str, Any]) -> tuple[Injection | None, Subject | N
         injection = Injection(
             nuclide=get_nuclide(inj["nuclide"]) if inj.get("nuclide") else None,
             tracer=inj.get("tracer"),
-            injection_time=_when(inj.get("injection_time")),
+            injection_time=parse_iso_datetime(inj.get("injection_time")),
             activity_before_bq=inj.get("activity_before_bq"),
-            activity_before_time=_when(inj.get("activity_before_time")),
+            activity_before_time=parse_iso_datetime(inj.get("activity_before_time")),
             residual_bq=inj.get("residual_bq") or 0.0,
-            residual_time=_when(inj.get("residual_time")),
+            residual_time=parse_iso_datetime(inj.get("residual_time")),
         )
     sub = block.get("subject")
     subject = None
@@ -274,7 +268,7 @@ def _image_from(
     data: np.ndarray, affine: np.ndarray, side: dict[str, Any], path: Path, step_s: float
 ) -> Image:
     block = side.get("Positrix", {})
-    zero = _when(block.get("acquisition_start"))
+    zero = parse_iso_datetime(block.get("acquisition_start"))
     if zero is None and "TimeZero" in side:
         clock = datetime.strptime(str(side["TimeZero"])[:8], "%H:%M:%S")
         zero = datetime(1970, 1, 1, clock.hour, clock.minute, clock.second, tzinfo=UTC)
@@ -295,7 +289,7 @@ def _image_from(
         frames = FrameTable.from_durations([step_s] * n_t, acquisition_start=zero)
     if "Positrix" in side:
         injection, subject = _from_positrix(block)
-        reference = _when(block.get("decay_reference"))
+        reference = parse_iso_datetime(block.get("decay_reference"))
     else:
         injection, subject = _from_bids(side, zero)
         reference = None

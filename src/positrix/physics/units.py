@@ -20,6 +20,7 @@ __all__ = [
     "concentration_factor",
     "format_activity",
     "parse_activity",
+    "parse_iso_datetime",
     "parse_time_point",
 ]
 
@@ -108,6 +109,20 @@ def concentration_factor(unit: str, *, field: str = "unit") -> float:
 def as_aware(moment: datetime) -> datetime:
     """Return ``moment`` with a time zone; naive datetimes are taken as UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def parse_iso_datetime(text: str | None, *, field: str = "time") -> datetime | None:
+    """An ISO 8601 date-time as an aware datetime (naive → UTC); ``None`` for empty text."""
+    if not text:
+        return None
+    try:
+        return as_aware(datetime.fromisoformat(text.strip()))
+    except ValueError:
+        raise UnitError(
+            f"cannot read '{text}' as an ISO 8601 date-time",
+            field=field,
+            fix="write it as YYYY-MM-DDTHH:MM:SS[+HH:MM]",
+        ) from None
 
 
 def parse_time_point(text: str, *, field: str = "time") -> datetime | float:
