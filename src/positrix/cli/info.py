@@ -23,7 +23,9 @@ def add_parser(subparsers: Any) -> None:
 def format_summary(summary: dict[str, Any]) -> list[tuple[str, str]]:
     """Text rows of an image summary, every number with its unit."""
     frames = summary["frames"]
-    if frames:
+    if len(frames) == 1 and frames[0]["duration_s"] == 0:
+        frame_text = "1 (duration not recorded)"
+    elif frames:
         total = frames[-1]["start_s"] + frames[-1]["duration_s"] - frames[0]["start_s"]
         frame_text = f"{len(frames)} ({frames[0]['start_s']:g} s to {total:g} s)"
         if len(frames) <= 12:

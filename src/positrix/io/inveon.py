@@ -253,7 +253,7 @@ def _image(
             weight_g=weight * WEIGHT_UNITS_G[weight_unit] if weight > 0 else None,
         ),
         injection=injection,
-        scanner=glob.get("model") or None,
+        scanner=glob.get("model") if glob.get("model") not in (None, "", "0") else None,
         metadata={"PatientPosition": orientation[0], "times": "local scanner time taken as UTC"},
     )
 
@@ -315,6 +315,7 @@ def _header_lines(
         f"# Header file for data file {data_path.name}, written by Positrix",
         "version 001.910",
         f"model {image.scanner or 0}",
+        "institution Positrix",
         f"modality { {'PT': 0, 'CT': 1, 'NM': 2}.get(image.modality, 0) }",
         f"file_name {data_path.name}",
         f"acquisition_mode {3 if image.n_frames > 1 else 2}",
