@@ -61,7 +61,7 @@ def test_sidecar_errors_name_the_field(tmp_path):
     (tmp_path / "x.json").write_text(
         json.dumps({"FrameTimesStart": [0, 1], "FrameDuration": [1, 1]})
     )
-    with pytest.raises(FileFormatError, match="FrameTimesStart"):
+    with pytest.raises(FileFormatError, match="one per frame"):
         load(tmp_path / "x.nii")
     (tmp_path / "x.json").write_text("{not json")
     with pytest.raises(FileFormatError, match=r"x\.json"):

@@ -12,6 +12,7 @@ from positrix.errors import MissingFieldError, PositrixError
 from positrix.image.frames import FrameTable
 from positrix.image.image import Image
 from positrix.physics.nuclides import Nuclide
+from positrix.physics.units import as_aware
 
 __all__ = ["decay_correct", "frame", "select_frames", "sum_frames"]
 
@@ -95,6 +96,12 @@ def sum_frames(
             fix="pass allow_gaps=True to sum them anyway",
         )
     weights = _frame_weights(image, chosen)
+    if not weights.sum() > 0:
+        raise PositrixError(
+            "the frames to sum have no duration",
+            field="frame duration",
+            fix="record the frame durations in the file",
+        )
     data = np.tensordot(_as_4d(image)[..., idx].astype(np.float64), weights, axes=([3], [0]))
     data /= weights.sum()
     start = float(chosen.start_s[0])
@@ -118,6 +125,7 @@ def decay_correct(image: Image, *, to: datetime | None) -> Image:
     Image
         Values decay-corrected to ``to`` (a copy; the input is unchanged).
     """
+    to = as_aware(to) if to is not None else None
     if to == image.decay_reference:
         return image
     frames = _frames(image)

@@ -39,6 +39,8 @@ def resample_to(
     grid = target.grid if isinstance(target, Image) else target
     # output index -> world -> input index
     transform = np.linalg.inv(image.affine) @ grid.affine
+    # Round off float noise (~1e-16) so that voxels on the edge of the input stay inside.
+    transform = np.round(transform, 9)
     matrix, offset = transform[:3, :3], transform[:3, 3]
 
     def one(volume: np.ndarray) -> np.ndarray:

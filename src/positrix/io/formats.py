@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from positrix.errors import FileFormatError
-from positrix.io.dicom.read import is_dicom_file
+from positrix.io.dicom.sniff import is_dicom_file
 from positrix.io.interfile import is_interfile_header
 from positrix.io.inveon import inveon_header_path, is_inveon_header
 from positrix.io.nifti import is_nifti_file

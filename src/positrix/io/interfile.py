@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -74,6 +75,22 @@ def parse_interfile_header(path: Path) -> dict[str, str | dict[int, str]]:
     return header
 
 
+def _frame_offset(
+    header: dict[str, str | dict[int, str]], path: Path, frame: int, frame_bytes: int
+) -> int:
+    """Byte offset of a frame: its own ``data offset in bytes[f]``, else contiguous frames
+    after the one unindexed offset (or 0)."""
+    value = header.get("data offset in bytes")
+    if isinstance(value, dict) and frame in value:
+        return int(_value(header, "data offset in bytes", path, frame, kind=int))
+    base = (
+        0
+        if isinstance(value, dict) or not value
+        else _value(header, "data offset in bytes", path, kind=int)
+    )
+    return int(base) + (frame - 1) * frame_bytes
+
+
 def _get(
     header: dict[str, str | dict[int, str]],
     key: str,
@@ -96,6 +113,32 @@ def _get(
     return value
 
 
+def _value(
+    header: dict[str, str | dict[int, str]],
+    key: str,
+    path: Path,
+    index: int | None = None,
+    default: str | None = None,
+    *,
+    kind: type = float,
+) -> Any:
+    """A numeric header value (``kind`` int or float) with a clear error if it is not one."""
+    text = _get(header, key, path, index, default)
+    try:
+        number = float(text)
+        if kind is int and number != int(number):
+            raise ValueError
+        return kind(number)
+    except ValueError:
+        field = key if index is None else f"{key}[{index}]"
+        raise FileFormatError(
+            f"'{text}' is not {'a whole number' if kind is int else 'a number'}",
+            source=path,
+            field=field,
+            fix="correct the header value",
+        ) from None
+
+
 def read_interfile(path: str | Path) -> Image:
     """Read an Interfile image (``.hv`` header; the data file named in it)."""
     path = Path(path)
@@ -103,7 +146,7 @@ def read_interfile(path: str | Path) -> Image:
     data_name = _get(header, "name of data file", path)
     data_path = (path.parent / data_name).resolve()
     number_format = _get(header, "number format", path, default="float").lower()
-    n_bytes = int(_get(header, "number of bytes per pixel", path, default="4"))
+    n_bytes = _value(header, "number of bytes per pixel", path, default="4", kind=int)
     code = _FORMATS.get((number_format, n_bytes))
     if code is None:
         raise FileFormatError(
@@ -113,10 +156,17 @@ def read_interfile(path: str | Path) -> Image:
         )
     order = _get(header, "imagedata byte order", path, default="LITTLEENDIAN").upper()
     dtype = np.dtype(("<" if order.startswith("LITTLE") else ">") + code)
-    shape = tuple(int(_get(header, "matrix size", path, i)) for i in (1, 2, 3))
-    sizes = [float(_get(header, "scaling factor (mm/pixel)", path, i, "1")) for i in (1, 2, 3)]
-    offsets = [float(_get(header, "first pixel offset (mm)", path, i, "0")) for i in (1, 2, 3)]
-    n_frames = int(_get(header, "number of time frames", path, default="1"))
+    shape = tuple(_value(header, "matrix size", path, i, kind=int) for i in (1, 2, 3))
+    sizes = [_value(header, "scaling factor (mm/pixel)", path, i, "1") for i in (1, 2, 3)]
+    offsets = [_value(header, "first pixel offset (mm)", path, i, "0") for i in (1, 2, 3)]
+    n_frames = _value(header, "number of time frames", path, default="1", kind=int)
+    if min(*shape, n_frames) < 1:
+        raise FileFormatError(
+            f"matrix size {shape} with {n_frames} frame(s) is not a positive size",
+            source=path,
+            field="matrix size",
+            fix="correct the header",
+        )
     voxels = int(np.prod(shape))
     if not data_path.exists():
         raise FileFormatError(
@@ -127,7 +177,7 @@ def read_interfile(path: str | Path) -> Image:
     size = data_path.stat().st_size
     volumes, starts, durations = [], [], []
     for f in range(1, n_frames + 1):
-        offset = int(_get(header, "data offset in bytes", path, f, str((f - 1) * voxels * n_bytes)))
+        offset = _frame_offset(header, path, f, voxels * n_bytes)
         if offset + voxels * n_bytes > size:
             raise FileFormatError(
                 f"frame {f} needs bytes {offset}..{offset + voxels * n_bytes} but the data "
@@ -137,12 +187,12 @@ def read_interfile(path: str | Path) -> Image:
                 fix="the data file is truncated or the header's matrix size is wrong",
             )
         raw = np.fromfile(data_path, dtype=dtype, count=voxels, offset=offset)
-        scale = float(_get(header, "image scaling factor", path, f, "1"))
+        scale = _value(header, "image scaling factor", path, f, "1")
         volumes.append(
             (raw.astype(np.float64) * scale).astype(np.float32).reshape(shape, order="F")
         )
-        starts.append(float(_get(header, "image relative start time (sec)", path, f, "0")))
-        durations.append(float(_get(header, "image duration (sec)", path, f, "0")))
+        starts.append(_value(header, "image relative start time (sec)", path, f, "0"))
+        durations.append(_value(header, "image duration (sec)", path, f, "0"))
     affine = np.diag([*sizes, 1.0])
     affine[:3, 3] = offsets
     return _image(header, path, volumes, affine, starts, durations)

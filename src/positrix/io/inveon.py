@@ -25,6 +25,7 @@ from positrix.image.frames import FrameTable
 from positrix.image.image import Image
 from positrix.image.orient import reorient
 from positrix.image.subject import Subject
+from positrix.image.timezone import reference_zone, with_timezone
 from positrix.io.raw import write_raw_frames
 from positrix.io.safety import check_writable
 from positrix.physics.injection import Injection
@@ -75,7 +76,12 @@ def _parse(path: Path) -> tuple[dict[str, str], list[dict[str, str]]]:
     glob: dict[str, str] = {}
     frames: list[dict[str, str]] = []
     current = glob
-    for line in path.read_text(encoding="latin-1").splitlines():
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")  # headers written by the scanner software
+    for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
             continue
@@ -99,6 +105,23 @@ def _number(block: dict[str, str], key: str, path: Path, default: float | None =
         return float(block[key].split()[0])
     except (ValueError, IndexError):
         raise FileFormatError(f"'{block[key]}' is not a number", source=path, field=key) from None
+
+
+def _pointer(block: dict[str, str], header: Path, default: int) -> int:
+    """Byte offset from ``data_file_pointer high low`` (or ``low``); contiguous if absent."""
+    if "data_file_pointer" not in block:
+        return default
+    try:
+        words = [int(w) for w in block["data_file_pointer"].split()]
+        high, low = (0, words[0]) if len(words) == 1 else (words[0], words[1])
+    except (ValueError, IndexError):
+        raise FileFormatError(
+            f"'{block['data_file_pointer']}' is not one or two integers",
+            source=header,
+            field=f"frame {block.get('frame', '?')} data_file_pointer",
+            fix="correct the header",
+        ) from None
+    return (high << 32) + (low & 0xFFFFFFFF)
 
 
 def _ctime(text: str | None) -> datetime | None:
@@ -167,6 +190,13 @@ def read_inveon(path: str | Path, *, branching_in_calibration: bool = False) -> 
         int(_number(glob, "z_dimension", header)),
     )
     n_frames = int(_number(glob, "total_frames", header, default=len(frame_blocks) or 1))
+    if min(*shape, n_frames) < 1:
+        raise FileFormatError(
+            f"dimensions {shape} with {n_frames} frame(s) are not a positive size",
+            source=header,
+            field="x_dimension/y_dimension/z_dimension/total_frames",
+            fix="correct the header",
+        )
     if len(frame_blocks) < n_frames:
         raise FileFormatError(
             f"total_frames is {n_frames} but the header has {len(frame_blocks)} frame blocks",
@@ -185,8 +215,7 @@ def read_inveon(path: str | Path, *, branching_in_calibration: bool = False) -> 
     size = data_path.stat().st_size
     volumes, starts, durations = [], [], []
     for index, block in enumerate(frame_blocks[:n_frames]):
-        words = block.get("data_file_pointer", f"0 {index * voxels * dtype.itemsize}").split()
-        offset = (int(words[0]) << 32) + (int(words[1]) & 0xFFFFFFFF)
+        offset = _pointer(block, header, index * voxels * dtype.itemsize)
         if offset + voxels * dtype.itemsize > size:
             raise FileFormatError(
                 f"frame {index} needs bytes up to {offset + voxels * dtype.itemsize} but the "
@@ -259,6 +288,7 @@ def _image(
 
 
 def _ctime_text(moment: datetime | None) -> str:
+    """``ctime`` text of ``moment``; callers first put all times in one zone."""
     return moment.strftime("%a %b %d %H:%M:%S %Y") if moment is not None else ""
 
 
@@ -287,10 +317,11 @@ def write_inveon(image: Image, path: str | Path, *, overwrite: bool = False) -> 
                 field="frames.acquisition_start",
             )
         image = decay_correct(image, to=start)  # the only reference the format can state
-    lines = _header_lines(image, data_path, code, sizes)
+    image = with_timezone(image, reference_zone(image))  # ctime strings carry no zone
+    text = "\n".join(_header_lines(image, data_path, code, sizes)) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
+    header.write_bytes(text.encode("utf-8"))  # the header first: no data file without one
     write_raw_frames(image, data_path)
-    header.write_text("\n".join(lines) + "\n", encoding="latin-1")
     return [data_path, header]
 
 

@@ -11,6 +11,7 @@ block with those; readers that do not know it ignore it.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from positrix.errors import FileFormatError
 from positrix.image.frames import FrameTable
 from positrix.image.image import Image
 from positrix.image.subject import Subject
+from positrix.io.dicom.codes import DICOM_TO_UNIT
 from positrix.io.safety import check_writable
 from positrix.physics.injection import Injection
 from positrix.physics.nuclides import get_nuclide
@@ -145,6 +147,11 @@ def write_nifti(image: Image, path: str | Path, *, overwrite: bool = False) -> l
     check_writable([path, side], overwrite=overwrite)
     nii = nib.Nifti1Image(np.asarray(image.data, dtype=np.float32), _LPS_RAS @ image.affine)
     nii.header.set_xyzt_units("mm", "sec")
+    if image.is_dynamic and image.frames is not None:
+        # pixdim[4]: the frame duration when all are equal (the sidecar has each frame's)
+        durations = image.frames.duration_s
+        if np.allclose(durations, durations[0]):
+            nii.header["pixdim"][4] = float(durations[0])
     nii.header.set_qform(nii.affine, code=1)
     nii.header.set_sform(nii.affine, code=1)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -181,43 +188,130 @@ def _from_positrix(block: dict[str, Any]) -> tuple[Injection | None, Subject | N
     return injection, subject
 
 
+def _number(side: dict[str, Any], key: str, path: Path) -> float | None:
+    """A numeric sidecar value, ``None`` if absent; a clear error if it is not a number."""
+    value = side.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise FileFormatError(
+            f"'{value}' is not a number",
+            source=sidecar_path(path),
+            field=key,
+            fix="write the value as a JSON number; its unit goes in the matching *Units key",
+        )
+    return float(value)
+
+
+def _numbers(side: dict[str, Any], key: str, path: Path, n: int) -> list[float] | None:
+    values = side.get(key)
+    if values is None:
+        return None
+    if (
+        not isinstance(values, list)
+        or len(values) != n
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+    ):
+        raise FileFormatError(
+            f"expected a list of {n} numbers (one per frame), got {values!r:.60}",
+            source=sidecar_path(path),
+            field=key,
+            fix="list one number per frame of the image",
+        )
+    return [float(v) for v in values]
+
+
+def _scaled(
+    side: dict[str, Any], key: str, path: Path, units: dict[str, float], default: str
+) -> float | None:
+    value = _number(side, key, path)
+    if value is None:
+        return None
+    unit = str(side.get(f"{key}Units", default))
+    if unit not in units:
+        raise FileFormatError(
+            f"unknown unit '{unit}'",
+            source=sidecar_path(path),
+            field=f"{key}Units",
+            fix="use one of " + ", ".join(units),
+        )
+    return value * units[unit]
+
+
+_ACTIVITY = {"MBq": 1e6, "kBq": 1e3, "Bq": 1.0, "GBq": 1e9, "mCi": 3.7e7, "uCi": 3.7e4}
+_MASS = {"kg": 1000.0, "g": 1.0, "lb": 453.59237}
+
+
 def _from_bids(
-    side: dict[str, Any], zero: datetime | None
+    side: dict[str, Any], zero: datetime | None, path: Path
 ) -> tuple[Injection | None, Subject | None]:
     """Injection and subject from plain PET-BIDS keys (sidecars not written by Positrix)."""
     injection = None
     if "TracerRadionuclide" in side or "InjectedRadioactivity" in side:
-        units = str(side.get("InjectedRadioactivityUnits", "MBq"))
-        scale = {"MBq": 1e6, "kBq": 1e3, "Bq": 1.0, "GBq": 1e9, "mCi": 3.7e7}.get(units)
-        if scale is None:
-            raise FileFormatError(
-                f"unknown InjectedRadioactivityUnits '{units}'",
-                field="InjectedRadioactivityUnits",
-                fix="use MBq, kBq, Bq, GBq or mCi",
-            )
-        start = side.get("InjectionStart")
+        start = _number(side, "InjectionStart", path)
         injection = Injection(
-            nuclide=get_nuclide(side["TracerRadionuclide"])
+            nuclide=get_nuclide(str(side["TracerRadionuclide"]))
             if "TracerRadionuclide" in side
             else None,
             tracer=side.get("TracerName"),
-            injection_time=zero + timedelta(seconds=float(start))
+            injection_time=zero + timedelta(seconds=start)
             if zero is not None and start is not None
             else None,
-            activity_before_bq=float(side["InjectedRadioactivity"]) * scale
-            if "InjectedRadioactivity" in side
-            else None,
+            activity_before_bq=_scaled(side, "InjectedRadioactivity", path, _ACTIVITY, "MBq"),
         )
-    subject = None
-    if "BodyWeight" in side:
-        unit = str(side.get("BodyWeightUnits", "kg"))
-        grams = {"kg": 1000.0, "g": 1.0, "lb": 453.59237}.get(unit)
-        if grams is None:
-            raise FileFormatError(
-                f"unknown BodyWeightUnits '{unit}'", field="BodyWeightUnits", fix="use kg or g"
-            )
-        subject = Subject(weight_g=float(side["BodyWeight"]) * grams)
+    weight = _scaled(side, "BodyWeight", path, _MASS, "kg")
+    subject = Subject(weight_g=weight) if weight is not None else None
     return injection, subject
+
+
+def _bids_zero(side: dict[str, Any]) -> datetime | None:
+    """Time zero of a plain BIDS sidecar: TimeZero (or dcm2niix's AcquisitionTime). BIDS
+    keeps no date, so the date is set to 1970-01-01; only time differences are used."""
+    for key in ("TimeZero", "AcquisitionTime", "SeriesTime"):
+        text = str(side.get(key) or "")
+        match = re.match(r"^(\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?$", text.strip())
+        if match:
+            micro = round(float(match[4] or 0) * 1e6)
+            return datetime(
+                1970, 1, 1, int(match[1]), int(match[2]), int(match[3]), micro, tzinfo=UTC
+            )
+    return None
+
+
+def _bids_decay_reference(
+    side: dict[str, Any],
+    zero: datetime | None,
+    injection: Injection | None,
+    unit: str,
+    path: Path,
+) -> datetime | None:
+    """The decay reference of a plain BIDS sidecar; refuses to guess when it is not stated."""
+    corrected = side.get("ImageDecayCorrected")
+    if corrected is None and "DecayCorrection" in side:  # older dcm2niix: the DICOM value
+        code = str(side["DecayCorrection"]).upper()
+        if code == "ADMIN" and injection is not None and injection.injection_time is not None:
+            return injection.injection_time
+        corrected = code == "START"
+    if corrected is None:
+        if unit in ("Bq/mL", "kBq/mL", "MBq/mL"):
+            raise FileFormatError(
+                "the sidecar does not say whether the image is decay corrected",
+                source=sidecar_path(path),
+                field="ImageDecayCorrected",
+                fix="add ImageDecayCorrected (true/false) and ImageDecayCorrectionTime",
+            )
+        return None
+    if not corrected:
+        return None
+    if zero is None:
+        raise FileFormatError(
+            "the image is decay corrected but the sidecar gives no time zero",
+            source=sidecar_path(path),
+            field="TimeZero",
+            fix="add TimeZero (hh:mm:ss)",
+        )
+    offset = _number(side, "ImageDecayCorrectionTime", path) or 0.0
+    return zero + timedelta(seconds=offset)
 
 
 def read_nifti(path: str | Path) -> Image:
@@ -267,38 +361,48 @@ def _header_step_s(nii: Any) -> float:
 def _image_from(
     data: np.ndarray, affine: np.ndarray, side: dict[str, Any], path: Path, step_s: float
 ) -> Image:
+    if not isinstance(side, dict) or not isinstance(side.get("Positrix", {}), dict):
+        raise FileFormatError(
+            "the sidecar must be a JSON object (and its Positrix entry too)",
+            source=sidecar_path(path),
+            fix="repair or remove the sidecar",
+        )
     block = side.get("Positrix", {})
-    zero = parse_iso_datetime(block.get("acquisition_start"))
-    if zero is None and "TimeZero" in side:
-        clock = datetime.strptime(str(side["TimeZero"])[:8], "%H:%M:%S")
-        zero = datetime(1970, 1, 1, clock.hour, clock.minute, clock.second, tzinfo=UTC)
+    zero = parse_iso_datetime(block.get("acquisition_start")) if block else _bids_zero(side)
     n_t = data.shape[3] if data.ndim == 4 else 1
+    durations = _numbers(side, "FrameDuration", path, n_t)
+    starts = _numbers(side, "FrameTimesStart", path, n_t)
     frames = None
-    if "FrameTimesStart" in side:
-        starts, durations = side["FrameTimesStart"], side.get("FrameDuration")
-        if durations is None or len(starts) != n_t or len(durations) != n_t:
+    if starts is not None:
+        if durations is None:
             raise FileFormatError(
-                f"the sidecar has {len(starts)} frame starts and "
-                f"{len(durations or [])} durations but the image has {n_t} frames",
+                "FrameTimesStart is given without FrameDuration",
                 source=sidecar_path(path),
-                field="FrameTimesStart",
-                fix="make FrameTimesStart and FrameDuration list one value per frame",
+                field="FrameDuration",
+                fix="add FrameDuration (s), one per frame",
             )
         frames = FrameTable(starts, durations, zero)
+    elif durations is not None:
+        scan_start = _number(side, "ScanStart", path) or 0.0
+        frames = FrameTable.from_durations(durations, acquisition_start=zero)
+        frames = FrameTable(frames.start_s + scan_start, frames.duration_s, zero)
     elif data.ndim == 4:
         frames = FrameTable.from_durations([step_s] * n_t, acquisition_start=zero)
-    if "Positrix" in side:
+    units = str(side.get("Units") or "unknown")
+    unit = DICOM_TO_UNIT.get(units.upper(), units)
+    metadata = dict(block.get("metadata", {}))
+    if block:
         injection, subject = _from_positrix(block)
         reference = parse_iso_datetime(block.get("decay_reference"))
     else:
-        injection, subject = _from_bids(side, zero)
-        reference = None
-        if side.get("ImageDecayCorrected") and zero is not None:
-            reference = zero + timedelta(seconds=float(side.get("ImageDecayCorrectionTime", 0)))
+        injection, subject = _from_bids(side, zero, path)
+        reference = _bids_decay_reference(side, zero, injection, unit, path)
+        if zero is not None:
+            metadata["date_unknown"] = True  # BIDS keeps clock times only
     return Image(
         data,
         affine,
-        unit=str(side.get("Units") or "unknown"),
+        unit=unit,
         frames=frames,
         decay_reference=reference,
         modality=str(side.get("Modality", "PT" if side else "OT")),
@@ -307,5 +411,5 @@ def _image_from(
         scanner=side.get("ManufacturersModelName"),
         reconstruction=side.get("ReconMethodName"),
         description=block.get("description"),
-        metadata=block.get("metadata", {}),
+        metadata=metadata,
     )

@@ -136,6 +136,8 @@ def demo_mouse_study(
         "StudyInstanceUID": "2.25.245931238432985320112083460158620411601",
         "FrameOfReferenceUID": "2.25.301727613843190357391106447356513297113",
         "StudyDescription": "Positrix demo mouse FDG",
+        "StudyDate": injection_time.strftime("%Y%m%d"),
+        "StudyTime": injection_time.strftime("%H%M%S"),
         "ClinicalTrialProtocolID": "DEMO-001",
         "ClinicalTrialTimePointID": "baseline",
         "PatientPosition": "HFP",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydicom.charset import convert_encodings
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filebase import DicomBytesIO
@@ -20,11 +21,15 @@ from pydicom.uid import ExplicitVRLittleEndian
 __all__ = ["SeriesEncoder"]
 
 
+#: Text is written as UTF-8, matching SpecificCharacterSet "ISO_IR 192" in every file.
+_ENCODINGS = convert_encodings(["ISO_IR 192"])
+
+
 def _encode(element: DataElement) -> bytes:
     buffer = DicomBytesIO()
     buffer.is_little_endian = True
     buffer.is_implicit_VR = False
-    write_data_element(buffer, element)
+    write_data_element(buffer, element, encodings=_ENCODINGS)
     return buffer.getvalue()
 
 

@@ -29,6 +29,7 @@ from positrix.io.dicom.codes import (
     ORIENTATION_MODIFIER_CODES,
     RADIONUCLIDE_CODES,
 )
+from positrix.io.dicom.sniff import is_dicom_file
 from positrix.io.dicom.times import parse_da_tm, parse_dt, utc_offset
 from positrix.io.dicom.write import KEPT_KEYWORDS
 from positrix.physics.injection import Injection
@@ -37,14 +38,7 @@ from positrix.physics.nuclides import Nuclide, get_nuclide, list_nuclides
 __all__ = ["is_dicom_file", "read_dicom"]
 
 
-def is_dicom_file(path: Path) -> bool:
-    """Whether ``path`` is a DICOM Part 10 file (``DICM`` after the 128-byte preamble)."""
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(128)
-            return handle.read(4) == b"DICM"
-    except OSError:
-        return False
+_MEDIA_DIRECTORY = "1.2.840.10008.1.3.10"
 
 
 def _headers(paths: Iterable[Path]) -> list[tuple[Path, Dataset]]:
@@ -54,7 +48,10 @@ def _headers(paths: Iterable[Path]) -> list[tuple[Path, Dataset]]:
             continue
         try:
             # one parse per file; the pixel data is read only when it is used
-            found.append((path, dcmread(path, defer_size="4 KB")))
+            header = dcmread(path, defer_size="4 KB")
+            if header.get("SOPClassUID") == _MEDIA_DIRECTORY or "PixelData" not in header:
+                continue  # a DICOMDIR or a non-image object: not part of an image series
+            found.append((path, header))
         except (InvalidDicomError, OSError, ValueError, EOFError) as err:
             raise FileFormatError(
                 f"corrupt DICOM header ({err})", source=path, fix="re-export the series"
@@ -217,6 +214,10 @@ def _injection(ds: Dataset, series_start: datetime | None) -> Injection | None:
 def _subject(ds: Dataset) -> Subject:
     weight = ds.get("PatientWeight")
     birth = str(ds.get("PatientBirthDate", "") or "")
+    try:
+        born = date(int(birth[:4]), int(birth[4:6]), int(birth[6:8])) if len(birth) >= 8 else None
+    except ValueError:
+        born = None  # an invalid or partly masked date (e.g. 20250000): unknown
     return Subject(
         id=str(ds.get("PatientID", "")) or None,
         species=str(ds.get("PatientSpeciesDescription", "")) or None,
@@ -224,9 +225,7 @@ def _subject(ds: Dataset) -> Subject:
         or None,
         sex=str(ds.get("PatientSex", "")) or None,
         weight_g=float(weight) * 1000.0 if weight not in (None, "") and float(weight) > 0 else None,
-        date_of_birth=date(int(birth[:4]), int(birth[4:6]), int(birth[6:8]))
-        if len(birth) >= 8
-        else None,
+        date_of_birth=born,
     )
 
 
@@ -262,6 +261,18 @@ def _pet_position(ds: Dataset) -> str | None:
     return head + lying if head and lying else None
 
 
+def _reference_start_s(ds: Dataset, reference_ms: float, duration_s: float) -> float:
+    """Frame start from FrameReferenceTime, the time at which the activity equals the
+    frame's mean activity: ``t_ref = t_s + ln(λΔ / (1 - e^(-λΔ))) / λ`` (mid-frame without
+    a half-life)."""
+    sequence = ds.get("RadiopharmaceuticalInformationSequence") or [Dataset()]
+    half_life = float(sequence[0].get("RadionuclideHalfLife", 0) or 0)
+    if half_life <= 0 or duration_s <= 0:
+        return reference_ms / 1000.0 - duration_s / 2.0
+    x = np.log(2.0) / half_life * duration_s
+    return reference_ms / 1000.0 - float(np.log(x / -np.expm1(-x))) * half_life / np.log(2.0)
+
+
 def _pet_timing(
     ds: Dataset, frames: list[list[tuple[Path, Dataset]]]
 ) -> tuple[FrameTable, datetime | None]:
@@ -269,6 +280,8 @@ def _pet_timing(
     tz = _tz(ds)
     series = parse_da_tm(ds.get("SeriesDate"), ds.get("SeriesTime"), tz=tz)
     acquisitions = [_acquisition_time(group[0][1]) for group in frames]
+    if len(frames) > 1 and len(set(acquisitions)) < len(frames):
+        acquisitions = [None] * len(frames)  # one time for several frames: not per frame
     known = [a for a in acquisitions if a is not None]
     start = series
     if known and (start is None or start > min(known)):
@@ -278,9 +291,14 @@ def _pet_timing(
     for group, acquired, duration in zip(frames, acquisitions, durations, strict=True):
         if acquired is not None and start is not None:
             starts.append((acquired - start).total_seconds())
-        else:  # fall back on the frame reference time, taken as mid-frame
+        else:
             reference_ms = float(group[0][1].get("FrameReferenceTime", 0) or 0)
-            starts.append(reference_ms / 1000.0 - duration / 2.0)
+            starts.append(_reference_start_s(ds, reference_ms, duration))
+    # ActualFrameDuration is whole ms: absorb sub-ms overlaps with the next frame's start
+    for f in range(len(starts) - 1):
+        overlap = starts[f] + durations[f] - starts[f + 1]
+        if 0 < overlap <= 1e-3:
+            durations[f] = starts[f + 1] - starts[f]
     return FrameTable(starts, durations, start), start
 
 

@@ -7,6 +7,7 @@ pass ``dciodvfy`` without errors.  Pixel values are int16 with a per-image resca
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -23,9 +24,10 @@ from pydicom.uid import (
 from pydicom.valuerep import DSfloat
 
 import positrix
-from positrix.errors import MissingFieldError, PositrixError
+from positrix.errors import MissingFieldError, OverwriteError, PositrixError
 from positrix.image.dynamic import decay_correct
 from positrix.image.image import Image
+from positrix.image.timezone import reference_zone, with_timezone
 from positrix.io.dicom.codes import (
     GANTRY_RELATIONSHIP_CODES,
     ORIENTATION_CODES,
@@ -36,6 +38,7 @@ from positrix.io.dicom.codes import (
     UNIT_TO_DICOM,
 )
 from positrix.io.dicom.encode import SeriesEncoder
+from positrix.io.dicom.sniff import is_dicom_file
 from positrix.io.dicom.times import format_da, format_dt, format_tm
 from positrix.io.safety import check_writable
 from positrix.physics.decay import frame_decay_correction
@@ -46,6 +49,8 @@ __all__ = ["KEPT_KEYWORDS", "write_dicom"]
 KEPT_KEYWORDS = (
     "StudyInstanceUID",
     "SeriesInstanceUID",
+    "StudyDate",
+    "StudyTime",
     "FrameOfReferenceUID",
     "StudyID",
     "StudyDescription",
@@ -73,6 +78,14 @@ _INT16_MAX = 32767
 def _ds(value: float) -> DSfloat:
     """A DS value of at most 16 characters."""
     return DSfloat(float(value), auto_format=True)
+
+
+def _lo(text: str, keyword: str) -> str:
+    """A Long String (LO) value: at most 64 characters; longer text is cut with a warning."""
+    if len(text) <= 64:
+        return text
+    warnings.warn(f"DICOM {keyword} keeps 64 characters: '{text[:64]}'", stacklevel=3)
+    return text[:64]
 
 
 def _code(value: str, scheme: str, meaning: str) -> Dataset:
@@ -175,28 +188,30 @@ def _base_dataset(image: Image, *, study_time: datetime | None, sop_class: str) 
     _patient(ds, image)
     _clinical_trial(ds, image)
     ds.StudyInstanceUID = meta.get("StudyInstanceUID") or generate_uid()
-    ds.StudyDate = format_da(study_time) if study_time else ""
-    ds.StudyTime = format_tm(study_time) if study_time else ""
+    # Series of one study share its date and time (metadata), else the scan start.
+    ds.StudyDate = meta.get("StudyDate") or (format_da(study_time) if study_time else "")
+    ds.StudyTime = meta.get("StudyTime") or (format_tm(study_time) if study_time else "")
     if study_time is not None and study_time.tzinfo is not None:
         ds.TimezoneOffsetFromUTC = study_time.strftime("%z")
     ds.ReferringPhysicianName = ""
     ds.StudyID = meta.get("StudyID") or "1"
     ds.AccessionNumber = meta.get("AccessionNumber", "")
     if meta.get("StudyDescription"):
-        ds.StudyDescription = meta["StudyDescription"]
+        ds.StudyDescription = _lo(meta["StudyDescription"], "StudyDescription")
     ds.Modality = image.modality
-    ds.SeriesInstanceUID = meta.get("SeriesInstanceUID") or generate_uid()
+    # Every write is a new series: a derived or re-saved image must not merge with its source.
+    ds.SeriesInstanceUID = generate_uid()
     ds.SeriesNumber = int(meta.get("SeriesNumber", 1))
     ds.Laterality = ""
     if image.description:
-        ds.SeriesDescription = image.description
+        ds.SeriesDescription = _lo(image.description, "SeriesDescription")
     ds.FrameOfReferenceUID = meta.get("FrameOfReferenceUID") or generate_uid()
     ds.PositionReferenceIndicator = ""
     ds.Manufacturer = meta.get("Manufacturer", "")
     if meta.get("InstitutionName"):
         ds.InstitutionName = meta["InstitutionName"]
     if image.scanner:
-        ds.ManufacturerModelName = image.scanner
+        ds.ManufacturerModelName = _lo(image.scanner, "ManufacturerModelName")
     ds.SoftwareVersions = f"positrix {positrix.__version__}"
     ds.SamplesPerPixel = 1
     ds.PhotometricInterpretation = "MONOCHROME2"
@@ -232,7 +247,7 @@ def _radiopharmaceutical(image: Image) -> DicomSequence:
         return DicomSequence([])
     item = Dataset()
     if injection.tracer:
-        item.Radiopharmaceutical = injection.tracer
+        item.Radiopharmaceutical = _lo(injection.tracer, "Radiopharmaceutical")
         if injection.tracer.upper() in RADIOPHARMACEUTICAL_CODES:
             code = RADIOPHARMACEUTICAL_CODES[injection.tracer.upper()]
             item.RadiopharmaceuticalCodeSequence = DicomSequence([_code(*code)])
@@ -276,7 +291,7 @@ def _pet_series(ds: Dataset, image: Image, decay: str, start: datetime) -> None:
     ds.CorrectedImage = corrected
     ds.DecayCorrection = decay
     if image.reconstruction:
-        ds.ReconstructionMethod = image.reconstruction[:64]
+        ds.ReconstructionMethod = _lo(image.reconstruction, "ReconstructionMethod")
     ds.CollimatorType = "NONE"
     ds.RadiopharmaceuticalInformationSequence = _radiopharmaceutical(image)
     _pet_orientation(ds, image.metadata.get("PatientPosition"))
@@ -339,9 +354,37 @@ def write_dicom(image: Image, directory: str | Path, *, overwrite: bool = False)
         for k in range(n_slices)
     ]
     check_writable(paths, overwrite=overwrite)
+    _check_no_other_dicom(directory, paths)
+    _check_finite(image)
+    image = with_timezone(image, reference_zone(image))  # TM values share one zone
     if image.modality == "PT":
         return _write_pet(image, paths)
     return _write_ct(image, paths)
+
+
+def _check_no_other_dicom(directory: Path, paths: Sequence[Path]) -> None:
+    """Refuse a folder that holds DICOM files this series would not replace."""
+    if not directory.is_dir():
+        return
+    ours = {p.name for p in paths}
+    others = [p for p in directory.iterdir() if p.name not in ours and is_dicom_file(p)]
+    if others:
+        raise OverwriteError(
+            f"the folder already holds {len(others)} other DICOM file(s), e.g. {others[0].name}; "
+            "a reader would mix them with this series",
+            source=directory,
+            fix="write the series into an empty folder",
+        )
+
+
+def _check_finite(image: Image) -> None:
+    bad = int(np.count_nonzero(~np.isfinite(image.data)))
+    if bad:
+        raise PositrixError(
+            f"{bad} voxel(s) are NaN or infinite, which DICOM integers cannot hold",
+            field="data",
+            fix="replace them first (e.g. numpy.nan_to_num) or save as NIfTI",
+        )
 
 
 def _plane_attributes(base: Dataset, image: Image) -> NDArray[np.float64]:

@@ -1,0 +1,48 @@
+"""Express every date-time of an image in one time zone (the instants do not change)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, tzinfo
+
+from positrix.image.frames import FrameTable
+from positrix.image.image import Image
+
+__all__ = ["reference_zone", "with_timezone"]
+
+
+def reference_zone(image: Image) -> tzinfo:
+    """The zone of the acquisition start, else of the injection, else UTC."""
+    for moment in (
+        image.frames.acquisition_start if image.frames else None,
+        image.injection.injection_time if image.injection else None,
+    ):
+        if moment is not None and moment.tzinfo is not None:
+            return moment.tzinfo
+    return UTC
+
+
+def _in(moment: datetime | None, zone: tzinfo) -> datetime | None:
+    return moment.astimezone(zone) if moment is not None else None
+
+
+def with_timezone(image: Image, zone: tzinfo) -> Image:
+    """The same image with all its date-times shown in ``zone``.
+
+    File formats that store clock times without a zone (DICOM TM, Inveon ``ctime``) must
+    write every time in one zone, or the differences between them come out wrong.
+    """
+    frames = image.frames
+    if frames is not None and frames.acquisition_start is not None:
+        frames = FrameTable(frames.start_s, frames.duration_s, _in(frames.acquisition_start, zone))
+    injection = image.injection
+    if injection is not None:
+        injection = dataclasses.replace(
+            injection,
+            injection_time=_in(injection.injection_time, zone),
+            activity_before_time=_in(injection.activity_before_time, zone),
+            residual_time=_in(injection.residual_time, zone),
+        )
+    return image.replace(
+        frames=frames, injection=injection, decay_reference=_in(image.decay_reference, zone)
+    )
