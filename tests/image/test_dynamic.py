@@ -73,3 +73,13 @@ def test_gaps_and_missing_nuclide_are_explicit():
     bare = Image(pet.data, pet.affine, unit="Bq/mL", frames=pet.frames, decay_reference=T0)
     with pytest.raises(MissingFieldError, match="nuclide"):
         sum_frames(bare)
+
+
+def test_naive_reference_is_taken_as_utc_and_zero_durations_are_refused(pet):
+    naive = T0.replace(tzinfo=None) + timedelta(seconds=6586.2)
+    np.testing.assert_allclose(decay_correct(pet, to=naive).data, pet.data * 0.5, rtol=1e-6)
+    instant = pet.replace(
+        frames=FrameTable([0.0, 0.0, 0.0], [0.0, 0.0, 0.0], T0), decay_reference=None
+    )
+    with pytest.raises(PositrixError, match="no duration"):
+        sum_frames(instant)
