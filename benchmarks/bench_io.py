@@ -48,7 +48,7 @@ def main() -> None:
         t_read_dicom = best_of(lambda: load(folder / "dcm"))
         t_bare = best_of(lambda: bare_pydicom(folder / "dcm"))
         t_read_nifti = best_of(lambda: load(folder / "p.nii"))
-        t_nibabel = best_of(lambda: np.asarray(nib.load(folder / "p.nii").dataobj))
+        t_nibabel = best_of(lambda: nib.load(folder / "p.nii").get_fdata(dtype=np.float32))
     n_files = pet.spatial_shape[2] * pet.n_frames
     print(f"demo PET {pet.data.shape}, {n_files} DICOM files")
     print(f"write DICOM  {t_write_dicom:7.3f} s   ({n_files / t_write_dicom:7.0f} files/s)")
