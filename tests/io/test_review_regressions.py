@@ -237,3 +237,14 @@ def test_ct_and_pet_of_one_study_share_the_study_date(tmp_path):
     ct_file = write_dicom(study.ct, tmp_path / "ct")[0]
     pet_ds, ct_ds = dcmread(pet_file), dcmread(ct_file)
     assert (pet_ds.StudyDate, pet_ds.StudyTime) == (ct_ds.StudyDate, ct_ds.StudyTime)
+
+
+def test_missing_image_position_is_a_clear_error(tmp_path):
+    files = write_dicom(frame(make_pet(), 0), tmp_path / "a")
+    (tmp_path / "b").mkdir()
+    for path in files:
+        ds = dcmread(path)
+        del ds.ImagePositionPatient
+        ds.save_as(tmp_path / "b" / path.name)
+    with pytest.raises(FileFormatError, match="ImagePositionPatient"):
+        read_dicom(tmp_path / "b")

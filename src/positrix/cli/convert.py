@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,11 @@ def run(args: argparse.Namespace) -> int:
     source, target = Path(args.input), Path(args.output)
     if source.resolve() == target.resolve():
         raise OverwriteError("the output is the input", source=target, fix="choose another output")
-    image = load(source)
-    written = save(image, target, overwrite=args.force)
+
+    def log(line: str) -> None:
+        print(line, file=sys.stderr)
+
+    image = load(source, log=log)
+    written = save(image, target, overwrite=args.force, log=log)
     print(f"wrote {len(written)} file(s): {target}")
     return 0

@@ -9,11 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from positrix.image.image import Image
+from positrix.progress import Logger
 
 __all__ = ["load", "save"]
 
 
-def load(path: str | Path) -> Image:
+def load(path: str | Path, *, log: Logger | None = None) -> Image:
     """Read an image from DICOM (file or folder), NIfTI(+JSON), Interfile or Inveon.
 
     The path is kept in ``image.metadata["source_path"]`` so that later errors can name it.
@@ -21,18 +22,18 @@ def load(path: str | Path) -> Image:
     See ``docs/io.md`` for worked examples.
     """
     path = Path(path)
-    image = _read(path)
+    image = _read(path, log)
     return image.replace(metadata={**image.metadata, "source_path": str(path)})
 
 
-def _read(path: Path) -> Image:
+def _read(path: Path, log: Logger | None) -> Image:
     from positrix.io.formats import sniff_format
 
     kind = sniff_format(path)
     if kind == "dicom":
         from positrix.io.dicom import read_dicom
 
-        return read_dicom(path)
+        return read_dicom(path, log=log)
     if kind == "nifti":
         from positrix.io.nifti import read_nifti
 
@@ -46,8 +47,12 @@ def _read(path: Path) -> Image:
     return read_inveon(path)
 
 
-def save(image: Image, path: str | Path, *, overwrite: bool = False) -> list[Path]:
+def save(
+    image: Image, path: str | Path, *, overwrite: bool = False, log: Logger | None = None
+) -> list[Path]:
     """Write ``image``; the format follows the name (``.nii[.gz]``, ``.hv``, ``.img``, folder).
+
+    ``log`` receives progress lines for long writes (DICOM series).
 
     Returns
     -------
@@ -61,7 +66,7 @@ def save(image: Image, path: str | Path, *, overwrite: bool = False) -> list[Pat
     if kind == "dicom":
         from positrix.io.dicom import write_dicom
 
-        return write_dicom(image, path, overwrite=overwrite)
+        return write_dicom(image, path, overwrite=overwrite, log=log)
     if kind == "nifti":
         from positrix.io.nifti import write_nifti
 

@@ -88,10 +88,10 @@ def run_demo(
     log("[1/3] building the demo mouse study (F-18 FDG, dynamic PET + CT)")
     study = demo_mouse_study()
     log(f"[2/3] writing DICOM to {out / 'dicom'}")
-    files = save(study.pet, out / "dicom/pet") + save(study.ct, out / "dicom/ct")
+    files = save(study.pet, out / "dicom/pet", log=log) + save(study.ct, out / "dicom/ct", log=log)
     log(f"      {len(files)} files written")
     log("[3/3] reading the series back")
-    pet, ct = load(out / "dicom/pet"), load(out / "dicom/ct")
+    pet, ct = load(out / "dicom/pet", log=log), load(out / "dicom/ct", log=log)
     return {
         "pet": summarize(pet),
         "ct": summarize(ct),

@@ -34,6 +34,7 @@ from positrix.io.dicom.times import parse_da_tm, parse_dt, utc_offset
 from positrix.io.dicom.write import KEPT_KEYWORDS
 from positrix.physics.injection import Injection
 from positrix.physics.nuclides import Nuclide, get_nuclide, list_nuclides
+from positrix.progress import Logger
 
 __all__ = ["is_dicom_file", "read_dicom"]
 
@@ -125,15 +126,19 @@ def _geometry(
     """Slices sorted along their normal, and the voxel-to-LPS affine."""
     ds0 = frame[0][1]
     try:
-        orientation = np.asarray(ds0.ImageOrientationPatient, dtype=np.float64)
-        spacing = np.asarray(ds0.PixelSpacing, dtype=np.float64)
-    except AttributeError as err:
+        orientation = np.asarray(ds0.ImageOrientationPatient, dtype=np.float64).reshape(6)
+        spacing = np.asarray(ds0.PixelSpacing, dtype=np.float64).reshape(2)
+        positions = np.array([np.asarray(ds.ImagePositionPatient, float) for _, ds in frame])
+        positions = positions.reshape(len(frame), 3)
+    except (AttributeError, ValueError, TypeError) as err:
         raise FileFormatError(
-            f"missing image geometry ({err})", source=frame[0][0], field="ImageOrientationPatient"
+            f"missing or malformed image geometry ({err})",
+            source=frame[0][0],
+            field="ImageOrientationPatient/ImagePositionPatient/PixelSpacing",
+            fix="the series lacks the Image Plane module; re-export it from the scanner",
         ) from None
     row_dir, col_dir = orientation[:3], orientation[3:]
     normal = np.cross(row_dir, col_dir)
-    positions = np.array([np.asarray(ds.ImagePositionPatient, float) for _, ds in frame])
     order = np.argsort(positions @ normal)
     frame = [frame[i] for i in order]
     positions = positions[order]
@@ -302,7 +307,7 @@ def _pet_timing(
     return FrameTable(starts, durations, start), start
 
 
-def read_dicom(path: str | Path) -> Image:
+def read_dicom(path: str | Path, *, log: Logger | None = None) -> Image:
     """Read the DICOM series at ``path`` (a folder with one series, or one file of it).
 
     Returns
@@ -340,6 +345,8 @@ def read_dicom(path: str | Path) -> Image:
             )
         affine = group_affine
         volumes.append(np.stack([_pixels(p, h) for p, h in group], axis=-1))
+        if log is not None and len(frames_files) > 1:
+            log(f"read frame {len(volumes)}/{len(frames_files)} ({len(group)} slices)")
     assert affine is not None
     data = np.stack(volumes, axis=-1) if len(volumes) > 1 else volumes[0]
     if modality == "PT":

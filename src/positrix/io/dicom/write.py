@@ -42,6 +42,7 @@ from positrix.io.dicom.sniff import is_dicom_file
 from positrix.io.dicom.times import format_da, format_dt, format_tm
 from positrix.io.safety import check_writable
 from positrix.physics.decay import frame_decay_correction
+from positrix.progress import Logger, with_progress
 
 __all__ = ["KEPT_KEYWORDS", "write_dicom"]
 
@@ -321,7 +322,9 @@ def _frame_reference_ms(image: Image, start_s: float, duration_s: float) -> floa
     return (start_s + np.log(within) / lam) * 1000.0
 
 
-def write_dicom(image: Image, directory: str | Path, *, overwrite: bool = False) -> list[Path]:
+def write_dicom(
+    image: Image, directory: str | Path, *, overwrite: bool = False, log: Logger | None = None
+) -> list[Path]:
     """Write ``image`` as a DICOM series of one file per slice (and frame) into ``directory``.
 
     Parameters
@@ -332,6 +335,8 @@ def write_dicom(image: Image, directory: str | Path, *, overwrite: bool = False)
         Output folder, created if needed; file names are ``PT_0001_0001.dcm`` (frame, slice).
     overwrite
         Replace existing files of the same name.
+    log
+        Where progress lines (files written, ETA) go; silent when ``None``.
 
     Returns
     -------
@@ -358,8 +363,8 @@ def write_dicom(image: Image, directory: str | Path, *, overwrite: bool = False)
     _check_finite(image)
     image = with_timezone(image, reference_zone(image))  # TM values share one zone
     if image.modality == "PT":
-        return _write_pet(image, paths)
-    return _write_ct(image, paths)
+        return _write_pet(image, paths, log)
+    return _write_ct(image, paths, log)
 
 
 def _check_no_other_dicom(directory: Path, paths: Sequence[Path]) -> None:
@@ -411,7 +416,7 @@ def _pixels(ds: Dataset, values: NDArray[np.floating], *, pet: bool) -> None:
     ds.add_new(0x7FE00010, "OW", np.ascontiguousarray(pixels.T).tobytes())  # PixelData
 
 
-def _write_pet(image: Image, paths: Sequence[Path]) -> list[Path]:
+def _write_pet(image: Image, paths: Sequence[Path], log: Logger | None) -> list[Path]:
     if image.frames is None or image.frames.acquisition_start is None:
         raise MissingFieldError(
             "DICOM PET needs the acquisition start date and time (SeriesDate/SeriesTime)",
@@ -436,34 +441,35 @@ def _write_pet(image: Image, paths: Sequence[Path]) -> list[Path]:
     encoder = SeriesEncoder(base)
     written: list[Path] = []
     frame_starts = frames.start_times()
-    for t in range(image.n_frames):
-        volume = image.frame_data(t)
-        frame_start = frame_starts[t]
+    directory_made = False
+    slots = ((t, k) for t in range(image.n_frames) for k in range(n_slices))
+    for t, k in with_progress(slots, total=len(paths), label="DICOM files", log=log):
         t0, dt = float(frames.start_s[t]), float(frames.duration_s[t])
-        for k in range(n_slices):
-            ds = Dataset()
-            ds.SOPInstanceUID = generate_uid()
-            index = t * n_slices + k + 1
-            ds.ImageIndex = index
-            ds.InstanceNumber = index
-            ds.AcquisitionDate = format_da(frame_start)
-            ds.AcquisitionTime = format_tm(frame_start)
-            ds.FrameReferenceTime = _ds(_frame_reference_ms(image, t0, dt))
-            ds.ActualFrameDuration = round(dt * 1000.0)
-            if decay != "NONE" and nuclide is not None and ref is not None:
-                ref_s = frames.seconds_from_start(ref)
-                factor = frame_decay_correction(nuclide, t0, dt, reference_s=ref_s)
-                ds.DecayFactor = _ds(float(factor))
-            _slice_attributes(ds, image, step, k)
-            _pixels(ds, volume[:, :, k], pet=True)
-            path = paths[t * n_slices + k]
+        ds = Dataset()
+        ds.SOPInstanceUID = generate_uid()
+        index = t * n_slices + k + 1
+        ds.ImageIndex = index
+        ds.InstanceNumber = index
+        ds.AcquisitionDate = format_da(frame_starts[t])
+        ds.AcquisitionTime = format_tm(frame_starts[t])
+        ds.FrameReferenceTime = _ds(_frame_reference_ms(image, t0, dt))
+        ds.ActualFrameDuration = round(dt * 1000.0)
+        if decay != "NONE" and nuclide is not None and ref is not None:
+            ref_s = frames.seconds_from_start(ref)
+            factor = frame_decay_correction(nuclide, t0, dt, reference_s=ref_s)
+            ds.DecayFactor = _ds(float(factor))
+        _slice_attributes(ds, image, step, k)
+        _pixels(ds, image.frame_data(t)[:, :, k], pet=True)
+        path = paths[index - 1]
+        if not directory_made:
             path.parent.mkdir(parents=True, exist_ok=True)
-            encoder.write(path, ds)
-            written.append(path)
+            directory_made = True
+        encoder.write(path, ds)
+        written.append(path)
     return written
 
 
-def _write_ct(image: Image, paths: Sequence[Path]) -> list[Path]:
+def _write_ct(image: Image, paths: Sequence[Path], log: Logger | None) -> list[Path]:
     start = image.frames.acquisition_start if image.frames else None
     base = _base_dataset(image, study_time=start, sop_class=CTImageStorage)
     base.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
@@ -479,7 +485,8 @@ def _write_ct(image: Image, paths: Sequence[Path]) -> list[Path]:
     encoder = SeriesEncoder(base)
     written: list[Path] = []
     volume = image.frame_data(0)
-    for k in range(image.spatial_shape[2]):
+    slices = range(image.spatial_shape[2])
+    for k in with_progress(slices, total=len(paths), label="DICOM files", log=log):
         ds = Dataset()
         ds.SOPInstanceUID = generate_uid()
         ds.InstanceNumber = k + 1
