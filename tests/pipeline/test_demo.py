@@ -14,3 +14,18 @@ def test_demo_writes_reads_back_and_conserves_activity(tmp_path):
     with pytest.raises(OverwriteError, match="--force"):
         run_demo(tmp_path, log=lambda _: None)
     assert run_demo(tmp_path, force=True, log=lambda _: None)["files"] == result["files"]
+
+
+def test_demo_files_pass_dciodvfy(tmp_path):
+    import subprocess
+
+    from tests.conftest import external_tool
+
+    run_demo(tmp_path, log=lambda _: None)
+    for folder in ("pet", "ct"):
+        first = sorted((tmp_path / "dicom" / folder).iterdir())[0]
+        result = subprocess.run(
+            [external_tool("dciodvfy"), str(first)], capture_output=True, text=True, check=False
+        )
+        errors = [l for l in (result.stdout + result.stderr).splitlines() if l.startswith("Error")]
+        assert errors == [], first
