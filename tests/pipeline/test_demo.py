@@ -27,5 +27,5 @@ def test_demo_files_pass_dciodvfy(tmp_path):
         result = subprocess.run(
             [external_tool("dciodvfy"), str(first)], capture_output=True, text=True, check=False
         )
-        errors = [l for l in (result.stdout + result.stderr).splitlines() if l.startswith("Error")]
+        errors = [x for x in (result.stdout + result.stderr).splitlines() if x.startswith("Error")]
         assert errors == [], first

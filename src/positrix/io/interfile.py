@@ -21,7 +21,7 @@ from positrix.errors import FileFormatError
 from positrix.image.frames import FrameTable
 from positrix.image.image import Image
 from positrix.image.orient import reorient
-from positrix.io.raw import write_raw_frames
+from positrix.io.raw import read_raw_volume, write_raw_frames
 from positrix.io.safety import check_writable
 from positrix.physics.injection import Injection
 from positrix.physics.nuclides import get_nuclide
@@ -174,23 +174,13 @@ def read_interfile(path: str | Path) -> Image:
             source=data_path,
             fix=f"keep it next to {path.name} or fix 'name of data file'",
         )
-    size = data_path.stat().st_size
     volumes, starts, durations = [], [], []
     for f in range(1, n_frames + 1):
         offset = _frame_offset(header, path, f, voxels * n_bytes)
-        if offset + voxels * n_bytes > size:
-            raise FileFormatError(
-                f"frame {f} needs bytes {offset}..{offset + voxels * n_bytes} but the data "
-                f"file has {size}",
-                source=data_path,
-                field="matrix size",
-                fix="the data file is truncated or the header's matrix size is wrong",
-            )
-        raw = np.fromfile(data_path, dtype=dtype, count=voxels, offset=offset)
+        raw = read_raw_volume(data_path, dtype=dtype, shape=shape, offset=offset, frame=f,
+                              size_fields="matrix size")  # fmt: skip
         scale = _value(header, "image scaling factor", path, f, "1")
-        volumes.append(
-            (raw.astype(np.float64) * scale).astype(np.float32).reshape(shape, order="F")
-        )
+        volumes.append((raw * scale).astype(np.float32))
         starts.append(_value(header, "image relative start time (sec)", path, f, "0"))
         durations.append(_value(header, "image duration (sec)", path, f, "0"))
     affine = np.diag([*sizes, 1.0])

@@ -26,7 +26,7 @@ from positrix.image.image import Image
 from positrix.image.orient import reorient
 from positrix.image.subject import Subject
 from positrix.image.timezone import reference_zone, with_timezone
-from positrix.io.raw import write_raw_frames
+from positrix.io.raw import read_raw_volume, write_raw_frames
 from positrix.io.safety import check_writable
 from positrix.physics.injection import Injection
 from positrix.physics.nuclides import get_nuclide
@@ -212,21 +212,13 @@ def read_inveon(path: str | Path, *, branching_in_calibration: bool = False) -> 
     if branching_in_calibration or branching <= 0:
         branching = 1.0
     voxels = int(np.prod(shape))
-    size = data_path.stat().st_size
     volumes, starts, durations = [], [], []
     for index, block in enumerate(frame_blocks[:n_frames]):
         offset = _pointer(block, header, index * voxels * dtype.itemsize)
-        if offset + voxels * dtype.itemsize > size:
-            raise FileFormatError(
-                f"frame {index} needs bytes up to {offset + voxels * dtype.itemsize} but the "
-                f"data file has {size}",
-                source=data_path,
-                field="x_dimension/y_dimension/z_dimension",
-                fix="the data file is truncated or the header does not belong to it",
-            )
-        raw = np.fromfile(data_path, dtype=dtype, count=voxels, offset=offset)
+        raw = read_raw_volume(data_path, dtype=dtype, shape=shape, offset=offset, frame=index,
+                              size_fields="x_dimension/y_dimension/z_dimension")  # fmt: skip
         scale = _number(block, "scale_factor", header, default=1.0) * calibration / branching
-        volumes.append((raw.astype(np.float64) * scale).reshape(shape, order="F"))
+        volumes.append(raw * scale)
         starts.append(_number(block, "frame_start", header, default=0.0))
         durations.append(_number(block, "frame_duration", header, default=0.0))
     return _image(glob, frame_blocks, header, volumes, starts, durations, shape)
