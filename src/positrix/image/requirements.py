@@ -5,7 +5,10 @@ from __future__ import annotations
 from positrix.errors import MissingFieldError
 from positrix.image.image import Image
 
-__all__ = ["injected_activity_bq", "subject_weight_g"]
+__all__ = ["injected_activity_bq", "subject_weight_g", "with_dose_unit"]
+
+#: Below this net injected activity (1 kBq) a dose is taken as stored in the wrong unit.
+_PLAUSIBLE_MIN_BQ = 1e3
 
 _WEIGHT_FIELDS = "DICOM PatientWeight, BIDS BodyWeight, Inveon subject_weight"
 _DOSE_FIELDS = (
@@ -60,6 +63,15 @@ def injected_activity_bq(image: Image) -> float:
             field=err.field or "injection",
             fix=f"record it in the file ({_DOSE_FIELDS})",
         ) from None
+    if 0 < activity < _PLAUSIBLE_MIN_BQ:
+        raise MissingFieldError(
+            f"the injected activity is {activity:g} Bq, too small for any PET study: "
+            "the file probably stores it in MBq (or kBq)",
+            source=_source(image),
+            field="injection activity (DICOM RadionuclideTotalDose)",
+            fix="say which unit the file uses (Python: with_dose_unit(image, 'MBq'); "
+            "CLI: --dose-unit MBq)",
+        )
     if activity <= 0:
         raise MissingFieldError(
             f"the net injected activity is {activity:g} Bq (residual ≥ dose?)",
@@ -68,3 +80,30 @@ def injected_activity_bq(image: Image) -> float:
             fix="check the syringe and residual activities and their times",
         )
     return activity
+
+
+def with_dose_unit(image: Image, unit: str) -> Image:
+    """The image with its recorded dose values re-read in ``unit`` (e.g. ``"MBq"``).
+
+    For files that store the injected activity in MBq where the format says Bq (a known
+    DICOM trap): ``7.4`` becomes 7.4 MBq.  The input image is unchanged.
+    """
+    import dataclasses
+
+    from positrix.physics.units import ACTIVITY_UNITS_BQ
+
+    injection = image.injection
+    factor = ACTIVITY_UNITS_BQ.get(unit.lower())
+    if factor is None:
+        from positrix.errors import UnitError
+
+        raise UnitError(f"unknown activity unit '{unit}'", field="dose unit",
+                        fix="use Bq, kBq, MBq, GBq, mCi or uCi")  # fmt: skip
+    if injection is None or injection.activity_before_bq is None:
+        return image
+    rescaled = dataclasses.replace(
+        injection,
+        activity_before_bq=injection.activity_before_bq * factor,
+        residual_bq=injection.residual_bq * factor,
+    )
+    return image.replace(injection=rescaled)

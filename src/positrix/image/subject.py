@@ -26,6 +26,8 @@ class Subject:
         Body weight in g at the scan, or ``None``.
     date_of_birth
         Date of birth, or ``None``.
+    height_cm
+        Height (body length) in cm, or ``None`` (needed only for SUL and SUVbsa).
     """
 
     id: str | None = None
@@ -34,3 +36,4 @@ class Subject:
     sex: str | None = None
     weight_g: float | None = None
     date_of_birth: date | None = None
+    height_cm: float | None = None

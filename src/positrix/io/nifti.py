@@ -120,6 +120,7 @@ def _positrix_block(image: Image) -> dict[str, Any]:
             "sex": subject.sex,
             "weight_g": subject.weight_g,
             "date_of_birth": subject.date_of_birth.isoformat() if subject.date_of_birth else None,
+            "height_cm": subject.height_cm,
         }
     return block
 
@@ -184,6 +185,7 @@ def _from_positrix(block: dict[str, Any]) -> tuple[Injection | None, Subject | N
             sex=sub.get("sex"),
             weight_g=sub.get("weight_g"),
             date_of_birth=date.fromisoformat(birth) if birth else None,
+            height_cm=sub.get("height_cm"),
         )
     return injection, subject
 

@@ -231,6 +231,9 @@ def _subject(ds: Dataset) -> Subject:
         sex=str(ds.get("PatientSex", "")) or None,
         weight_g=float(weight) * 1000.0 if weight not in (None, "") and float(weight) > 0 else None,
         date_of_birth=born,
+        height_cm=float(ds.PatientSize) * 100.0
+        if ds.get("PatientSize") not in (None, "") and float(ds.PatientSize) > 0
+        else None,
     )
 
 

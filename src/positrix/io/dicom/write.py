@@ -150,6 +150,8 @@ def _patient(ds: Dataset, image: Image) -> None:
     ds.PatientSex = subject.sex if subject and subject.sex in ("M", "F", "O") else ""
     if subject and subject.weight_g is not None:
         ds.PatientWeight = _ds(subject.weight_g / 1000.0)
+    if subject and subject.height_cm is not None:
+        ds.PatientSize = _ds(subject.height_cm / 100.0)  # m
     if subject and subject.species:
         # Animal subject: the 2C attributes of the Patient module become required.
         ds.PatientSpeciesDescription = subject.species
