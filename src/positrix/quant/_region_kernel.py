@@ -15,7 +15,7 @@ MODE_CODES = {"all": 0, "above": 1, "fraction_of_max": 2, "top_fraction": 3}
 
 
 @njit(cache=True)
-def _threshold(row, weight, mode, level):  # type: ignore[no-untyped-def]
+def _threshold(row, weight, mode, level):
     """Lowest value included in a frame under the calculation mode."""
     if mode == 0:
         return -np.inf
@@ -33,7 +33,7 @@ def _threshold(row, weight, mode, level):  # type: ignore[no-untyped-def]
 
 
 @njit(parallel=True, cache=True)
-def region_moments(flat, index, weight, starts, counts, mode, level):  # type: ignore[no-untyped-def]
+def region_moments(flat, index, weight, starts, counts, mode, level):
     """Statistics per region and frame.
 
     Returns an array ``(7, n_regions, n_frames)``: mean, sd, median, min, max, Σw, n.

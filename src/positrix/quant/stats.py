@@ -88,7 +88,7 @@ def _sphere_kernel(grid: Grid, volume_ml: float) -> NDArray[np.float64]:
     sizes = np.asarray(grid.voxel_size_mm)
     half = np.ceil(radius / sizes).astype(int)
     shape = tuple(2 * half + 1)
-    local = Grid(shape, affine_from_spacing(sizes, origin_mm=-half * sizes))  # type: ignore[arg-type]
+    local = Grid(shape, affine_from_spacing(sizes, origin_mm=-half * sizes))
     kernel = sphere(local, (0.0, 0.0, 0.0), radius, samples=7).mask()
     return kernel / kernel.sum()
 
