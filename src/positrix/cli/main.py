@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from positrix import __version__
-from positrix.cli import convert, decay, demo, info, nuclide
+from positrix.cli import convert, decay, demo, info, nuclide, quant
 from positrix.errors import PositrixError
 
 __all__ = ["build_parser", "main"]
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (info, convert, nuclide, decay, demo):
         module.add_parser(subparsers)
+    quant.add_parsers(subparsers)
     return parser
 
 

@@ -56,16 +56,20 @@ def lesion_metrics(
         PET image in an activity-concentration unit (converted to ``unit``) or already in
         ``unit``.
     seed_mm
-        A point in or near the lesion (world LPS mm); SUVmax is the hottest voxel within
-        ``search_radius_mm`` of it.
+        A point in or near the lesion (world LPS mm).  The hottest voxel within
+        ``search_radius_mm`` of it starts a region growing (6-connected voxels above the
+        threshold); SUVmax is the highest voxel of that region.
     fraction_of_max, absolute
         MTV threshold: a fraction of SUVmax (default 40 %), or an absolute value
         (e.g. SUV 2.5; then pass ``fraction_of_max=None``).
     peak_ml
         SUVpeak sphere volume (default by species: 1 mL patients, 0.02 mL mouse).
+    frame
+        Frame of a dynamic image (default 0; the command line uses the last frame).
     """
     suv = image if image.unit == unit else convert_units(image, unit)
-    index, suv_max = local_maximum(suv, seed_mm, radius_mm=search_radius_mm, frame=frame)
+    frame = frame % image.n_frames  # -1: the last frame
+    index, local_max = local_maximum(suv, seed_mm, radius_mm=search_radius_mm, frame=frame)
     voi = threshold_voi(
         suv,
         absolute=absolute,
@@ -77,9 +81,9 @@ def lesion_metrics(
     )
     ml = default_peak_ml(image) if peak_ml is None else peak_ml
     row = region_stats(suv, [voi], peak_ml=ml)[frame]
-    level = absolute if absolute is not None else float(fraction_of_max or 0) * suv_max
+    level = absolute if absolute is not None else float(fraction_of_max or 0) * local_max
     return LesionMetrics(
-        suv_max=suv_max,
+        suv_max=row.max,
         suv_peak=float(row.peak or 0.0),
         suv_mean=row.mean,
         mtv_ml=row.volume_ml,

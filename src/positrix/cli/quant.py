@@ -1,0 +1,156 @@
+"""``positrix stats``, ``tac`` and ``lesion``: thin calls into :mod:`positrix.quant`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from positrix.cli.output import print_json
+
+__all__ = ["add_parsers"]
+
+_UNITS = "Bq/mL, kBq/mL, %ID/g, %ID/mL, SUVbw, SUL, SUL-James, SUVbsa"
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--unit", help=f"report values in this unit ({_UNITS})")
+    parser.add_argument("--dose-unit", help="the file's dose is in this unit (e.g. MBq)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def add_parsers(subparsers: Any) -> None:
+    stats = subparsers.add_parser("stats", help="region statistics per VOI and frame")
+    stats.add_argument("image")
+    stats.add_argument(
+        "--voi",
+        action="append",
+        required=True,
+        help="label image or shape, e.g. sphere:x,y,z,r (mm); repeatable",
+    )
+    stats.add_argument(
+        "--peak-ml", type=float, help="SUVpeak sphere volume in mL (default 1; mouse 0.02; rat 0.1)"
+    )
+    stats.add_argument(
+        "--mode", default="all", choices=["all", "fraction_of_max", "top_fraction", "above"]
+    )
+    stats.add_argument("--level", type=float, help="level of --mode (fraction or value)")
+    _common(stats)
+    stats.set_defaults(run=run_stats)
+
+    tac = subparsers.add_parser("tac", help="time-activity curves per VOI")
+    tac.add_argument("image")
+    tac.add_argument("--voi", action="append", required=True, help="as for stats; repeatable")
+    tac.add_argument("-o", "--output", required=True, help="table: .csv or .tsv")
+    tac.add_argument("--plot", help="also plot the curves (.png, .pdf, .svg)")
+    tac.add_argument("--statistics", action="store_true", help="add sd/median/min/max columns")
+    tac.add_argument("--force", action="store_true", help="replace existing outputs")
+    _common(tac)
+    tac.set_defaults(run=run_tac)
+
+    lesion = subparsers.add_parser("lesion", help="SUVmax, SUVpeak, SUVmean, MTV, TLG")
+    lesion.add_argument("image")
+    lesion.add_argument("--seed", required=True, help="x,y,z in mm (world LPS)")
+    lesion.add_argument(
+        "--threshold",
+        default="40%",
+        help="MTV threshold: '40%%' of SUVmax or an absolute SUV such as 2.5",
+    )
+    lesion.add_argument("--peak-ml", type=float, help="SUVpeak sphere volume (mL)")
+    lesion.add_argument("--frame", type=int, default=-1,
+                        help="frame of a dynamic image (default: the last)")
+    lesion.add_argument("--dose-unit", help="the file's dose is in this unit (e.g. MBq)")
+    lesion.add_argument("--unit", default="SUVbw", help="SUVbw (default), SUL, %%ID/g, …")
+    lesion.add_argument("--json", action="store_true")
+    lesion.set_defaults(run=run_lesion)
+
+
+def _image(args: argparse.Namespace) -> Any:
+    from positrix.image.requirements import with_dose_unit
+    from positrix.io import load
+    from positrix.quant.units import convert_units
+
+    image = load(args.image)
+    if args.dose_unit:
+        image = with_dose_unit(image, args.dose_unit)
+    if getattr(args, "unit", None) and args.unit != image.unit and args.command != "lesion":
+        image = convert_units(image, args.unit)
+    return image
+
+
+def _vois(args: argparse.Namespace, image: Any) -> list[Any]:
+    from positrix.quant.spec import parse_voi
+
+    return [voi for spec in args.voi for voi in parse_voi(spec, image.grid)]
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    from positrix.quant.stats import region_stats
+
+    image = _image(args)
+    rows = region_stats(image, _vois(args, image), mode=args.mode, level=args.level,
+                        peak_ml=args.peak_ml)  # fmt: skip
+    if args.json:
+        print_json([r.to_dict() for r in rows])
+        return 0
+    print(f"{'region':<12} {'frame':>5} {'mean':>11} {'sd':>10} {'median':>11} {'max':>11} "
+          f"{'peak':>11} {'volume':>10} {'voxels':>7}  unit")  # fmt: skip
+    for r in rows:
+        peak = f"{r.peak:11.5g}" if r.peak is not None else f"{'—':>11}"
+        print(f"{r.region:<12} {r.frame:>5} {r.mean:11.5g} {r.sd:10.4g} {r.median:11.5g} "
+              f"{r.max:11.5g} {peak} {r.volume_ml:7.4g} mL {r.n_voxels:>7}  {r.unit}")  # fmt: skip
+    return 0
+
+
+def run_tac(args: argparse.Namespace) -> int:
+    from positrix.quant.tac import extract_tacs, plot_tacs, write_tacs
+
+    image = _image(args)
+    tacs = extract_tacs(image, _vois(args, image), peak_ml=None if args.statistics else 0.0)
+    written = [write_tacs(tacs, args.output, statistics=args.statistics, overwrite=args.force)]
+    if args.plot:
+        written.append(plot_tacs(tacs, args.plot, overwrite=args.force))
+    if args.json:
+        print_json({"regions": list(tacs.regions), "unit": tacs.unit,
+                    "frames": tacs.frames.to_records(), "values": tacs.values.tolist(),
+                    "files": [str(p) for p in written]})  # fmt: skip
+    else:
+        size = f"{len(tacs.regions)} regions × {tacs.frames.n_frames} frames, {tacs.unit}"
+        print(f"wrote {', '.join(str(p) for p in written)} ({size})")
+    return 0
+
+
+def _threshold(text: str) -> tuple[float | None, float | None]:
+    from positrix.errors import PositrixError
+
+    try:
+        if text.strip().endswith("%"):
+            return float(text.strip()[:-1]) / 100.0, None
+        return None, float(text)
+    except ValueError:
+        raise PositrixError(f"cannot read threshold '{text}'", field="--threshold",
+                            fix="write e.g. 40% or 2.5") from None  # fmt: skip
+
+
+def run_lesion(args: argparse.Namespace) -> int:
+    from positrix.errors import PositrixError
+    from positrix.quant.lesion import lesion_metrics
+
+    image = _image(args)
+    try:
+        seed = [float(v) for v in args.seed.split(",")]
+        assert len(seed) == 3
+    except (ValueError, AssertionError):
+        raise PositrixError(f"cannot read seed '{args.seed}'", field="--seed",
+                            fix="give x,y,z in mm, e.g. --seed 9,-4,-14") from None  # fmt: skip
+    fraction, absolute = _threshold(args.threshold)
+    metrics = lesion_metrics(image, seed, fraction_of_max=fraction, absolute=absolute,
+                             unit=args.unit, peak_ml=args.peak_ml, frame=args.frame)  # fmt: skip
+    if args.json:
+        print_json(metrics.to_dict())
+        return 0
+    u = metrics.unit
+    print(f"SUVmax   {metrics.suv_max:.4g} {u}\nSUVpeak  {metrics.suv_peak:.4g} {u} "
+          f"({metrics.peak_ml:g} mL sphere)\nSUVmean  {metrics.suv_mean:.4g} {u}\n"
+          f"MTV      {metrics.mtv_ml:.4g} mL (≥ {metrics.threshold:.4g} {u})\n"
+          f"TLG      {metrics.tlg:.4g} mL·{u}")  # fmt: skip
+    return 0
