@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     for module in (info, convert, nuclide, decay, demo):
         module.add_parser(subparsers)
     quant.add_parsers(subparsers)
+    quant.add_study_parsers(subparsers)
     return parser
 
 

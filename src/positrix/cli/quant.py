@@ -56,8 +56,9 @@ def add_parsers(subparsers: Any) -> None:
         help="MTV threshold: '40%%' of SUVmax or an absolute SUV such as 2.5",
     )
     lesion.add_argument("--peak-ml", type=float, help="SUVpeak sphere volume (mL)")
-    lesion.add_argument("--frame", type=int, default=-1,
-                        help="frame of a dynamic image (default: the last)")
+    lesion.add_argument(
+        "--frame", type=int, default=-1, help="frame of a dynamic image (default: the last)"
+    )
     lesion.add_argument("--dose-unit", help="the file's dose is in this unit (e.g. MBq)")
     lesion.add_argument("--unit", default="SUVbw", help="SUVbw (default), SUL, %%ID/g, …")
     lesion.add_argument("--json", action="store_true")
@@ -153,4 +154,68 @@ def run_lesion(args: argparse.Namespace) -> int:
           f"({metrics.peak_ml:g} mL sphere)\nSUVmean  {metrics.suv_mean:.4g} {u}\n"
           f"MTV      {metrics.mtv_ml:.4g} mL (≥ {metrics.threshold:.4g} {u})\n"
           f"TLG      {metrics.tlg:.4g} mL·{u}")  # fmt: skip
+    return 0
+
+
+def add_study_parsers(subparsers: Any) -> None:
+    """``positrix response`` and ``positrix biodist``."""
+    response = subparsers.add_parser("response", help="PERCIST 1.0 or EORTC response")
+    response.add_argument("baseline", help="JSON of 'positrix lesion --json' at baseline")
+    response.add_argument("followup", help="JSON at follow-up (may add new_lesions, "
+                          "reference_mean, cycles)")  # fmt: skip
+    response.add_argument("--criteria", default="percist", choices=["percist", "eortc"])
+    response.add_argument("--json", action="store_true")
+    response.set_defaults(run=run_response)
+
+    biodist = subparsers.add_parser("biodist", help="biodistribution tables (%%ID/g) and charts")
+    biodist.add_argument("table", help="gamma-counter CSV/TSV, or a table with a value column")
+    biodist.add_argument("--by", default="group,timepoint,organ",
+                         help="columns to group by (default group,timepoint,organ)")  # fmt: skip
+    biodist.add_argument("--value", default="percent_id_per_g",
+                         help="column to summarise (default percent_id_per_g)")  # fmt: skip
+    biodist.add_argument("--nuclide", help="nuclide of a gamma-counter table, e.g. F-18")
+    biodist.add_argument("--plot", help="grouped bar chart (.png, .pdf, .svg)")
+    biodist.add_argument("--force", action="store_true", help="replace an existing plot")
+    biodist.add_argument("--json", action="store_true")
+    biodist.set_defaults(run=run_biodist)
+
+
+def run_response(args: argparse.Namespace) -> int:
+    from positrix.quant.response import classify_response, load_measurement
+
+    result = classify_response(load_measurement(args.baseline), load_measurement(args.followup),
+                               criteria=args.criteria)  # fmt: skip
+    if args.json:
+        print_json(result.to_dict())
+    else:
+        print(f"{result.criteria.upper()}: {result.category} — {result.reason} "
+              f"({result.metric} {result.baseline:.4g} → {result.followup:.4g})")  # fmt: skip
+    return 0
+
+
+def run_biodist(args: argparse.Namespace) -> int:
+    from positrix.errors import PositrixError
+    from positrix.quant.biodist import gamma_counter_uptake, plot_groups, read_table, summarise
+
+    rows: list[dict[str, Any]] = list(read_table(args.table))
+    if "counts" in rows[0] and args.value not in rows[0]:
+        if not args.nuclide:
+            raise PositrixError("a gamma-counter table needs the nuclide for decay correction",
+                                field="--nuclide", fix="add e.g. --nuclide F-18")  # fmt: skip
+        rows = gamma_counter_uptake(rows, args.nuclide)
+    by = [c.strip() for c in args.by.split(",") if c.strip()]
+    summary = summarise(rows, value=args.value, by=by)
+    if args.plot:
+        category = "organ" if "organ" in by else by[-1]
+        series = [c for c in by if c != category] or [category]
+        label = "%ID/g" if args.value == "percent_id_per_g" else args.value
+        plot_groups(summary, args.plot, category=category, series=series, ylabel=label,
+                    overwrite=args.force)  # fmt: skip
+    if args.json:
+        print_json(summary)
+        return 0
+    print("\t".join([*by, "mean", "sd", "n"]) + f"\t({args.value})")
+    for row in summary:
+        print("\t".join([*(str(row[c]) for c in by), f"{row['mean']:.4g}", f"{row['sd']:.3g}",
+                         str(row["n"])]))  # fmt: skip
     return 0
