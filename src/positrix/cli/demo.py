@@ -34,6 +34,17 @@ def run(args: argparse.Namespace) -> int:
             f"frame {row['frame']:2d}: {row['activity_in_fov_bq'] / 1e6:8.4f} MBq in FOV, "
             f"{row['expected_bq'] / 1e6:8.4f} MBq expected, ratio {row['ratio']:.5f}"
         )
+    quant = result["quant"]
+    print(f"\n== uptake in the last frame ({args.out}/quant: labels, tacs.csv, tacs.png) ==")
+    print(f"{'organ':<10} {'SUVbw':>8} {'%ID/g':>8}")
+    for row in quant["organs"]:
+        print(f"{row['organ']:<10} {row['suv_bw']:8.3f} {row['percent_id_per_g']:8.3f}")
+    print(f"activity in the field of view: {quant['percent_id_in_fov']:.2f} %ID")
+    t = quant["tumour"]
+    print(
+        f"tumour: SUVmax {t['suv_max']:.3f}, SUVpeak {t['suv_peak']:.3f} ({t['peak_ml']:g} mL), "
+        f"SUVmean {t['suv_mean']:.3f}, MTV {t['mtv_ml']:.4f} mL, TLG {t['tlg']:.4f}"
+    )
     for name in ("pet", "ct"):
         print(f"\n== {name.upper()} ({args.out}/dicom/{name}) ==")
         print_table(format_summary(result[name]))

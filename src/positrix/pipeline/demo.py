@@ -1,4 +1,4 @@
-"""The main job on the built-in demo study: today, simulate → DICOM → read back → summary.
+"""The main job on the built-in demo study: simulate → DICOM → read back → quantify.
 
 Later issues grow this into the full raw-to-report pipeline.
 """
@@ -13,15 +13,20 @@ from typing import Any
 import numpy as np
 
 from positrix.errors import OverwriteError
-from positrix.image.dynamic import decay_correct
+from positrix.image.dynamic import decay_correct, frame
 from positrix.image.image import Image
 from positrix.image.summary import summarize
 from positrix.io import load, save
-from positrix.simulation.demo_mouse import demo_mouse_study
+from positrix.quant.labels import LabelImage, load_labels, save_labels
+from positrix.quant.lesion import lesion_metrics
+from positrix.quant.stats import region_stats
+from positrix.quant.tac import extract_tacs, plot_tacs, write_tacs
+from positrix.quant.units import convert_units
+from positrix.simulation.demo_mouse import ORGANS, DemoStudy, demo_mouse_study
 
 __all__ = ["activity_check", "run_demo"]
 
-_PARTS = ("dicom/pet", "dicom/ct")
+_PARTS = ("dicom/pet", "dicom/ct", "quant")
 
 
 def activity_check(pet: Image) -> list[dict[str, float]]:
@@ -72,7 +77,8 @@ def run_demo(
     Returns
     -------
     dict
-        ``{"pet": summary, "ct": summary, "activity_check": [...], "files": n}``.
+        ``{"pet": summary, "ct": summary, "activity_check": [...], "quant": {...},
+        "files": n}``.
     """
     out = Path(out)
     for part in _PARTS:
@@ -85,16 +91,49 @@ def run_demo(
                     fix="pass --force to replace the demo's earlier output",
                 )
             shutil.rmtree(target)
-    log("[1/3] building the demo mouse study (F-18 FDG, dynamic PET + CT)")
+    log("[1/4] building the demo mouse study (F-18 FDG, dynamic PET + CT)")
     study = demo_mouse_study()
-    log(f"[2/3] writing DICOM to {out / 'dicom'}")
+    log(f"[2/4] writing DICOM to {out / 'dicom'}")
     files = save(study.pet, out / "dicom/pet", log=log) + save(study.ct, out / "dicom/ct", log=log)
     log(f"      {len(files)} files written")
-    log("[3/3] reading the series back")
+    log("[3/4] reading the series back")
     pet, ct = load(out / "dicom/pet", log=log), load(out / "dicom/ct", log=log)
+    log(f"[4/4] quantifying: organ VOIs, TACs, SUV, tumour metrics → {out / 'quant'}")
+    quant = quantify(pet, study, out / "quant")
     return {
         "pet": summarize(pet),
         "ct": summarize(ct),
         "activity_check": activity_check(pet),
+        "quant": quant,
         "files": len(files),
+    }
+
+
+def quantify(pet: Image, study: DemoStudy, folder: Path) -> dict[str, Any]:
+    """Organ TACs (Bq/mL), late-frame SUVbw and %ID/g per organ, tumour metrics.
+
+    The organ VOIs are the phantom's own label image, saved as ``labels.nii.gz`` + ``.tsv``
+    (as if drawn by a user) and read back like any user's labels.
+    """
+    names = {n: name for n, name in enumerate(study.label_names, start=1)}
+    save_labels(LabelImage(study.labels, pet.grid, names), folder / "labels.nii.gz")
+    vois = load_labels(folder / "labels.nii.gz").vois()
+    tacs = extract_tacs(pet, vois)
+    write_tacs(tacs, folder / "tacs.csv")
+    plot_tacs(tacs, folder / "tacs.png")
+    late = frame(pet, -1)
+    suv = {r.region: r.mean for r in region_stats(convert_units(late, "SUVbw"), vois, peak_ml=0)}
+    percent = convert_units(late, "%ID/g")
+    per_gram = {r.region: r.mean for r in region_stats(percent, vois, peak_ml=0)}
+    total = float(percent.data.sum(dtype=np.float64)) * percent.voxel_volume_ml
+    tumour_centre = ORGANS["tumour"][0]
+    lesion = lesion_metrics(late, tumour_centre)
+    return {
+        "organs": [
+            {"organ": name, "suv_bw": suv[name], "percent_id_per_g": per_gram[name]}
+            for name in tacs.regions
+        ],
+        "percent_id_in_fov": total,
+        "tumour": lesion.to_dict(),
+        "files": ["labels.nii.gz", "labels.tsv", "tacs.csv", "tacs.png"],
     }

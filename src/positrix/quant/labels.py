@@ -12,6 +12,7 @@ import csv
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,7 +39,7 @@ class LabelImage:
         Label number → region name.
     """
 
-    labels: NDArray[np.int32]
+    labels: NDArray[np.integer[Any]]
     grid: Grid
     names: Mapping[int, str] = field(default_factory=dict)
 
