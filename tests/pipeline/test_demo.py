@@ -11,6 +11,10 @@ def test_demo_writes_reads_back_and_conserves_activity(tmp_path):
     for row in result["activity_check"]:
         # int16 DICOM storage: the total may differ from the truth by < 0.01 %
         assert row["ratio"] == pytest.approx(1.0, abs=1e-4)
+    quant = result["quant"]
+    assert quant["percent_id_in_fov"] == pytest.approx(100.0, abs=2.0)  # issue: within 2 %
+    assert {o["organ"] for o in quant["organs"]} >= {"tumour", "liver", "brain"}
+    assert quant["tumour"]["mtv_ml"] == pytest.approx(0.1137, rel=0.01)
     with pytest.raises(OverwriteError, match="--force"):
         run_demo(tmp_path, log=lambda _: None)
     assert run_demo(tmp_path, force=True, log=lambda _: None)["files"] == result["files"]

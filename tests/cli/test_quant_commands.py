@@ -1,0 +1,100 @@
+"""positrix stats / tac / lesion / response / biodist through main()."""
+
+import json
+
+import pytest
+
+from positrix.cli.main import main
+from positrix.image import frame
+from positrix.io import save
+from positrix.quant.labels import LabelImage, save_labels
+from positrix.simulation.demo_mouse import ORGANS, demo_mouse_study
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("quant")
+    study = demo_mouse_study(frames="2x60s,1x600s", pet_voxel_mm=1.0, ct_voxel_mm=2.0)
+    save(study.pet, folder / "pet.nii.gz")
+    save(frame(study.pet, -1), folder / "late.nii.gz")
+    names = {n: name for n, name in enumerate(study.label_names, start=1)}
+    save_labels(LabelImage(study.labels, study.pet.grid, names), folder / "labels.nii.gz")
+    return folder
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_stats_json_keys(files, capsys):
+    code, out, _ = run(capsys, "stats", files / "pet.nii.gz", "--voi", files / "labels.nii.gz",
+                       "--unit", "SUVbw", "--json")  # fmt: skip
+    rows = json.loads(out)
+    assert code == 0 and len(rows) == 8 * 3
+    assert set(rows[0]) >= {"region", "frame", "mean", "sd", "median", "min", "max", "peak",
+                            "volume_ml", "n_voxels", "unit"}  # fmt: skip
+    assert {r["unit"] for r in rows} == {"SUVbw"}
+
+
+def test_stats_with_a_shape_and_text_output(files, capsys):
+    centre = ",".join(str(v) for v in ORGANS["tumour"][0])
+    code, out, _ = run(capsys, "stats", files / "late.nii.gz", "--voi",
+                       f"tumour=sphere:{centre},2", "--peak-ml", "0.02")  # fmt: skip
+    assert code == 0 and "tumour" in out and "mL" in out and "Bq/mL" in out
+
+
+def test_tac_table_and_plot(files, capsys, tmp_path):
+    code, _, _ = run(capsys, "tac", files / "pet.nii.gz", "--voi", files / "labels.nii.gz",
+                       "-o", tmp_path / "t.csv", "--plot", tmp_path / "t.png")  # fmt: skip
+    assert code == 0 and (tmp_path / "t.png").exists()
+    header = (tmp_path / "t.csv").read_text().splitlines()[1].split(",")
+    assert header[:4] == ["frame_start_s", "frame_duration_s", "frame_mid_s", "body"]
+    code, _, err = run(capsys, "tac", files / "pet.nii.gz", "--voi", files / "labels.nii.gz",
+                       "-o", tmp_path / "t.csv")  # fmt: skip
+    assert code == 2 and "--force" in err
+
+
+def test_lesion_response_chain(files, capsys, tmp_path):
+    seed = ",".join(str(v) for v in ORGANS["tumour"][0])
+    code, out, _ = run(capsys, "lesion", files / "pet.nii.gz", "--seed", seed, "--json")
+    metrics = json.loads(out)
+    assert code == 0
+    assert set(metrics) >= {"suv_max", "suv_peak", "suv_mean", "mtv_ml", "tlg"}
+    (tmp_path / "base.json").write_text(out)
+    follow = {**metrics, "suv_peak": metrics["suv_peak"] * 0.5}
+    (tmp_path / "follow.json").write_text(json.dumps(follow))
+    code, out, _ = run(capsys, "response", tmp_path / "base.json", tmp_path / "follow.json",
+                       "--criteria", "percist", "--json")  # fmt: skip
+    assert code == 0 and json.loads(out)["category"] == "PMR"
+
+
+def test_biodist_gamma_counter_table(capsys, tmp_path):
+    table = tmp_path / "counts.csv"
+    table.write_text(
+        "animal,group,timepoint,organ,weight_g,counts,measured_at,standard_fraction\n"
+        "s,A,1h,standard,0,10000,2026-01-01T12:00:00,0.01\n"
+        "m1,A,1h,tumour,0.2,3000,2026-01-01T12:00:00,\n"
+        "m2,A,1h,tumour,0.25,3000,2026-01-01T12:00:00,\n"
+    )
+    code, out, _ = run(capsys, "biodist", table, "--nuclide", "F-18", "--by", "group,organ",
+                       "--json", "--plot", tmp_path / "bars.png")  # fmt: skip
+    (row,) = json.loads(out)
+    assert code == 0 and row["n"] == 2 and row["mean"] == pytest.approx((1.5 + 1.2) / 2)
+    code, _, err = run(capsys, "biodist", table)
+    assert code == 2 and "--nuclide" in err
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    (["stats", "X", "--voi", "sphere:1,2"], ["no such file"]),
+    (["lesion", "X", "--seed", "1,2"], ["no such file"]),
+])  # fmt: skip
+def test_bad_input_exits_2(capsys, argv, words):
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and all(w in err for w in words) and "Traceback" not in err
+
+
+def test_bad_voi_spec(files, capsys):
+    code, _, err = run(capsys, "stats", files / "late.nii.gz", "--voi", "sphere:1,2")
+    assert code == 2 and "needs 4 numbers" in err
