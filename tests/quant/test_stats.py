@@ -98,3 +98,12 @@ def test_voi_on_another_grid_is_refused():
     other = Grid((10, 10, 10), np.eye(4))
     with pytest.raises(PositrixError, match="another grid"):
         region_stats(image, [sphere(other, (5, 5, 5), 2.0)])
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 11, 100, 1001])
+def test_kernel_median_with_ties(n):
+    from positrix.quant._region_kernel import _median
+
+    rng = np.random.default_rng(n)
+    for values in (rng.random(n), rng.integers(0, 4, n).astype(float)):
+        assert _median(values.copy()) == np.median(values)

@@ -32,6 +32,46 @@ def _threshold(row, weight, mode, level):
     return ordered[row.size - keep]
 
 
+@njit(cache=True)
+def _select(values, k):
+    """k-th smallest of ``values`` (reordered in place), by quickselect (median of 3)."""
+    lo, hi = 0, values.size - 1
+    while hi > lo:
+        mid = (lo + hi) // 2
+        a, b, c = values[lo], values[mid], values[hi]
+        pivot = max(min(a, b), min(max(a, b), c))
+        i, j = lo, hi
+        while i <= j:
+            while values[i] < pivot:
+                i += 1
+            while values[j] > pivot:
+                j -= 1
+            if i <= j:
+                values[i], values[j] = values[j], values[i]
+                i += 1
+                j -= 1
+        if k <= j:
+            hi = j
+        elif k >= i:
+            lo = i
+        else:
+            return values[k]
+    return values[k]
+
+
+@njit(cache=True)
+def _median(values):
+    """Median of ``values`` (reordered in place)."""
+    n = values.size
+    upper = _select(values, n // 2)
+    if n % 2 == 1:
+        return upper
+    lower = values[0]
+    for k in range(1, n // 2):  # after selection, values[: n // 2] are all ≤ upper
+        lower = max(lower, values[k])
+    return 0.5 * (lower + upper)
+
+
 @njit(parallel=True, cache=True)
 def region_moments(flat, index, weight, starts, counts, mode, level):
     """Statistics per region and frame.
@@ -86,7 +126,7 @@ def region_moments(flat, index, weight, starts, counts, mode, level):
             out[0, r, t] = mean
             denominator = sw - sw2 / sw
             out[1, r, t] = np.sqrt(dev / denominator) if denominator > 0 else np.nan
-            out[2, r, t] = np.median(core[:m]) if m > 0 else np.nan
+            out[2, r, t] = _median(core[:m]) if m > 0 else np.nan
             out[3, r, t] = lo if m > 0 else np.nan
             out[4, r, t] = hi if m > 0 else np.nan
             out[5, r, t] = sw
