@@ -134,3 +134,12 @@ def test_missing_weight_is_a_clear_error(tmp_path):
     image = _series(tmp_path / "s")
     with pytest.raises(MissingFieldError, match="weight"):
         convert_units(image.replace(subject=None), "SUVbw")
+
+
+def test_suv_of_an_image_without_attenuation_correction_is_refused(tmp_path):
+    image = _series(tmp_path / "s")
+    bare = image.replace(metadata={**image.metadata, "CorrectedImage": ["DECY"]})
+    from positrix.errors import UnitError
+
+    with pytest.raises(UnitError, match="attenuation"):
+        convert_units(bare, "SUVbw")

@@ -152,6 +152,15 @@ def convert_units(image: Image, unit: str) -> Image:
             field="unit",
             fix="use Bq/mL, kBq/mL, " + ", ".join(UPTAKE_UNITS),
         )
+    corrected = image.metadata.get("CorrectedImage")
+    if corrected is not None and "ATTN" not in [str(c).upper() for c in corrected]:
+        raise UnitError(
+            f"the image is not attenuation corrected (CorrectedImage {list(corrected)}), so "
+            f"{unit} would not be quantitative",
+            source=image.metadata.get("source_path"),
+            field="CorrectedImage",
+            fix="reconstruct with attenuation correction, or report Bq/mL",
+        )
     per_frame = _normaliser(image, unit) / injected_activity_at_frames(image)
     scale = per_frame if image.is_dynamic else per_frame[0]
     return image.replace(data=(bq_per_ml * scale).astype(np.float32), unit=unit)
