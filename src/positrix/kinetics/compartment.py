@@ -1,0 +1,117 @@
+"""Plasma-input compartment models: impulse responses, frame values and the common fit.
+
+The tissue curve is ``Σ_i a_i exp(−b_i t) ⊛ Cp(t)`` evaluated exactly on the fine grid
+(:func:`positrix.kinetics.sampling.exp_convolve`); the measured signal is
+``(1 − vB) · C_T + vB · C_B`` (whole blood, plasma if no whole blood is given), averaged over
+each frame.  A blood delay shifts the input later by ``delay_s``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from positrix.kinetics.data import InputFunction
+from positrix.kinetics.fitting import FitResult, fit_least_squares
+from positrix.kinetics.sampling import Sampling, exp_convolve
+
+__all__ = ["fit_compartment", "irf_two_tissue", "pet_frames"]
+
+
+def irf_two_tissue(K1: float, k2: float, k3: float, k4: float) -> tuple[list[float], list[float]]:
+    """Amplitudes and rates (1/min) of the 2TCM impulse response (k3 = 0: 1TCM).
+
+    ``IRF(t) = K1/(α2−α1) [(k3 + k4 − α1) e^(−α1 t) + (α2 − k3 − k4) e^(−α2 t)]`` with
+    ``α1,2 = (k2 + k3 + k4 ∓ √((k2 + k3 + k4)² − 4 k2 k4)) / 2``.
+    """
+    if k3 == 0.0:
+        return [K1], [k2]
+    total = k2 + k3 + k4
+    root = np.sqrt(max(total * total - 4.0 * k2 * k4, 0.0))
+    a1, a2 = (total - root) / 2.0, (total + root) / 2.0
+    if a2 - a1 < 1e-12:
+        a2 = a1 + 1e-12
+    return [K1 * (k3 + k4 - a1) / (a2 - a1), K1 * (a2 - k3 - k4) / (a2 - a1)], [a1, a2]
+
+
+def pet_frames(
+    amplitudes: Sequence[float],
+    rates: Sequence[float],
+    inp: InputFunction,
+    sampling: Sampling,
+    *,
+    vb: float = 0.0,
+    delay_s: float = 0.0,
+) -> NDArray[np.float64]:
+    """Frame values of ``(1 − vB) Σ a_i e^(−b_i t) ⊛ Cp + vB Cb``."""
+    grid = sampling.grid
+    cp = inp.on_grid(grid, delay_min=delay_s / 60.0)
+    tissue = np.zeros_like(grid)
+    for amplitude, rate in zip(amplitudes, rates, strict=True):
+        tissue += amplitude * exp_convolve(cp, rate, sampling.step_min)
+    if vb:
+        blood = inp.on_grid(grid, delay_min=delay_s / 60.0, blood=True)
+        tissue = (1.0 - vb) * tissue + vb * blood
+    return sampling.frame_values(tissue)
+
+
+_START = {"K1": 0.1, "k2": 0.1, "k3": 0.05, "k4": 0.02, "vB": 0.05, "delay_s": 0.0}
+_LOWER = {"K1": 1e-6, "k2": 1e-6, "k3": 0.0, "k4": 0.0, "vB": 0.0, "delay_s": -60.0}
+_UPPER = {"K1": 10.0, "k2": 10.0, "k3": 5.0, "k4": 5.0, "vB": 0.6, "delay_s": 60.0}
+
+
+def fit_compartment(
+    rate_names: Sequence[str],
+    data: NDArray[np.float64],
+    inp: InputFunction,
+    sampling: Sampling,
+    weights: NDArray[np.float64],
+    *,
+    model_name: str,
+    region: str,
+    vb: float | None = None,
+    fit_delay: bool = False,
+    derived: Callable[[dict[str, float]], dict[str, float]] | None = None,
+) -> FitResult:
+    """Fit K1, k2[, k3[, k4]] (+ vB when ``vb`` is None, + delay_s) to one TAC.
+
+    Several starting points are tried and the lowest weighted residual kept (the 2TCM
+    cost surface has local minima).
+    """
+    inp.check_covers(sampling)
+    names = list(rate_names) + (["vB"] if vb is None else []) + (["delay_s"] if fit_delay else [])
+
+    def unpack(p: NDArray[np.float64]) -> tuple[dict[str, float], float, float]:
+        values = dict(zip(names, map(float, p), strict=True))
+        rates = {n: values.get(n, 0.0) for n in ("K1", "k2", "k3", "k4")}
+        return rates, values.get("vB", vb or 0.0), values.get("delay_s", 0.0)
+
+    def model(p: NDArray[np.float64]) -> NDArray[np.float64]:
+        r, blood, delay = unpack(p)
+        amplitudes, exps = irf_two_tissue(r["K1"], r["k2"], r["k3"], r["k4"])
+        return pet_frames(amplitudes, exps, inp, sampling, vb=blood, delay_s=delay)
+
+    best: FitResult | None = None
+    for scale in (1.0, 0.3, 3.0):
+        start = [_START[n] * (scale if n in ("k2", "k3", "k4") else 1.0) for n in names]
+        result = fit_least_squares(
+            model,
+            data,
+            weights,
+            names=names,
+            start=start,
+            lower=[_LOWER[n] for n in names],
+            upper=[_UPPER[n] for n in names],
+            model_name=model_name,
+            region=region,
+            derived=derived,
+        )
+        if result.converged and (best is None or result.weighted_rss < best.weighted_rss):
+            best = result
+    return (
+        best
+        if best is not None
+        else FitResult.failed(model_name, region, names, "no starting point converged")
+    )
