@@ -175,12 +175,16 @@ class InputFunction:
         return np.interp(grid - delay_min, self.time_min, values, left=0.0, right=values[-1])
 
     def check_covers(self, sampling: Sampling) -> None:
-        """Refuse an input that stops before the last frame ends (extrapolation)."""
-        end = sampling.end_min[-1]
-        if self.time_min[-1] < end - 1e-6:
+        """Refuse an input that stops before the last frame starts.
+
+        Blood sampling often stops a little before the scan does: within the last frame
+        the last sample is held (documented), earlier gaps are refused.
+        """
+        last_start = sampling.start_min[-1]
+        if self.time_min[-1] < last_start - 1e-6:
             raise PositrixError(
-                f"the input curve ends at {self.time_min[-1]:.2f} min but the scan runs to "
-                f"{end:.2f} min",
+                f"the input curve ends at {self.time_min[-1]:.2f} min but the last frame "
+                f"starts at {last_start:.2f} min (scan end {sampling.end_min[-1]:.2f} min)",
                 source=self.source,
                 field="time_s",
                 fix="give input samples up to the end of the last frame",
