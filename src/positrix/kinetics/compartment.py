@@ -46,15 +46,30 @@ def pet_frames(
     delay_s: float = 0.0,
 ) -> NDArray[np.float64]:
     """Frame values of ``(1 − vB) Σ a_i e^(−b_i t) ⊛ Cp + vB Cb``."""
-    grid = sampling.grid
-    cp = inp.on_grid(grid, delay_min=delay_s / 60.0)
-    tissue = np.zeros_like(grid)
+    cp, blood = _input_on_grid(inp, sampling, delay_s)
+    tissue = np.zeros_like(cp)
     for amplitude, rate in zip(amplitudes, rates, strict=True):
         tissue += amplitude * exp_convolve(cp, rate, sampling.step_min)
     if vb:
-        blood = inp.on_grid(grid, delay_min=delay_s / 60.0, blood=True)
         tissue = (1.0 - vb) * tissue + vb * blood
     return sampling.frame_values(tissue)
+
+
+_LAST: list[tuple[InputFunction, Sampling, float, NDArray[np.float64], NDArray[np.float64]]] = []
+
+
+def _input_on_grid(
+    inp: InputFunction, sampling: Sampling, delay_s: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Plasma and blood on the fine grid, remembered for the latest (input, frames, delay):
+    a fit evaluates the same input hundreds of times in a row."""
+    if _LAST and _LAST[0][0] is inp and _LAST[0][1] is sampling and _LAST[0][2] == delay_s:
+        return _LAST[0][3], _LAST[0][4]
+    grid = sampling.grid
+    plasma = inp.on_grid(grid, delay_min=delay_s / 60.0)
+    blood = inp.on_grid(grid, delay_min=delay_s / 60.0, blood=True)
+    _LAST[:] = [(inp, sampling, float(delay_s), plasma, blood)]  # holds them: no id reuse
+    return plasma, blood
 
 
 _START = {"K1": 0.1, "k2": 0.1, "k3": 0.05, "k4": 0.02, "vB": 0.05, "delay_s": 0.0}
@@ -94,7 +109,7 @@ def fit_compartment(
         return pet_frames(amplitudes, exps, inp, sampling, vb=blood, delay_s=delay)
 
     best: FitResult | None = None
-    for scale in (1.0, 0.3, 3.0):
+    for scale in (1.0, 0.3, 3.0):  # further starts only when a fit failed or hit a bound
         start = [_START[n] * (scale if n in ("k2", "k3", "k4") else 1.0) for n in names]
         result = fit_least_squares(
             model,
@@ -110,6 +125,8 @@ def fit_compartment(
         )
         if result.converged and (best is None or result.weighted_rss < best.weighted_rss):
             best = result
+        if best is not None and not best.at_bounds:
+            break
     return (
         best
         if best is not None
