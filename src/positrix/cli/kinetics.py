@@ -39,6 +39,30 @@ def add_parser(subparsers: Any) -> None:
     fit.add_argument("--json", action="store_true")
     fit.set_defaults(run=run_fit)
 
+    maps = commands.add_parser("map", help="voxel-wise parametric maps")
+    maps.add_argument("image", help="dynamic image (DICOM, NIfTI + sidecar, …)")
+    maps.add_argument(
+        "--model",
+        required=True,
+        help="patlak, logan, ma1, logan-ref, mrtm, mrtm2, ref-patlak, srtm, srtm2, 1tcm, suvr",
+    )
+    source = maps.add_mutually_exclusive_group(required=True)
+    source.add_argument("--input", help="input CSV (plasma-input models)")
+    source.add_argument("--ref-voi", help="reference VOI: label file or shape (see stats)")
+    maps.add_argument("--ref-label", help="which label of a multi-label --ref-voi file")
+    maps.add_argument(
+        "--mask",
+        help="VOI spec or label file; default: voxels above 1 %% of "
+        "the maximum of the summed image",
+    )
+    maps.add_argument("--tstar-min", type=float, help="start of the linear part (min)")
+    maps.add_argument("--k2-prime", type=float, help="reference efflux k2′ (1/min)")
+    maps.add_argument("--basis", type=int, default=100, help="number of basis functions")
+    maps.add_argument("-o", "--output", required=True, help="output folder (one NIfTI per map)")
+    maps.add_argument("--force", action="store_true", help="replace existing maps")
+    maps.add_argument("--json", action="store_true")
+    maps.set_defaults(run=run_map)
+
 
 def run_fit(args: argparse.Namespace) -> int:
     from positrix.kinetics.api import FitOptions, fit_regions
@@ -74,4 +98,74 @@ def run_fit(args: argparse.Namespace) -> int:
             for k, v in r.parameters.items()
         )
         print(f"{r.region:<10} {r.model:<9} {values}{status}")
+    return 0
+
+
+def _reference_curve(args: argparse.Namespace, image: Any) -> Any:
+    from positrix.errors import PositrixError
+    from positrix.quant.spec import parse_voi
+    from positrix.quant.stats import region_stats
+
+    vois = parse_voi(args.ref_voi, image.grid)
+    if args.ref_label:
+        vois = [v for v in vois if v.name == args.ref_label]
+    if len(vois) != 1:
+        names = ", ".join(v.name for v in parse_voi(args.ref_voi, image.grid))
+        raise PositrixError(
+            f"the reference VOI must be one region; '{args.ref_voi}' gives {len(vois)}",
+            field="--ref-label",
+            fix=f"choose one with --ref-label ({names})",
+        )
+    import numpy as np
+
+    return np.array([r.mean for r in region_stats(image, vois, peak_ml=0)])
+
+
+def _mask(args: argparse.Namespace, image: Any) -> Any:
+    import numpy as np
+
+    from positrix.quant.spec import parse_voi
+
+    if args.mask:
+        dense = np.zeros(image.spatial_shape, bool)
+        for voi in parse_voi(args.mask, image.grid):
+            dense |= voi.mask() >= 0.5
+        return dense
+    total = np.asarray(image.data).sum(axis=-1)
+    return total > 0.01 * total.max()
+
+
+def run_map(args: argparse.Namespace) -> int:
+    import sys
+    from pathlib import Path
+
+    from positrix.io import load, save
+    from positrix.io.safety import check_writable
+    from positrix.kinetics.data import read_input
+    from positrix.kinetics.maps import MapOptions, parametric_maps
+
+    image = load(args.image)
+    inp = read_input(args.input) if args.input else None
+    reference = _reference_curve(args, image) if args.ref_voi else None
+    options = MapOptions(tstar_min=args.tstar_min, k2_prime=args.k2_prime, n_basis=args.basis)
+    maps = parametric_maps(
+        image,
+        args.model,
+        mask=_mask(args, image),
+        inp=inp,
+        reference=reference,
+        options=options,
+        log=lambda line: print(line, file=sys.stderr),
+    )
+    folder = Path(args.output)
+    targets = {name: folder / f"{args.model}_{name}.nii.gz" for name in maps}
+    check_writable(targets.values(), overwrite=args.force)
+    written = []
+    for name, result in maps.items():
+        written += save(result, targets[name], overwrite=args.force)
+    if args.json:
+        print_json({"model": args.model, "maps": {n: str(p) for n, p in targets.items()}})
+    else:
+        for name, path in targets.items():
+            print(f"{name:<10} {maps[name].unit:<10} {path}")
     return 0
