@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from typing import Any
 
 __all__ = ["print_json", "print_table"]
 
 
+def _clean(value: Any) -> Any:
+    """NaN and infinities become null (strict JSON has no NaN)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
 def print_json(value: Any) -> None:
-    """Print ``value`` as indented JSON on stdout."""
-    json.dump(value, sys.stdout, indent=2, default=str)
+    """Print ``value`` as indented, strict JSON on stdout (NaN → null)."""
+    json.dump(_clean(value), sys.stdout, indent=2, default=str, allow_nan=False)
     sys.stdout.write("\n")
 
 

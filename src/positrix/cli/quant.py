@@ -49,7 +49,13 @@ def add_parsers(subparsers: Any) -> None:
 
     lesion = subparsers.add_parser("lesion", help="SUVmax, SUVpeak, SUVmean, MTV, TLG")
     lesion.add_argument("image")
-    lesion.add_argument("--seed", required=True, help="x,y,z in mm (world LPS)")
+    lesion.add_argument(
+        "--seed",
+        required=True,
+        nargs="+",
+        help="x,y,z or x y z in mm (world LPS); negative first value: "
+        "--seed=-15,-13,-41 or --seed -15 -13 -41",
+    )
     lesion.add_argument(
         "--threshold",
         default="40%",
@@ -88,17 +94,22 @@ def run_stats(args: argparse.Namespace) -> int:
     from positrix.quant.stats import region_stats
 
     image = _image(args)
-    rows = region_stats(image, _vois(args, image), mode=args.mode, level=args.level,
-                        peak_ml=args.peak_ml)  # fmt: skip
+    rows = region_stats(
+        image, _vois(args, image), mode=args.mode, level=args.level, peak_ml=args.peak_ml
+    )
     if args.json:
         print_json([r.to_dict() for r in rows])
         return 0
-    print(f"{'region':<12} {'frame':>5} {'mean':>11} {'sd':>10} {'median':>11} {'max':>11} "
-          f"{'peak':>11} {'volume':>10} {'voxels':>7}  unit")  # fmt: skip
+    print(
+        f"{'region':<12} {'frame':>5} {'mean':>11} {'sd':>10} {'median':>11} {'max':>11} "
+        f"{'peak':>11} {'volume':>10} {'voxels':>7}  unit"
+    )
     for r in rows:
         peak = f"{r.peak:11.5g}" if r.peak is not None else f"{'—':>11}"
-        print(f"{r.region:<12} {r.frame:>5} {r.mean:11.5g} {r.sd:10.4g} {r.median:11.5g} "
-              f"{r.max:11.5g} {peak} {r.volume_ml:7.4g} mL {r.n_voxels:>7}  {r.unit}")  # fmt: skip
+        print(
+            f"{r.region:<12} {r.frame:>5} {r.mean:11.5g} {r.sd:10.4g} {r.median:11.5g} "
+            f"{r.max:11.5g} {peak} {r.volume_ml:7.4g} mL {r.n_voxels:>7}  {r.unit}"
+        )
     return 0
 
 
@@ -111,9 +122,15 @@ def run_tac(args: argparse.Namespace) -> int:
     if args.plot:
         written.append(plot_tacs(tacs, args.plot, overwrite=args.force))
     if args.json:
-        print_json({"regions": list(tacs.regions), "unit": tacs.unit,
-                    "frames": tacs.frames.to_records(), "values": tacs.values.tolist(),
-                    "files": [str(p) for p in written]})  # fmt: skip
+        print_json(
+            {
+                "regions": list(tacs.regions),
+                "unit": tacs.unit,
+                "frames": tacs.frames.to_records(),
+                "values": tacs.values.tolist(),
+                "files": [str(p) for p in written],
+            }
+        )
     else:
         size = f"{len(tacs.regions)} regions × {tacs.frames.n_frames} frames, {tacs.unit}"
         print(f"wrote {', '.join(str(p) for p in written)} ({size})")
@@ -128,8 +145,9 @@ def _threshold(text: str) -> tuple[float | None, float | None]:
             return float(text.strip()[:-1]) / 100.0, None
         return None, float(text)
     except ValueError:
-        raise PositrixError(f"cannot read threshold '{text}'", field="--threshold",
-                            fix="write e.g. 40% or 2.5") from None  # fmt: skip
+        raise PositrixError(
+            f"cannot read threshold '{text}'", field="--threshold", fix="write e.g. 40% or 2.5"
+        ) from None
 
 
 def run_lesion(args: argparse.Namespace) -> int:
@@ -137,23 +155,42 @@ def run_lesion(args: argparse.Namespace) -> int:
     from positrix.quant.lesion import lesion_metrics
 
     image = _image(args)
+    text = " ".join(args.seed).replace(",", " ")
     try:
-        seed = [float(v) for v in args.seed.split(",")]
+        seed = [float(v) for v in text.split()]
         assert len(seed) == 3
     except (ValueError, AssertionError):
-        raise PositrixError(f"cannot read seed '{args.seed}'", field="--seed",
-                            fix="give x,y,z in mm, e.g. --seed 9,-4,-14") from None  # fmt: skip
+        raise PositrixError(
+            f"cannot read seed '{text}'",
+            field="--seed",
+            fix="give x,y,z in mm, e.g. --seed 9,-4,-14",
+        ) from None
+    if not -image.n_frames <= args.frame < image.n_frames:
+        raise PositrixError(
+            f"frame {args.frame} does not exist: the image has {image.n_frames}",
+            field="--frame",
+            fix=f"give 0 … {image.n_frames - 1} (or -1, the last)",
+        )
     fraction, absolute = _threshold(args.threshold)
-    metrics = lesion_metrics(image, seed, fraction_of_max=fraction, absolute=absolute,
-                             unit=args.unit, peak_ml=args.peak_ml, frame=args.frame)  # fmt: skip
+    metrics = lesion_metrics(
+        image,
+        seed,
+        fraction_of_max=fraction,
+        absolute=absolute,
+        unit=args.unit,
+        peak_ml=args.peak_ml,
+        frame=args.frame,
+    )
     if args.json:
         print_json(metrics.to_dict())
         return 0
     u = metrics.unit
-    print(f"SUVmax   {metrics.suv_max:.4g} {u}\nSUVpeak  {metrics.suv_peak:.4g} {u} "
-          f"({metrics.peak_ml:g} mL sphere)\nSUVmean  {metrics.suv_mean:.4g} {u}\n"
-          f"MTV      {metrics.mtv_ml:.4g} mL (≥ {metrics.threshold:.4g} {u})\n"
-          f"TLG      {metrics.tlg:.4g} mL·{u}")  # fmt: skip
+    print(
+        f"SUVmax   {metrics.suv_max:.4g} {u}\nSUVpeak  {metrics.suv_peak:.4g} {u} "
+        f"({metrics.peak_ml:g} mL sphere)\nSUVmean  {metrics.suv_mean:.4g} {u}\n"
+        f"MTV      {metrics.mtv_ml:.4g} mL (≥ {metrics.threshold:.4g} {u})\n"
+        f"TLG      {metrics.tlg:.4g} mL·{u}"
+    )
     return 0
 
 
@@ -161,18 +198,23 @@ def add_study_parsers(subparsers: Any) -> None:
     """``positrix response`` and ``positrix biodist``."""
     response = subparsers.add_parser("response", help="PERCIST 1.0 or EORTC response")
     response.add_argument("baseline", help="JSON of 'positrix lesion --json' at baseline")
-    response.add_argument("followup", help="JSON at follow-up (may add new_lesions, "
-                          "reference_mean, cycles)")  # fmt: skip
+    response.add_argument(
+        "followup", help="JSON at follow-up (may add new_lesions, reference_mean, cycles)"
+    )
     response.add_argument("--criteria", default="percist", choices=["percist", "eortc"])
     response.add_argument("--json", action="store_true")
     response.set_defaults(run=run_response)
 
     biodist = subparsers.add_parser("biodist", help="biodistribution tables (%%ID/g) and charts")
     biodist.add_argument("table", help="gamma-counter CSV/TSV, or a table with a value column")
-    biodist.add_argument("--by", default="group,timepoint,organ",
-                         help="columns to group by (default group,timepoint,organ)")  # fmt: skip
-    biodist.add_argument("--value", default="percent_id_per_g",
-                         help="column to summarise (default percent_id_per_g)")  # fmt: skip
+    biodist.add_argument(
+        "--by",
+        default="group,timepoint,organ",
+        help="columns to group by (default group,timepoint,organ)",
+    )
+    biodist.add_argument(
+        "--value", default="percent_id_per_g", help="column to summarise (default percent_id_per_g)"
+    )
     biodist.add_argument("--nuclide", help="nuclide of a gamma-counter table, e.g. F-18")
     biodist.add_argument("--plot", help="grouped bar chart (.png, .pdf, .svg)")
     biodist.add_argument("--force", action="store_true", help="replace an existing plot")
@@ -183,13 +225,16 @@ def add_study_parsers(subparsers: Any) -> None:
 def run_response(args: argparse.Namespace) -> int:
     from positrix.quant.response import classify_response, load_measurement
 
-    result = classify_response(load_measurement(args.baseline), load_measurement(args.followup),
-                               criteria=args.criteria)  # fmt: skip
+    result = classify_response(
+        load_measurement(args.baseline), load_measurement(args.followup), criteria=args.criteria
+    )
     if args.json:
         print_json(result.to_dict())
     else:
-        print(f"{result.criteria.upper()}: {result.category} — {result.reason} "
-              f"({result.metric} {result.baseline:.4g} → {result.followup:.4g})")  # fmt: skip
+        print(
+            f"{result.criteria.upper()}: {result.category} — {result.reason} "
+            f"({result.metric} {result.baseline:.4g} → {result.followup:.4g})"
+        )
     return 0
 
 
@@ -200,8 +245,11 @@ def run_biodist(args: argparse.Namespace) -> int:
     rows: list[dict[str, Any]] = list(read_table(args.table))
     if "counts" in rows[0] and args.value not in rows[0]:
         if not args.nuclide:
-            raise PositrixError("a gamma-counter table needs the nuclide for decay correction",
-                                field="--nuclide", fix="add e.g. --nuclide F-18")  # fmt: skip
+            raise PositrixError(
+                "a gamma-counter table needs the nuclide for decay correction",
+                field="--nuclide",
+                fix="add e.g. --nuclide F-18",
+            )
         rows = gamma_counter_uptake(rows, args.nuclide)
     by = [c.strip() for c in args.by.split(",") if c.strip()]
     summary = summarise(rows, value=args.value, by=by)
@@ -209,13 +257,22 @@ def run_biodist(args: argparse.Namespace) -> int:
         category = "organ" if "organ" in by else by[-1]
         series = [c for c in by if c != category] or [category]
         label = "%ID/g" if args.value == "percent_id_per_g" else args.value
-        plot_groups(summary, args.plot, category=category, series=series, ylabel=label,
-                    overwrite=args.force)  # fmt: skip
+        plot_groups(
+            summary, args.plot, category=category, series=series, ylabel=label, overwrite=args.force
+        )
     if args.json:
         print_json(summary)
         return 0
     print("\t".join([*by, "mean", "sd", "n"]) + f"\t({args.value})")
     for row in summary:
-        print("\t".join([*(str(row[c]) for c in by), f"{row['mean']:.4g}", f"{row['sd']:.3g}",
-                         str(row["n"])]))  # fmt: skip
+        print(
+            "\t".join(
+                [
+                    *(str(row[c]) for c in by),
+                    f"{row['mean']:.4g}",
+                    f"{row['sd']:.3g}",
+                    str(row["n"]),
+                ]
+            )
+        )
     return 0

@@ -7,8 +7,9 @@ Gamma-counter table (CSV/TSV), one row per counted tube:
 ``counts`` are background-corrected counts per minute (or per the same counting time for
 every tube); ``measured_at`` an ISO date-time.  Standards are rows with ``organ =
 standard`` and a column ``standard_fraction``: the fraction of one injected dose the
-standard holds (e.g. 0.01 for a 1 % standard).  All counts are decay-corrected to a common
-time (the first measurement) before use:
+standard holds (e.g. 0.01 for a 1 % standard); a standard serves the rows of its own group
+and time point (or every row when its group and time point are empty).  All counts are
+decay-corrected to a common time (the first measurement) before use:
 
 ``%ID = 100 · counts_dc / (standard_counts_dc / standard_fraction)``,
 ``%ID/g = %ID / weight_g`` (mean of the standards when there are several).
@@ -46,8 +47,11 @@ def read_table(path: str | Path) -> list[dict[str, str]]:
     except OSError as err:
         raise FileFormatError(f"cannot read the table ({err})", source=path) from None
     delimiter = "\t" if "\t" in text.splitlines()[0] else ","
-    rows = list(csv.DictReader((line for line in text.splitlines() if not line.startswith("#")),
-                               delimiter=delimiter))  # fmt: skip
+    rows = list(
+        csv.DictReader(
+            (line for line in text.splitlines() if not line.startswith("#")), delimiter=delimiter
+        )
+    )
     if not rows:
         raise FileFormatError("the table has no rows", source=path, fix="add a header and rows")
     return rows
@@ -82,25 +86,37 @@ def gamma_counter_uptake(
             np.exp(lam * (when - reference).total_seconds())
         )
 
-    dose_counts = []
+    # standards belong to their group and time point (cohorts counted on different days);
+    # a standard with an empty group and time point serves every row
+    sessions: dict[tuple[str, str], list[float]] = defaultdict(list)
     for number, (row, when) in enumerate(zip(rows, times, strict=True), start=2):
         if row["organ"].strip().lower() == "standard":
             fraction = _number(row, "standard_fraction", f"line {number}")
-            dose_counts.append(corrected(row, when, f"line {number}") / fraction)
-    if not dose_counts:
+            key = (row.get("group", "").strip(), row.get("timepoint", "").strip())
+            sessions[key].append(corrected(row, when, f"line {number}") / fraction)
+    if not sessions:
         raise PositrixError(
-            "no standard in the table", field="organ",
+            "no standard in the table",
+            field="organ",
             fix="add rows with organ=standard and standard_fraction (fraction of one dose)",
-        )  # fmt: skip
-    per_dose = float(np.mean(dose_counts))
+        )
     out = []
     for number, (row, when) in enumerate(zip(rows, times, strict=True), start=2):
         if row["organ"].strip().lower() == "standard":
             continue
+        key = (row["group"].strip(), row["timepoint"].strip())
+        standards = sessions.get(key) or sessions.get(("", ""))
+        if not standards:
+            raise PositrixError(
+                f"line {number}: no standard for group '{key[0]}', time point '{key[1]}'",
+                field="organ",
+                fix="add a standard row with that group and time point (or one with both "
+                "empty to serve every row)",
+            )
         weight = _number(row, "weight_g", f"line {number}")
         if weight <= 0:
             raise PositrixError(f"line {number}: organ weight must be > 0 g", field="weight_g")
-        percent = 100.0 * corrected(row, when, f"line {number}") / per_dose
+        percent = 100.0 * corrected(row, when, f"line {number}") / float(np.mean(standards))
         out.append({**row, "percent_id": percent, "percent_id_per_g": percent / weight})
     return out
 
@@ -119,8 +135,15 @@ def summarise(
     for key in sorted(groups):
         values = np.asarray(groups[key], dtype=np.float64)
         sd = float(values.std(ddof=1)) if values.size > 1 else float("nan")
-        out.append({**dict(zip(by, key, strict=True)), "value": value,
-                    "mean": float(values.mean()), "sd": sd, "n": int(values.size)})  # fmt: skip
+        out.append(
+            {
+                **dict(zip(by, key, strict=True)),
+                "value": value,
+                "mean": float(values.mean()),
+                "sd": sd,
+                "n": int(values.size),
+            }
+        )
     return out
 
 
@@ -152,12 +175,21 @@ def plot_groups(
     for offset, label in enumerate(labels):
         means, sds = [], []
         for name in categories:
-            match = [r for r in summary if str(r[category]) == name
-                     and " / ".join(str(r[s]) for s in series) == label]  # fmt: skip
+            match = [
+                r
+                for r in summary
+                if str(r[category]) == name and " / ".join(str(r[s]) for s in series) == label
+            ]
             means.append(match[0]["mean"] if match else np.nan)
             sds.append(match[0]["sd"] if match else np.nan)
-        axes.bar(x + (offset - (len(labels) - 1) / 2) * width, means, width, yerr=sds,
-                 capsize=3, label=label)  # fmt: skip
+        axes.bar(
+            x + (offset - (len(labels) - 1) / 2) * width,
+            means,
+            width,
+            yerr=sds,
+            capsize=3,
+            label=label,
+        )
     axes.set_xticks(x, categories, rotation=30, ha="right")
     axes.set_ylabel(ylabel)
     axes.legend(fontsize="small")

@@ -145,8 +145,7 @@ def save_labels(labels: LabelImage, path: str | Path, *, overwrite: bool = False
     path = Path(path)
     table = label_table_path(path)
     check_writable([table], overwrite=overwrite)
-    image = Image(labels.labels.astype(np.float32), labels.grid.affine, unit="label",
-                  modality="OT")  # fmt: skip
+    image = Image(labels.labels.astype(np.float32), labels.grid.affine, unit="label", modality="OT")
     written = save(image, path, overwrite=overwrite)
     lines = ["index\tname"] + [f"{k}\t{v}" for k, v in sorted(labels.names.items())]
     table.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -166,8 +165,9 @@ def transfer_voi(voi: VOI, target: Grid, *, samples: int = 4) -> VOI:
         return VOI(voi.name, target, np.zeros(0, np.int64), np.zeros(0))
     ijk = np.array(np.unravel_index(voi.index, source.shape)).T
     lo, hi = ijk.min(axis=0) - 0.5, ijk.max(axis=0) + 0.5  # the VOI's box, source index
-    box = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1])
-                    for z in (lo[2], hi[2])])  # fmt: skip
+    box = np.array(
+        [[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])]
+    )
     low_high = target.world_to_index(source.index_to_world(box))
     start = np.maximum(np.floor(low_high.min(axis=0)) - 1, 0).astype(int)
     stop = np.minimum(np.ceil(low_high.max(axis=0)) + 2, target.shape).astype(int)
@@ -175,12 +175,18 @@ def transfer_voi(voi: VOI, target: Grid, *, samples: int = 4) -> VOI:
         return VOI(voi.name, target, np.zeros(0, np.int64), np.zeros(0))
     axes = [np.arange(a, b) for a, b in zip(start, stop, strict=True)]
     centres = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 3).astype(float)
-    offsets = _lattice(samples)
-    points = (centres[:, None, :] + offsets[None, :, :]).reshape(-1, 3)
-    src = np.rint(source.world_to_index(target.index_to_world(points))).astype(int)
-    inside = np.all((src >= 0) & (src < source.shape), axis=1)
-    values = np.zeros(len(points))
-    values[inside] = dense[tuple(src[inside].T)]
-    weight = values.reshape(len(centres), -1).mean(axis=1)
+    # sub-samples shifted by an irrational fraction so that none sits exactly on a face of
+    # the source grid (where rounding would decide by floating-point noise)
+    offsets = _lattice(samples) + np.array([1.0, np.sqrt(2.0), np.sqrt(3.0)]) * 1e-6
+    weight = np.empty(len(centres))
+    chunk = max(1, 2_000_000 // len(offsets))
+    for first in range(0, len(centres), chunk):
+        block = centres[first : first + chunk]
+        points = (block[:, None, :] + offsets[None, :, :]).reshape(-1, 3)
+        src = np.rint(source.world_to_index(target.index_to_world(points))).astype(int)
+        inside = np.all((src >= 0) & (src < source.shape), axis=1)
+        values = np.zeros(len(points))
+        values[inside] = dense[tuple(src[inside].T)]
+        weight[first : first + chunk] = values.reshape(len(block), -1).mean(axis=1)
     flat = np.ravel_multi_index(centres.astype(int).T, target.shape)
     return VOI(voi.name, target, flat, weight)

@@ -29,8 +29,9 @@ def gaussian_blur(
     """Blur with a Gaussian of ``fwhm_mm`` (scalar or per axis); outside the grid is 0."""
     sigma = np.asarray(fwhm_mm, dtype=float) / (2.0 * np.sqrt(2.0 * np.log(2.0)))
     sigma_vox = np.broadcast_to(sigma, (3,)) / np.asarray(voxel_size_mm, dtype=float)
-    return ndimage.gaussian_filter(np.asarray(volume, dtype=np.float64), sigma_vox,
-                                   mode="constant", truncate=4.0)  # fmt: skip
+    return ndimage.gaussian_filter(
+        np.asarray(volume, dtype=np.float64), sigma_vox, mode="constant", truncate=4.0
+    )
 
 
 def transfer_matrix(vois: Sequence[VOI], fwhm_mm: ArrayLike) -> NDArray[np.float64]:
@@ -65,7 +66,8 @@ def gtm_correct(
             field="voi",
             fix="merge tiny regions or use regions that do not overlap",
         )
-    observed = np.array([r.mean for r in region_stats(image, vois, peak_ml=0)
-                         if r.frame == frame % image.n_frames])  # fmt: skip
+    observed = np.array(
+        [r.mean for r in region_stats(image, vois, peak_ml=0) if r.frame == frame % image.n_frames]
+    )
     corrected = np.linalg.solve(matrix, observed)
     return {v.name: float(c) for v, c in zip(vois, corrected, strict=True)}

@@ -47,6 +47,7 @@ class Response:
     absolute_change: float
     category: str
     reason: str
+    unit: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -87,27 +88,47 @@ def classify_response(
     """Classify the change from ``baseline`` to ``followup`` (dicts of lesion metrics)."""
     criteria = criteria.lower()
     if criteria not in ("percist", "eortc"):
-        raise PositrixError(f"unknown criteria '{criteria}'", field="--criteria",
-                            fix="use percist or eortc")  # fmt: skip
+        raise PositrixError(
+            f"unknown criteria '{criteria}'", field="--criteria", fix="use percist or eortc"
+        )
     metric = "suv_peak" if criteria == "percist" else "suv_max"
     before = _value(baseline, metric, "baseline")
     after = _value(followup, metric, "follow-up")
     if before <= 0:
         raise PositrixError(f"baseline {metric} is 0: no relative change", field=metric)
-    change = after - before
-    pct = 100.0 * change / before
+    units = {str(m.get("unit", "")) for m in (baseline, followup)}
+    if len(units) > 1:
+        raise PositrixError(
+            f"the two measurements are in different units ({' and '.join(sorted(units))})",
+            field="unit",
+            fix="measure both time points in the same unit (e.g. --unit SUL)",
+        )
+    unit = units.pop() or ("SUL" if criteria == "percist" else "SUV")
+    # rounded so that a change of exactly −30 % (+25 %…) meets its threshold despite floats
+    change = round(after - before, 9)
+    pct = round(100.0 * (after - before) / before, 9)
     new_lesions = bool(followup.get("new_lesions", False))
     reference = followup.get("reference_mean")
     if criteria == "percist":
         category, reason = _percist(change, pct, baseline, followup, new_lesions, reference, after)
+        if unit != "SUL":
+            reason = reason.replace("SULpeak", f"{unit} peak") + " (PERCIST is defined on SUL)"
     else:
         cycles = int(followup.get("cycles", 2))
         category, reason = _eortc(pct, new_lesions, reference, after, cycles)
-    return Response(criteria, metric, before, after, pct, change, category, reason)
+        reason = reason.replace("SUVmax", f"{unit} max")
+    return Response(criteria, metric, before, after, pct, change, category, reason, unit)
 
 
-def _percist(change: float, pct: float, baseline: Mapping[str, Any], followup: Mapping[str, Any],
-             new: bool, reference: Any, after: float) -> tuple[str, str]:  # fmt: skip
+def _percist(
+    change: float,
+    pct: float,
+    baseline: Mapping[str, Any],
+    followup: Mapping[str, Any],
+    new: bool,
+    reference: Any,
+    after: float,
+) -> tuple[str, str]:
     if new:
         return "PMD", "new lesions"
     tlg_before, tlg_after = baseline.get("tlg"), followup.get("tlg")
@@ -157,8 +178,9 @@ def percent_change_by_animal(
     out = []
     for row in rows:
         if row[animal] not in base:
-            raise PositrixError(f"animal {row[animal]} has no '{baseline}' measurement",
-                                field=timepoint)  # fmt: skip
+            raise PositrixError(
+                f"animal {row[animal]} has no '{baseline}' measurement", field=timepoint
+            )
         reference = base[row[animal]]
         change = 100.0 * (float(row[value]) - reference) / reference if reference else np.nan
         out.append({**row, "change_pct": change})
@@ -202,23 +224,39 @@ def compare_groups(
     """
     out = []
     for point in sorted({str(r[timepoint]) for r in rows}):
-        a = np.array([float(r[value]) for r in rows
-                      if str(r[timepoint]) == point and r[group] == treated])  # fmt: skip
-        b = np.array([float(r[value]) for r in rows
-                      if str(r[timepoint]) == point and r[group] == control])  # fmt: skip
+        a = np.array(
+            [float(r[value]) for r in rows if str(r[timepoint]) == point and r[group] == treated]
+        )
+        b = np.array(
+            [float(r[value]) for r in rows if str(r[timepoint]) == point and r[group] == control]
+        )
         if a.size < 2 or b.size < 2:
             raise PositrixError(
                 f"time point {point}: {a.size} treated and {b.size} control values; a test "
-                "needs at least 2 in each group", field=group,
-            )  # fmt: skip
+                "needs at least 2 in each group",
+                field=group,
+            )
         if test == "welch":
             result = stats.ttest_ind(a, b, equal_var=False)
         elif test == "mann-whitney":
             result = stats.mannwhitneyu(a, b, alternative="two-sided")
         else:
-            raise PositrixError(f"unknown test '{test}'", field="test",
-                                fix="use welch or mann-whitney")  # fmt: skip
-        out.append(GroupComparison(point, value, a.size, float(a.mean()), float(a.std(ddof=1)),
-                                   b.size, float(b.mean()), float(b.std(ddof=1)), test,
-                                   float(result.statistic), float(result.pvalue)))  # fmt: skip
+            raise PositrixError(
+                f"unknown test '{test}'", field="test", fix="use welch or mann-whitney"
+            )
+        out.append(
+            GroupComparison(
+                point,
+                value,
+                a.size,
+                float(a.mean()),
+                float(a.std(ddof=1)),
+                b.size,
+                float(b.mean()),
+                float(b.std(ddof=1)),
+                test,
+                float(result.statistic),
+                float(result.pvalue),
+            )
+        )
     return out

@@ -8,6 +8,7 @@ images) and a label image on that series' grid.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -54,12 +55,23 @@ def read_seg(path: str | Path, *, grid: Grid | None = None) -> LabelImage:
         measures = shared.PixelMeasuresSequence[0]
         spacing = np.asarray(measures.PixelSpacing, dtype=float)
         per_frame = ds.PerFrameFunctionalGroupsSequence
-        positions = np.array([np.asarray(f.PlanePositionSequence[0].ImagePositionPatient, float)
-                              for f in per_frame])  # fmt: skip
-        segments = [int(f.SegmentIdentificationSequence[0].ReferencedSegmentNumber)
-                    for f in per_frame]  # fmt: skip
+
+        def group(item: Any, name: str) -> Any:
+            # per-frame value, else the shared one (highdicom moves one-segment values there)
+            return (item.get(name) or shared.get(name))[0]
+
+        positions = np.array(
+            [
+                np.asarray(group(f, "PlanePositionSequence").ImagePositionPatient, float)
+                for f in per_frame
+            ]
+        )
+        segments = [
+            int(group(f, "SegmentIdentificationSequence").ReferencedSegmentNumber)
+            for f in per_frame
+        ]
         names = {int(d.SegmentNumber): str(d.SegmentLabel) for d in ds.SegmentSequence}
-    except (AttributeError, IndexError, ValueError, KeyError) as err:
+    except (AttributeError, IndexError, ValueError, KeyError, TypeError) as err:
         raise FileFormatError(
             f"not a readable segmentation ({err})",
             source=path,
@@ -69,8 +81,9 @@ def read_seg(path: str | Path, *, grid: Grid | None = None) -> LabelImage:
     normal = np.cross(row_dir, col_dir)
     if grid is None:
         depth = positions @ normal
-        thickness = float(measures.get("SpacingBetweenSlices") or measures.get("SliceThickness")
-                          or 1.0)  # fmt: skip
+        thickness = float(
+            measures.get("SpacingBetweenSlices") or measures.get("SliceThickness") or 1.0
+        )
         n_slices = round((depth.max() - depth.min()) / thickness) + 1
         affine = np.eye(4)
         affine[:3, 0], affine[:3, 1] = row_dir * spacing[1], col_dir * spacing[0]
@@ -125,12 +138,15 @@ def write_seg(labels: LabelImage, source_series: str | Path, path: str | Path) -
     mask = np.transpose(labels.labels, (2, 1, 0))  # (slices, rows, columns)
     descriptions = []
     for number, name in sorted(labels.names.items()):
-        descriptions.append(hd.seg.SegmentDescription(
-            segment_number=number, segment_label=name,
-            segmented_property_category=codes.SCT.Tissue,
-            segmented_property_type=codes.SCT.Tissue,
-            algorithm_type=hd.seg.SegmentAlgorithmTypeValues.MANUAL,
-        ))  # fmt: skip
+        descriptions.append(
+            hd.seg.SegmentDescription(
+                segment_number=number,
+                segment_label=name,
+                segmented_property_category=codes.SCT.Tissue,
+                segmented_property_type=codes.SCT.Tissue,
+                algorithm_type=hd.seg.SegmentAlgorithmTypeValues.MANUAL,
+            )
+        )
     # labels must be numbered 1..n for a labelmap-free binary SEG: remap
     remapped = np.zeros_like(mask, dtype=np.uint8)
     for new, old in enumerate(sorted(labels.names), start=1):

@@ -41,7 +41,15 @@ MODES = tuple(MODE_CODES)
 
 #: Default peak-sphere volume per species (mL).  Patients: 1 mL (PERCIST).  Mouse: 0.02 mL,
 #: a sphere 3.4 mm across, about twice the FWHM of a micro-PET; rat: 0.1 mL (5.8 mm).
-PEAK_ML = {"human": 1.0, "Homo sapiens": 1.0, "Mus musculus": 0.02, "Rattus norvegicus": 0.1}
+PEAK_ML = {
+    "human": 1.0,
+    "homo sapiens": 1.0,
+    "patient": 1.0,
+    "mus musculus": 0.02,
+    "mouse": 0.02,
+    "rattus norvegicus": 0.1,
+    "rat": 0.1,
+}
 
 
 @dataclass(frozen=True)
@@ -69,7 +77,7 @@ class RegionStats:
 def default_peak_ml(image: Image) -> float:
     """Peak-sphere volume for the image's species (1 mL when unknown or human)."""
     species = image.subject.species if image.subject is not None else None
-    return PEAK_ML.get(species or "human", 1.0)
+    return PEAK_ML.get((species or "human").strip().lower(), 1.0)
 
 
 def _segments(
@@ -96,23 +104,34 @@ def _sphere_kernel(grid: Grid, volume_ml: float) -> NDArray[np.float64]:
 def peak_image(volume: NDArray[np.floating], grid: Grid, peak_ml: float) -> NDArray[np.float64]:
     """Mean of ``volume`` (3-D, or 4-D with frames last) in a sphere of ``peak_ml`` centred
     on every voxel; voxels outside the image count as 0."""
-    kernel = _sphere_kernel(grid, peak_ml)
     data = np.asarray(volume, dtype=np.float64)
     if data.ndim == 3:
         return peak_image(data[..., np.newaxis], grid, peak_ml)[..., 0]
+    missing = ~np.isfinite(data)
+    if missing.any():  # NaN voxels are left out of each sphere's mean, not spread by the FFT
+        total = peak_image(np.where(missing, 0.0, data), grid, peak_ml)
+        share = peak_image(missing.astype(np.float64), grid, peak_ml)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(share < 1 - 1e-9, total / (1.0 - share), np.nan)
+    kernel = _sphere_kernel(grid, peak_ml)
     if kernel.size <= 27:
-        frames = [ndimage.correlate(data[..., t], kernel, mode="constant")
-                  for t in range(data.shape[3])]  # fmt: skip
+        frames = [
+            ndimage.correlate(data[..., t], kernel, mode="constant") for t in range(data.shape[3])
+        ]
         return np.stack(frames, axis=-1)
     # FFT correlation of all frames at once (the kernel is symmetric: correlation = convolution)
     half = np.array(kernel.shape) // 2
-    shape = [sp_fft.next_fast_len(int(n + k - 1), real=True)
-             for n, k in zip(data.shape[:3], kernel.shape, strict=True)]  # fmt: skip
+    shape = [
+        sp_fft.next_fast_len(int(n + k - 1), real=True)
+        for n, k in zip(data.shape[:3], kernel.shape, strict=True)
+    ]
     spectrum = sp_fft.rfftn(kernel, shape, axes=(0, 1, 2), workers=-1)
     result = sp_fft.irfftn(
         sp_fft.rfftn(data, shape, axes=(0, 1, 2), workers=-1) * spectrum[..., np.newaxis],
-        shape, axes=(0, 1, 2), workers=-1,
-    )  # fmt: skip
+        shape,
+        axes=(0, 1, 2),
+        workers=-1,
+    )
     crop = tuple(slice(h, h + n) for h, n in zip(half, data.shape[:3], strict=True))
     return result[crop]
 
@@ -137,7 +156,7 @@ def _peaks(image: Image, vois: Sequence[VOI], peak_ml: float) -> NDArray[np.floa
         filtered[box] = chunk
         flat = filtered.reshape(-1, chunk.shape[3])
         for r, centre in enumerate(centres):
-            out[r, t0 : t0 + chunk.shape[3]] = flat[centre].max(axis=0)
+            out[r, t0 : t0 + chunk.shape[3]] = np.nanmax(flat[centre], axis=0)
     return out
 
 
@@ -186,11 +205,13 @@ def region_stats(
     if mode != "all" and level is None:
         raise PositrixError(f"mode '{mode}' needs a level", field="mode level")
     if mode in ("fraction_of_max", "top_fraction") and not 0 < float(level or 0) <= 1:
-        raise PositrixError(f"mode '{mode}' needs a level in (0, 1], got {level}",
-                            field="mode level")  # fmt: skip
+        raise PositrixError(
+            f"mode '{mode}' needs a level in (0, 1], got {level}", field="mode level"
+        )
     flat = np.asarray(image.data).reshape(-1, image.n_frames)
-    moments = region_moments(flat, index, weight, starts, counts, MODE_CODES[mode],
-                             float(level or 0.0))  # fmt: skip
+    moments = region_moments(
+        flat, index, weight, starts, counts, MODE_CODES[mode], float(level or 0.0)
+    )
     mean, sd, median, lo, hi, wsum, n_voxels = moments
     volume = wsum * image.voxel_volume_ml
     ml = default_peak_ml(image) if peak_ml is None else peak_ml
@@ -202,13 +223,22 @@ def region_stats(
     rows = []
     for r, voi in enumerate(vois):
         for t in range(image.n_frames):
-            rows.append(RegionStats(
-                region=voi.name, frame=t, mean=float(mean[r, t]), sd=float(sd[r, t]),
-                median=float(median[r, t]), min=float(lo[r, t]), max=float(hi[r, t]),
-                peak=float(peaks[r, t]) if peaks is not None else None,
-                volume_ml=float(volume[r, t]), n_voxels=int(n_voxels[r, t]),
-                total_activity_bq=float(mean[r, t] * volume[r, t] * factor)
-                if factor is not None else None,
-                unit=image.unit,
-            ))  # fmt: skip
+            rows.append(
+                RegionStats(
+                    region=voi.name,
+                    frame=t,
+                    mean=float(mean[r, t]),
+                    sd=float(sd[r, t]),
+                    median=float(median[r, t]),
+                    min=float(lo[r, t]),
+                    max=float(hi[r, t]),
+                    peak=float(peaks[r, t]) if peaks is not None else None,
+                    volume_ml=float(volume[r, t]),
+                    n_voxels=int(n_voxels[r, t]),
+                    total_activity_bq=float(mean[r, t] * volume[r, t] * factor)
+                    if factor is not None
+                    else None,
+                    unit=image.unit,
+                )
+            )
     return rows

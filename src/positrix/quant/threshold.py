@@ -39,7 +39,7 @@ def local_maximum(
     _seed_index(image, seed)
     ijk = np.moveaxis(np.indices(image.spatial_shape), 0, -1)
     near = np.sum((image.grid.index_to_world(ijk) - seed) ** 2, axis=-1) <= radius_mm**2
-    candidates = np.where(near, volume, -np.inf)
+    candidates = np.where(near & np.isfinite(volume), volume, -np.inf)
     best = np.unravel_index(int(np.argmax(candidates)), image.spatial_shape)
     return (int(best[0]), int(best[1]), int(best[2])), float(volume[best])
 
@@ -50,6 +50,12 @@ def grow_region(
     """Voxels ≥ ``threshold`` connected (6-neighbourhood) to the seed voxel."""
     volume = _volume(image, frame)
     seed = _seed_index(image, seed_mm)
+    if not np.isfinite(threshold) or not np.isfinite(volume[seed]):
+        raise PositrixError(
+            "the seed voxel or the threshold is not a number (NaN)",
+            field="seed",
+            fix="move the seed onto valid image data",
+        )
     if volume[seed] < threshold:
         raise PositrixError(
             f"the seed voxel ({volume[seed]:.4g} {image.unit}) is below the threshold "
@@ -57,8 +63,8 @@ def grow_region(
             field="seed",
             fix="move the seed onto the lesion or lower the threshold",
         )
-    components, _ = ndimage.label(volume >= threshold)
-    return VOI.from_mask(name, image.grid, components == components[seed])
+    components, _ = ndimage.label(np.nan_to_num(volume, nan=-np.inf) >= threshold)
+    return VOI.from_mask(name, image.grid, components == components[seed])  # seed ≥ threshold
 
 
 def threshold_voi(
@@ -91,6 +97,13 @@ def threshold_voi(
     region = within.mask() >= 0.5 if within is not None else np.ones(volume.shape, bool)
     if seed_mm is not None:
         peak_index, peak = local_maximum(image, seed_mm, radius_mm=search_radius_mm, frame=frame)
+        if absolute is None and not peak > 0:
+            raise PositrixError(
+                f"the local maximum near the seed is {peak:.4g} {image.unit}: a fraction of it "
+                "would select the background",
+                field="seed",
+                fix="put the seed on the lesion, or use an absolute threshold",
+            )
         level = absolute if absolute is not None else float(fraction_of_max or 0) * peak
         seed_world = image.grid.index_to_world(peak_index)
         return grow_region(image, seed_world, float(level), frame=frame, name=name)

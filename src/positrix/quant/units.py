@@ -94,6 +94,20 @@ def _subject_field(image: Image, name: str, unit_name: str) -> float | str:
     return value
 
 
+def _sex(image: Image, unit: str) -> str:
+    """'M' or 'F' (male/female in any case); anything else cannot choose an LBM formula."""
+    text = str(_subject_field(image, "sex", unit)).strip().lower()
+    sex = {"m": "M", "male": "M", "f": "F", "female": "F"}.get(text)
+    if sex is None:
+        raise MissingFieldError(
+            f"{unit} has different formulas for males and females; the sex is '{text}'",
+            source=image.metadata.get("source_path"),
+            field="subject.sex",
+            fix="record the sex as M or F, or use SUVbw",
+        )
+    return sex
+
+
 def _normaliser(image: Image, unit: str) -> float:
     """Factor f such that value[unit] = C[Bq/mL] · f / A_inj."""
     if unit == "%ID/g" or unit == "%ID/mL":
@@ -102,7 +116,7 @@ def _normaliser(image: Image, unit: str) -> float:
     if unit == "SUVbw":
         return weight_g
     height = float(_subject_field(image, "height_cm", unit))
-    sex = str(_subject_field(image, "sex", unit)) if unit != "SUVbsa" else "O"
+    sex = _sex(image, unit) if unit != "SUVbsa" else "O"
     kg = weight_g / 1000.0
     lean: dict[str, Callable[[], float]] = {
         "SUL": lambda: lean_body_mass_janmahasatian_kg(kg, height, sex) * 1000.0,

@@ -95,15 +95,16 @@ def rasterise(
     inside: object,
     bounds_mm: tuple[NDArray[np.float64], NDArray[np.float64]],
     *,
-    samples: int = 5,
+    samples: int = 6,
 ) -> VOI:
     """Rasterise a shape given by ``inside(points_mm (n, 3)) -> bool (n,)``.
 
     Only voxels whose centres lie within one voxel of the world bounding box are visited.
     """
     low, high = bounds_mm
-    corners = np.array([[x, y, z] for x in (low[0], high[0]) for y in (low[1], high[1])
-                        for z in (low[2], high[2])])  # fmt: skip
+    corners = np.array(
+        [[x, y, z] for x in (low[0], high[0]) for y in (low[1], high[1]) for z in (low[2], high[2])]
+    )
     idx = grid.world_to_index(corners)
     start = np.maximum(np.floor(idx.min(axis=0)) - 1, 0).astype(int)
     stop = np.minimum(np.ceil(idx.max(axis=0)) + 2, grid.shape).astype(int)
@@ -149,7 +150,7 @@ def ellipsoid(
     *,
     axes: ArrayLike | None = None,
     name: str = "ellipsoid",
-    samples: int = 5,
+    samples: int = 6,
 ) -> VOI:
     """Ellipsoid with semi-axes along the columns of ``axes`` (default: world axes)."""
     centre = np.asarray(center_mm, dtype=np.float64)
@@ -166,8 +167,9 @@ def ellipsoid(
     return rasterise(name, grid, inside, (centre - reach, centre + reach), samples=samples)
 
 
-def sphere(grid: Grid, center_mm: ArrayLike, radius_mm: float, *, name: str = "sphere",
-           samples: int = 5) -> VOI:  # fmt: skip
+def sphere(
+    grid: Grid, center_mm: ArrayLike, radius_mm: float, *, name: str = "sphere", samples: int = 6
+) -> VOI:
     """Sphere of ``radius_mm`` around ``center_mm`` (world LPS, mm).
 
     Examples
@@ -188,7 +190,7 @@ def box(
     *,
     axes: ArrayLike | None = None,
     name: str = "box",
-    samples: int = 5,
+    samples: int = 6,
 ) -> VOI:
     """Rectangular box with edge lengths ``size_mm`` along the columns of ``axes``."""
     centre = np.asarray(center_mm, dtype=np.float64)
@@ -196,12 +198,33 @@ def box(
     if half.shape != (3,) or np.any(half <= 0):
         raise PositrixError(f"box size must be 3 positive lengths, got {half * 2}", field="size")
     rotation = _rotation(axes)
+    linear = grid.affine[:3, :3]
+    if axes is None and np.allclose(linear, np.diag(np.diag(linear))):
+        return _aligned_box(grid, centre, half, name)
 
     def inside(points: NDArray[np.float64]) -> NDArray[np.bool_]:
         return np.all(np.abs((points - centre) @ rotation) <= half, axis=1)
 
     reach = np.abs(rotation) @ half
     return rasterise(name, grid, inside, (centre - reach, centre + reach), samples=samples)
+
+
+def _aligned_box(
+    grid: Grid, centre: NDArray[np.float64], half: NDArray[np.float64], name: str
+) -> VOI:
+    """Exact partial-voxel weights of a box aligned with an axis-aligned grid."""
+    overlaps = []
+    for axis in range(3):
+        size = grid.affine[axis, axis]
+        lo_mm, hi_mm = centre[axis] - half[axis], centre[axis] + half[axis]
+        index = np.arange(grid.shape[axis])
+        centres = grid.affine[axis, 3] + index * size
+        left, right = centres - abs(size) / 2, centres + abs(size) / 2
+        overlaps.append(
+            np.clip(np.minimum(right, hi_mm) - np.maximum(left, lo_mm), 0, None) / abs(size)
+        )
+    weights = overlaps[0][:, None, None] * overlaps[1][None, :, None] * overlaps[2][None, None, :]
+    return VOI.from_mask(name, grid, weights)
 
 
 def cylinder(
@@ -212,7 +235,7 @@ def cylinder(
     *,
     axis: ArrayLike = (0.0, 0.0, 1.0),
     name: str = "cylinder",
-    samples: int = 5,
+    samples: int = 6,
 ) -> VOI:
     """Circular cylinder of ``radius_mm`` and ``length_mm`` along ``axis`` (default z)."""
     centre = np.asarray(center_mm, dtype=np.float64)
