@@ -1,6 +1,7 @@
 """Readers' errors and the ``positrix kinetics fit`` command, on the shipped kinfitr data."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,11 @@ from positrix.errors import FileFormatError, PositrixError
 from positrix.kinetics.data import read_input, read_tacs
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "kinetics"
-needs_data = pytest.mark.skipif(not DATA.exists(), reason="../shared/data/kinetics not present")
+# CI (POSITRIX_REQUIRE_TOOLS) has ../shared beside the clone: there a missing folder fails
+needs_data = pytest.mark.skipif(
+    not DATA.exists() and not os.environ.get("POSITRIX_REQUIRE_TOOLS"),
+    reason="../shared/data/kinetics not present",
+)
 
 
 def _write(tmp_path, name, text):

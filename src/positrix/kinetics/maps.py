@@ -125,47 +125,40 @@ def _linear(
     o: MapOptions,
 ) -> dict[str, NDArray[np.float64]]:
     late = late_frames(s, o.tstar_min or 0.0)
-    wl = w[late]
-    int_y = _integral(s, y)  # (F, N)
+    wl, ones = w[late], np.ones((int(late.sum()), 1))
+    yl = y[late]  # only the late frames enter the regressions
+    needs_integral = model in ("logan", "ma1", "logan-ref", "mrtm", "mrtm2")
+    int_y = _integral(s, y)[late] if needs_integral else None
     with np.errstate(divide="ignore", invalid="ignore"):
         if model in ("patlak", "logan", "ma1"):
             assert inp is not None
             cp, int_cp = input_at_frames(inp, s)
+            cp, int_cp = cp[late, None], int_cp[late, None]
             if model == "patlak":
-                c = _solve(
-                    [(int_cp / cp)[late, None], np.ones((late.sum(), 1))],
-                    (y / cp[:, None])[late],
-                    wl,
-                )
+                c = _solve([int_cp / cp, ones], yl / cp, wl)
                 return {"Ki": c[0], "V0": c[1]}
+            assert int_y is not None
             if model == "logan":
-                c = _solve(
-                    [(int_cp[:, None] / y)[late], np.ones((late.sum(), 1))], (int_y / y)[late], wl
-                )
+                c = _solve([int_cp / yl, ones], int_y / yl, wl)
                 return {"VT": c[0], "intercept": c[1]}
-            c = _solve([int_cp[late, None], int_y[late]], y[late], wl)
+            c = _solve([int_cp, int_y], yl, wl)
             return {"VT": -c[0] / c[1]}
         assert ref is not None
-        int_r = tac_integral(s, ref)
+        int_r, r = tac_integral(s, ref)[late, None], ref[late, None]
         if model == "ref-patlak":
-            c = _solve(
-                [(int_r / ref)[late, None], np.ones((late.sum(), 1))], (y / ref[:, None])[late], wl
-            )
+            c = _solve([int_r / r, ones], yl / r, wl)
             return {"Ki": c[0], "intercept": c[1]}
+        assert int_y is not None
         if model == "logan-ref":
-            extra = ref / o.k2_prime if o.k2_prime else 0.0
-            c = _solve(
-                [((int_r + extra)[:, None] / y)[late], np.ones((late.sum(), 1))],
-                (int_y / y)[late],
-                wl,
-            )
+            extra = r / o.k2_prime if o.k2_prime else 0.0
+            c = _solve([(int_r + extra) / yl, ones], int_y / yl, wl)
             return {"DVR": c[0], "BPND": c[0] - 1.0}
         if model == "mrtm":
-            c = _solve([int_r[late, None], int_y[late], ref[late, None]], y[late], wl)
+            c = _solve([int_r, int_y, r], yl, wl)
             dvr = -c[0] / c[1]
             return {"DVR": dvr, "BPND": dvr - 1.0, "k2_prime": c[0] / c[2]}
         assert o.k2_prime
-        c = _solve([(int_r + ref / o.k2_prime)[late, None], int_y[late]], y[late], wl)
+        c = _solve([int_r + r / o.k2_prime, int_y], yl, wl)
         dvr = -c[0] / c[1]
         return {"DVR": dvr, "BPND": dvr - 1.0}
 
