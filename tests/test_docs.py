@@ -40,6 +40,7 @@ def workdir(tmp_path, demo_output):
     import shutil
 
     shutil.copytree(demo_output, tmp_path / "demo-output")
+    shutil.copytree(ROOT / "docs" / "examples", tmp_path / "docs" / "examples")
     return tmp_path
 
 
