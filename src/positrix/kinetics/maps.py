@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 from positrix.errors import PositrixError
 from positrix.image.image import Image
+from positrix.kinetics._logan_kernel import logan_slopes
 from positrix.kinetics.data import InputFunction
 from positrix.kinetics.fitting import frame_weights
 from positrix.kinetics.linear import input_at_frames, late_frames, tac_integral
@@ -125,6 +126,8 @@ def _linear(
     o: MapOptions,
 ) -> dict[str, NDArray[np.float64]]:
     late = late_frames(s, o.tstar_min or 0.0)
+    if model in ("logan", "logan-ref"):
+        return _logan(model, y, s, w, late, inp, ref, o)
     wl, ones = w[late], np.ones((int(late.sum()), 1))
     yl = y[late]  # only the late frames enter the regressions
     needs_integral = model in ("logan", "ma1", "logan-ref", "mrtm", "mrtm2")
@@ -161,6 +164,30 @@ def _linear(
         c = _solve([int_r + r / o.k2_prime, int_y], yl, wl)
         dvr = -c[0] / c[1]
         return {"DVR": dvr, "BPND": dvr - 1.0}
+
+
+def _logan(
+    model: str,
+    y: NDArray[np.float64],
+    s: Sampling,
+    w: NDArray[np.float64],
+    late: NDArray[np.bool_],
+    inp: InputFunction | None,
+    ref: NDArray[np.float64] | None,
+    o: MapOptions,
+) -> dict[str, NDArray[np.float64]]:
+    """Logan and Logan-ref in one fused pass per voxel (numba)."""
+    if model == "logan":
+        assert inp is not None
+        numerator = input_at_frames(inp, s)[1]
+    else:
+        assert ref is not None
+        numerator = tac_integral(s, ref) + (ref / o.k2_prime if o.k2_prime else 0.0)
+    dt = np.diff(np.concatenate([[0.0], s.mid_min]))
+    slope, intercept = logan_slopes(np.ascontiguousarray(y), dt, numerator, late, w)
+    if model == "logan":
+        return {"VT": slope, "intercept": intercept}
+    return {"DVR": slope, "BPND": slope - 1.0}
 
 
 def _basis(
