@@ -15,6 +15,9 @@ def test_demo_writes_reads_back_and_conserves_activity(tmp_path):
     assert quant["percent_id_in_fov"] == pytest.approx(100.0, abs=2.0)  # issue: within 2 %
     assert {o["organ"] for o in quant["organs"]} >= {"tumour", "liver", "brain"}
     assert quant["tumour"]["mtv_ml"] == pytest.approx(0.1137, rel=0.01)
+    ki = result["kinetics"]["patlak_ki_per_min"]
+    assert ki["tumour"] > ki["brain"] > 0  # the accumulating tumour takes up the most
+    assert (tmp_path / "kinetics" / "patlak_Ki.nii.gz").exists()
     with pytest.raises(OverwriteError, match="--force"):
         run_demo(tmp_path, log=lambda _: None)
     assert run_demo(tmp_path, force=True, log=lambda _: None)["files"] == result["files"]

@@ -45,6 +45,10 @@ def run(args: argparse.Namespace) -> int:
         f"tumour: SUVmax {t['suv_max']:.3f}, SUVpeak {t['suv_peak']:.3f} ({t['peak_ml']:g} mL), "
         f"SUVmean {t['suv_mean']:.3f}, MTV {t['mtv_ml']:.4f} mL, TLG {t['tlg']:.4f}"
     )
+    kinetic = result["kinetics"]["patlak_ki_per_min"]
+    print(f"\n== Patlak Ki from an image-derived input (heart), t* 5 min ({args.out}/kinetics) ==")
+    for organ, ki in kinetic.items():
+        print(f"{organ:<10} Ki {ki:.4f} /min")
     for name in ("pet", "ct"):
         print(f"\n== {name.upper()} ({args.out}/dicom/{name}) ==")
         print_table(format_summary(result[name]))

@@ -26,7 +26,7 @@ from positrix.simulation.demo_mouse import ORGANS, DemoStudy, demo_mouse_study
 
 __all__ = ["activity_check", "run_demo"]
 
-_PARTS = ("dicom/pet", "dicom/ct", "quant")
+_PARTS = ("dicom/pet", "dicom/ct", "quant", "kinetics")
 
 
 def activity_check(pet: Image) -> list[dict[str, float]]:
@@ -91,20 +91,23 @@ def run_demo(
                     fix="pass --force to replace the demo's earlier output",
                 )
             shutil.rmtree(target)
-    log("[1/4] building the demo mouse study (F-18 FDG, dynamic PET + CT)")
+    log("[1/5] building the demo mouse study (F-18 FDG, dynamic PET + CT)")
     study = demo_mouse_study()
-    log(f"[2/4] writing DICOM to {out / 'dicom'}")
+    log(f"[2/5] writing DICOM to {out / 'dicom'}")
     files = save(study.pet, out / "dicom/pet", log=log) + save(study.ct, out / "dicom/ct", log=log)
     log(f"      {len(files)} files written")
-    log("[3/4] reading the series back")
+    log("[3/5] reading the series back")
     pet, ct = load(out / "dicom/pet", log=log), load(out / "dicom/ct", log=log)
-    log(f"[4/4] quantifying: organ VOIs, TACs, SUV, tumour metrics → {out / 'quant'}")
+    log(f"[4/5] quantifying: organ VOIs, TACs, SUV, tumour metrics → {out / 'quant'}")
     quant = quantify(pet, study, out / "quant")
+    log(f"[5/5] kinetics: image-derived input, Patlak per organ and a Ki map → {out / 'kinetics'}")
+    kinetic = kinetics(pet, out / "quant" / "labels.nii.gz", out / "kinetics", log=log)
     return {
         "pet": summarize(pet),
         "ct": summarize(ct),
         "activity_check": activity_check(pet),
         "quant": quant,
+        "kinetics": kinetic,
         "files": len(files),
     }
 
@@ -137,3 +140,42 @@ def quantify(pet: Image, study: DemoStudy, folder: Path) -> dict[str, Any]:
         "tumour": lesion.to_dict(),
         "files": ["labels.nii.gz", "labels.tsv", "tacs.csv", "tacs.png"],
     }
+
+
+def kinetics(
+    pet: Image, labels_path: Path, folder: Path, *, log: Callable[[str], None]
+) -> dict[str, Any]:
+    """Patlak Ki per organ and as a map, from an image-derived input (the heart's blood pool).
+
+    The demo organs are not compartment systems, so the numbers show the workflow, not a
+    truth to reach; t* = 5 min.
+    """
+    from positrix.kinetics.blood import image_derived_input
+    from positrix.kinetics.fitting import frame_weights
+    from positrix.kinetics.maps import MapOptions, parametric_maps
+    from positrix.kinetics.models.patlak import fit_patlak
+    from positrix.kinetics.sampling import Sampling
+
+    vois = {v.name: v for v in load_labels(labels_path).vois()}
+    inp = image_derived_input(pet, vois["heart"])
+    assert pet.frames is not None
+    sampling = Sampling.from_frames(pet.frames)
+    tacs = extract_tacs(pet, list(vois.values()))
+    organs = {}
+    for name in ("tumour", "brain", "liver", "kidneys"):
+        curve = tacs.curve(name)
+        fit = fit_patlak(
+            curve,
+            inp,
+            sampling,
+            frame_weights("duration", sampling, curve),
+            tstar_min=5.0,
+            region=name,
+        )
+        organs[name] = fit.parameters["Ki"]
+    body = load_labels(labels_path).labels > 0
+    maps = parametric_maps(
+        pet, "patlak", mask=body, inp=inp, options=MapOptions(tstar_min=5.0), log=log
+    )
+    save(maps["Ki"], folder / "patlak_Ki.nii.gz")
+    return {"patlak_ki_per_min": organs, "files": ["patlak_Ki.nii.gz", "patlak_Ki.json"]}
