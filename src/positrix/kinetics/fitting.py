@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,6 +70,12 @@ class FitResult:
             "reason": self.reason,
             "at_bounds": list(self.at_bounds),
         }
+
+    def extended(self, parameters: Mapping[str, float], se: Mapping[str, float]) -> FitResult:
+        """The same fit with derived parameters (and their standard errors) added."""
+        return dataclasses.replace(
+            self, parameters={**self.parameters, **parameters}, se={**self.se, **se}
+        )
 
     @classmethod
     def failed(cls, model: str, region: str, names: Sequence[str], reason: str) -> FitResult:

@@ -43,18 +43,6 @@ def fit_logan_ref(
     )
     if not result.converged:
         return result
-    return FitResult(
-        "logan-ref",
-        region,
-        {**result.parameters, "BPND": float(c[0] - 1.0)},
-        {**result.se, "BPND": result.se["DVR"]},
-        result.fitted,
-        result.residuals,
-        result.aic,
-        result.bic,
-        True,
-        "",
-        (),
-        2,
-        result.weighted_rss,
+    return result.extended(
+        {**result.parameters, "BPND": float(c[0] - 1.0)}, {**result.se, "BPND": result.se["DVR"]}
     )

@@ -45,18 +45,4 @@ def fit_ma1(
     vt = -c[0] / c[1]
     parameters = {**result.parameters, "VT": float(vt)}
     se = {**result.se, "VT": ratio_se(c[0], c[1], cov)}
-    return FitResult(
-        "ma1",
-        region,
-        parameters,
-        se,
-        result.fitted,
-        result.residuals,
-        result.aic,
-        result.bic,
-        True,
-        "",
-        (),
-        2,
-        result.weighted_rss,
-    )
+    return result.extended(parameters, se)

@@ -53,18 +53,4 @@ def fit_mrtm(
         "BPND": dvr_se,
         "k2_prime": ratio_se(-c[0], c[2], cov[np.ix_([0, 2], [0, 2])]),
     }
-    return FitResult(
-        "mrtm",
-        region,
-        parameters,
-        se,
-        result.fitted,
-        result.residuals,
-        result.aic,
-        result.bic,
-        True,
-        "",
-        (),
-        3,
-        result.weighted_rss,
-    )
+    return result.extended(parameters, se)

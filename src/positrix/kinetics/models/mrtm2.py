@@ -43,18 +43,7 @@ def fit_mrtm2(
         return result
     dvr = -c[0] / c[1]
     se = ratio_se(c[0], c[1], cov)
-    return FitResult(
-        "mrtm2",
-        region,
+    return result.extended(
         {**result.parameters, "DVR": float(dvr), "BPND": float(dvr - 1.0), "k2_prime": k2_prime},
         {**result.se, "DVR": se, "BPND": se},
-        result.fitted,
-        result.residuals,
-        result.aic,
-        result.bic,
-        True,
-        "",
-        (),
-        2,
-        result.weighted_rss,
     )
