@@ -131,8 +131,10 @@ def _mask(args: argparse.Namespace, image: Any) -> Any:
         for voi in parse_voi(args.mask, image.grid):
             dense |= voi.mask() >= 0.5
         return dense
-    total = np.asarray(image.data).sum(axis=-1)
-    return total > 0.01 * total.max()
+    data = np.asarray(image.data)
+    finite = np.all(np.isfinite(data), axis=-1)
+    total = np.where(finite[..., None], data, 0.0).sum(axis=-1)
+    return finite & (total > 0.01 * total.max())
 
 
 def run_map(args: argparse.Namespace) -> int:

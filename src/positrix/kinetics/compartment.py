@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from positrix.errors import PositrixError
 from positrix.kinetics.data import InputFunction
 from positrix.kinetics.fitting import FitResult, fit_least_squares
 from positrix.kinetics.sampling import Sampling, exp_convolve
@@ -96,6 +97,12 @@ def fit_compartment(
     cost surface has local minima).
     """
     inp.check_covers(sampling)
+    if vb is not None and not 0.0 <= vb < 1.0:
+        raise PositrixError(
+            f"the blood volume fraction must be in [0, 1), got {vb:g}",
+            field="--vb",
+            fix="give e.g. --vb 0.05, or --fit-vb",
+        )
     names = list(rate_names) + (["vB"] if vb is None else []) + (["delay_s"] if fit_delay else [])
 
     def unpack(p: NDArray[np.float64]) -> tuple[dict[str, float], float, float]:
@@ -109,6 +116,7 @@ def fit_compartment(
         return pet_frames(amplitudes, exps, inp, sampling, vb=blood, delay_s=delay)
 
     best: FitResult | None = None
+    last: FitResult | None = None
     for scale in (1.0, 0.3, 3.0):  # further starts only when a fit failed or hit a bound
         start = [_START[n] * (scale if n in ("k2", "k3", "k4") else 1.0) for n in names]
         result = fit_least_squares(
@@ -123,12 +131,13 @@ def fit_compartment(
             region=region,
             derived=derived,
         )
+        last = result
         if result.converged and (best is None or result.weighted_rss < best.weighted_rss):
             best = result
         if best is not None and not best.at_bounds:
             break
-    return (
-        best
-        if best is not None
-        else FitResult.failed(model_name, region, names, "no starting point converged")
-    )
+    if best is not None:
+        return best
+    if last is not None:
+        return last  # keeps the engine's own reason
+    return FitResult.failed(model_name, region, names, "no starting point converged")

@@ -77,10 +77,16 @@ def _rows(path: Path) -> tuple[list[str], list[list[str]]]:
     return [h.strip() for h in rows[0]], rows[1:]
 
 
-def _column(header: list[str], rows: list[list[str]], name: str, path: Path) -> NDArray[np.float64]:
+def _column(
+    header: list[str], rows: list[list[str]], name: str, path: Path, *, missing_ok: bool = False
+) -> NDArray[np.float64]:
     index = header.index(name)
     values = np.empty(len(rows))
     for number, row in enumerate(rows, start=2):
+        text = row[index].strip() if index < len(row) else ""
+        if missing_ok and text.lower() in ("n/a", "na", ""):
+            values[number - 2] = np.nan  # BIDS's missing value: interpolated by the caller
+            continue
         try:
             values[number - 2] = float(row[index])
         except (ValueError, IndexError):
@@ -89,7 +95,7 @@ def _column(header: list[str], rows: list[list[str]], name: str, path: Path) -> 
                 source=path,
                 field=name,
             ) from None
-    if not np.all(np.isfinite(values)):
+    if not missing_ok and not np.all(np.isfinite(values)):
         raise FileFormatError(
             "the column holds NaN or infinite values",
             source=path,
@@ -131,7 +137,12 @@ def read_tacs(path: str | Path, *, frame_model: str = "average") -> RegionalData
     try:
         sampling = Sampling(start, duration, frame_model=frame_model)
     except PositrixError as err:
-        raise PositrixError(err.problem, source=path, field=err.field, fix=err.fix) from None
+        columns = (
+            "frame_start_s/frame_duration_s"
+            if "frame_start_s" in header
+            else ("frame_start_min/frame_duration_min")
+        )
+        raise PositrixError(err.problem, source=path, field=columns, fix=err.fix) from None
     return RegionalData(sampling, regions, values, weight, str(path))
 
 
@@ -214,7 +225,15 @@ def read_input(path: str | Path) -> InputFunction:
     plasma = _column(header, rows, plasma_name, path)
     for fraction_name in ("parent_fraction", "metabolite_parent_fraction"):
         if fraction_name in header:
-            plasma = plasma * _column(header, rows, fraction_name, path)
+            fraction = _column(header, rows, fraction_name, path, missing_ok=True)
+            known = np.isfinite(fraction)
+            if known.sum() == 0:
+                raise FileFormatError(
+                    "no parent-fraction value is given", source=path, field=fraction_name
+                )
+            # sparse metabolite samples: linear between them, held beyond the first/last
+            fraction = np.interp(time, time[known], fraction[known])
+            plasma = plasma * fraction
     blood_name = next(
         (n for n in ("whole_blood", "whole_blood_radioactivity") if n in header), None
     )

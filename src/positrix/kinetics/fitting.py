@@ -94,7 +94,8 @@ def frame_weights(
     """Weights per frame (mean 1 over frames with non-zero weight).
 
     ``uniform``; ``duration`` (Δt); ``counts`` — Δt · exp(−λ t_mid) / C, the inverse
-    variance of decay-corrected counts data (no decay term without a half-life);
+    variance of decay-corrected counts data (no decay term without a half-life; C floored
+    at 5 % of the TAC's peak, frames with C ≤ 0 weight 0);
     ``column`` — the table's ``weight`` column.  Zero-length frames get weight 0.
     """
     duration = sampling.duration_min
@@ -104,8 +105,10 @@ def frame_weights(
         weights = np.array(duration, dtype=np.float64)
     elif kind == "counts":
         decay = np.exp(-np.log(2) / half_life_min * sampling.mid_min) if half_life_min else 1.0
-        level = np.maximum(np.abs(values), 1e-6 * max(float(np.max(np.abs(values))), 1e-30))
-        weights = duration * decay / level
+        # floor at 5 % of the peak: frames that are (nearly) empty must not take all the
+        # weight; frames with C ≤ 0 carry no counts information and get weight 0
+        floor = 0.05 * max(float(np.max(values)), 1e-30)
+        weights = np.where(values > 0, duration * decay / np.maximum(values, floor), 0.0)
     elif kind == "column":
         if column is None:
             raise PositrixError(

@@ -55,7 +55,7 @@ _UNITS = {
     "k2_prime": "1/min",
     "K1": "mL/min/mL",
     "SUVR": "1",
-    "intercept": "min",
+    "intercept": "min",  # Logan's; the reference-Patlak intercept is a ratio (see below)
 }
 
 
@@ -206,7 +206,7 @@ def _basis(
     yy = np.einsum("fn,fn->n", wy, y)
     b_y = bases @ wy  # (n_basis, N)
     best_rss = np.full(y.shape[1], np.inf)
-    best = np.zeros((3, y.shape[1]))
+    best = np.full((3, y.shape[1]), np.nan)  # stays NaN where no basis fits (NaN voxels)
     if first is None:  # 1TCM: y = K1 · B_θ, θ = k2
         bb = np.einsum("if,f,if->i", bases, w, bases)
         for i, theta in enumerate(thetas):
@@ -241,6 +241,8 @@ def _basis(
         best_rss = np.where(better, rss, best_rss)
         best[0, better], best[1, better], best[2, better] = coef[0][better], coef[1][better], theta
     r1, k2, theta = best
+    flat_tac = ~np.any(y != 0, axis=0)  # an all-zero voxel has no kinetics to measure
+    r1, k2 = np.where(flat_tac, np.nan, r1), np.where(flat_tac, np.nan, k2)
     with np.errstate(divide="ignore", invalid="ignore"):
         return {"R1": r1, "k2": k2, "BPND": k2 / theta - 1.0}
 
@@ -297,7 +299,20 @@ def parametric_maps(
     if plasma:
         assert inp is not None
         inp.check_covers(s)
-    voxels = np.flatnonzero(np.asarray(mask).ravel())
+    mask = np.asarray(mask)
+    if mask.shape != image.spatial_shape:
+        raise PositrixError(
+            f"the mask is {mask.shape}, the image {image.spatial_shape}",
+            field="--mask",
+            fix="give a mask on the image's grid",
+        )
+    if reference is not None and np.asarray(reference).shape != (image.n_frames,):
+        raise PositrixError(
+            f"the reference TAC has {np.asarray(reference).size} values for "
+            f"{image.n_frames} frames",
+            field="--ref-voi",
+        )
+    voxels = np.flatnonzero(mask.ravel())
     if voxels.size == 0:
         raise PositrixError("the mask selects no voxel", field="--mask")
     flat = np.asarray(image.data).reshape(-1, image.n_frames)
@@ -316,7 +331,7 @@ def parametric_maps(
         name: image.replace(
             data=values.reshape(image.spatial_shape).astype(np.float32),
             frames=None,
-            unit=_UNITS.get(name, "1"),
+            unit="1" if (model, name) == ("ref-patlak", "intercept") else _UNITS.get(name, "1"),
             decay_reference=None,
             description=f"{model} {name}",
         )
@@ -337,6 +352,8 @@ def _chunk_fitter(
         late = late_frames(s, o.tstar_min or 0.0, minimum=1)
         d = s.duration_min[late]
         denominator = float(np.sum(d * reference[late]))
+        if denominator <= 0:
+            raise PositrixError("the reference is 0 in the SUVR window", field="--ref-voi")
         return lambda y: {"SUVR": (d @ y[late]) / denominator}
     if model in ("srtm", "srtm2"):
         assert reference is not None

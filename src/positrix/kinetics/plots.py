@@ -27,7 +27,17 @@ def plot_fit(result: FitResult, tacs: RegionalData, folder: str | Path) -> Path:
         2, 1, figsize=(7, 5.5), sharex=True, gridspec_kw={"height_ratios": [3, 1]}
     )
     top.plot(t, tacs.curve(result.region), "o", markersize=3, label=f"{result.region} (data)")
-    if result.fitted.size == t.size:
+    tac_space = result.model in (
+        "1tcm",
+        "2tcm",
+        "2tcm-irr",
+        "srtm",
+        "srtm2",
+        "mrtm",
+        "mrtm2",
+        "ma1",
+    )  # the other methods fit transformed coordinates
+    if tac_space and result.fitted.size == t.size:
         top.plot(t, result.fitted, "-", label=f"{result.model} fit")
         bottom.plot(t, result.residuals, "o", markersize=3)
     bottom.axhline(0.0, color="grey", linewidth=0.8)

@@ -16,6 +16,12 @@ from positrix.kinetics.sampling import Sampling
 __all__ = ["fit_mrtm"]
 
 
+def _quotient_se(a: float, b: float, cov_ab: NDArray[np.float64]) -> float:
+    """Standard error of a/b by the delta method (gradient [1/b, −a/b²])."""
+    gradient = np.array([1.0 / b, -a / b**2])
+    return float(np.sqrt(max(float(gradient @ cov_ab @ gradient), 0.0)))
+
+
 def fit_mrtm(
     data: NDArray[np.float64],
     reference: NDArray[np.float64],
@@ -51,6 +57,6 @@ def fit_mrtm(
         **result.se,
         "DVR": dvr_se,
         "BPND": dvr_se,
-        "k2_prime": ratio_se(-c[0], c[2], cov[np.ix_([0, 2], [0, 2])]),
+        "k2_prime": _quotient_se(c[0], c[2], cov[np.ix_([0, 2], [0, 2])]),
     }
     return result.extended(parameters, se)
