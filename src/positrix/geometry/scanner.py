@@ -1,0 +1,192 @@
+"""Cylindrical block scanners: rings of flat detector blocks, crystals on a regular pitch.
+
+Scanner frame (mm): x, y transaxial, z axial, origin at the centre of the field of view.
+Crystal positions are taken at the mean depth of interaction behind the front face.
+
+Built in (values from ``../shared/reference/scanners.md``):
+
+- ``inveon`` — 16 blocks × 20 crystals per ring, 80 rings, pitch 1.59 mm, ring diameter
+  161 mm, crystals 1.51 × 1.51 × 10 mm, mean depth of interaction 4.58 mm (CASToR's Inveon
+  description), 350–625 keV, 3.432 ns (Bao et al. 2009; Kemp et al. 2009);
+- ``nanoscan`` — 12 modules × 39 crystals per ring, 81 rings, pitch 1.17 mm, ring diameter
+  174 mm, LYSO 1.12 mm crystals (Nagy et al. 2013); crystal depth not published there:
+  13 mm assumed, mean depth of interaction 6.5 mm.
+
+User scanners come from a TOML file with the same field names (:func:`load_scanner`).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from positrix.errors import FileFormatError, PositrixError
+
+__all__ = ["SCANNERS", "ScannerGeometry", "get_scanner", "load_scanner"]
+
+
+@dataclass(frozen=True)
+class ScannerGeometry:
+    """A cylindrical scanner made of flat blocks.
+
+    Attributes
+    ----------
+    name
+        Identifier.
+    blocks_per_ring, crystals_per_block
+        Transaxial layout: ``blocks_per_ring · crystals_per_block`` crystals per ring.
+    n_rings
+        Crystal rings along z.
+    transaxial_pitch_mm, axial_pitch_mm
+        Crystal pitch in mm.
+    crystal_size_mm
+        Crystal width, height and depth (radial) in mm.
+    ring_diameter_mm
+        Diameter at the crystal front faces (mm).
+    mean_doi_mm
+        Mean depth of interaction behind the front face (mm).
+    energy_window_kev
+        Lower and upper energy thresholds (keV).
+    coincidence_window_ns
+        Coincidence timing window (ns).
+    """
+
+    name: str
+    blocks_per_ring: int
+    crystals_per_block: int
+    n_rings: int
+    transaxial_pitch_mm: float
+    axial_pitch_mm: float
+    crystal_size_mm: tuple[float, float, float]
+    ring_diameter_mm: float
+    mean_doi_mm: float
+    energy_window_kev: tuple[float, float] = (350.0, 650.0)
+    coincidence_window_ns: float = 3.4
+
+    def __post_init__(self) -> None:
+        for name in ("blocks_per_ring", "crystals_per_block", "n_rings"):
+            if int(getattr(self, name)) < 1:
+                raise PositrixError(f"{name} must be ≥ 1", field=name)
+        for name in ("transaxial_pitch_mm", "axial_pitch_mm", "ring_diameter_mm"):
+            if not float(getattr(self, name)) > 0:
+                raise PositrixError(f"{name} must be > 0", field=name)
+        chord = self.crystals_per_block * self.transaxial_pitch_mm
+        if chord >= self.ring_diameter_mm * np.sin(np.pi / self.blocks_per_ring) * 1.05:
+            raise PositrixError(
+                "the blocks are wider than the ring allows: they would overlap",
+                field="crystals_per_block/transaxial_pitch_mm/ring_diameter_mm",
+            )
+
+    @property
+    def crystals_per_ring(self) -> int:
+        """Crystals in one ring."""
+        return self.blocks_per_ring * self.crystals_per_block
+
+    @property
+    def n_crystals(self) -> int:
+        """All crystals."""
+        return self.crystals_per_ring * self.n_rings
+
+    @property
+    def axial_fov_mm(self) -> float:
+        """Axial extent of the crystal rings (mm)."""
+        return self.n_rings * self.axial_pitch_mm
+
+    def ring_z_mm(self) -> NDArray[np.float64]:
+        """Axial centre of each ring (mm), shape ``(n_rings,)``."""
+        return (np.arange(self.n_rings, dtype=np.float64) - (self.n_rings - 1) / 2.0) * float(
+            self.axial_pitch_mm
+        )
+
+    def transaxial_positions_mm(self) -> NDArray[np.float64]:
+        """x, y of each crystal of a ring at the mean depth of interaction, ``(n, 2)``.
+
+        Block ``b`` faces the centre at angle ``2π b / blocks_per_ring``; its crystals lie on
+        the flat block face, spaced by the transaxial pitch.
+        """
+        radius = self.ring_diameter_mm / 2.0 + self.mean_doi_mm
+        angles = 2.0 * np.pi * np.arange(self.blocks_per_ring) / self.blocks_per_ring
+        offsets = np.arange(self.crystals_per_block) - (self.crystals_per_block - 1) / 2.0
+        offsets = offsets * self.transaxial_pitch_mm
+        radial = np.stack([np.cos(angles), np.sin(angles)], axis=-1)  # (blocks, 2)
+        tangent = np.stack([-np.sin(angles), np.cos(angles)], axis=-1)
+        points = radius * radial[:, None, :] + offsets[None, :, None] * tangent[:, None, :]
+        return points.reshape(-1, 2)
+
+    def crystal_positions_mm(self) -> NDArray[np.float64]:
+        """Centres of all crystals, shape ``(n_rings, crystals_per_ring, 3)``."""
+        xy = self.transaxial_positions_mm()
+        z = self.ring_z_mm()
+        out = np.empty((self.n_rings, self.crystals_per_ring, 3))
+        out[..., :2] = xy[None, :, :]
+        out[..., 2] = z[:, None]
+        return out
+
+    def lor_endpoints(self, ring_1: NDArray[np.integer], crystal_1: NDArray[np.integer],
+                      ring_2: NDArray[np.integer], crystal_2: NDArray[np.integer],
+                      ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:  # fmt: skip
+        """Endpoints (mm) of the LORs between crystal pairs, each ``(n, 3)``."""
+        positions = self.crystal_positions_mm()
+        return positions[ring_1, crystal_1], positions[ring_2, crystal_2]
+
+
+SCANNERS: dict[str, ScannerGeometry] = {
+    "inveon": ScannerGeometry(
+        name="inveon", blocks_per_ring=16, crystals_per_block=20, n_rings=80,
+        transaxial_pitch_mm=1.59, axial_pitch_mm=1.59, crystal_size_mm=(1.51, 1.51, 10.0),
+        ring_diameter_mm=161.0, mean_doi_mm=4.58, energy_window_kev=(350.0, 625.0),
+        coincidence_window_ns=3.432,
+    ),
+    "nanoscan": ScannerGeometry(
+        name="nanoscan", blocks_per_ring=12, crystals_per_block=39, n_rings=81,
+        transaxial_pitch_mm=1.17, axial_pitch_mm=1.17, crystal_size_mm=(1.12, 1.12, 13.0),
+        ring_diameter_mm=174.0, mean_doi_mm=6.5, energy_window_kev=(400.0, 600.0),
+        coincidence_window_ns=5.0,
+    ),
+}  # fmt: skip
+
+
+def get_scanner(name: str) -> ScannerGeometry:
+    """A built-in scanner by name (case-insensitive)."""
+    key = name.strip().lower()
+    if key not in SCANNERS:
+        raise PositrixError(
+            f"unknown scanner '{name}'",
+            field="--scanner",
+            fix="use one of " + ", ".join(SCANNERS) + ", or a TOML file",
+        )
+    return SCANNERS[key]
+
+
+def load_scanner(path: str | Path) -> ScannerGeometry:
+    """A scanner from a TOML file whose keys are the :class:`ScannerGeometry` fields."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise FileFormatError(f"cannot read the scanner file ({err})", source=path) from None
+    known = {f.name for f in fields(ScannerGeometry)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise FileFormatError(
+            f"unknown key(s) {', '.join(unknown)}",
+            source=path,
+            field=unknown[0],
+            fix="use: " + ", ".join(sorted(known)),
+        )
+    missing = sorted(
+        k for k in known - set(data) if k not in ("energy_window_kev", "coincidence_window_ns")
+    )
+    if missing:
+        raise FileFormatError(f"missing key(s) {', '.join(missing)}", source=path, field=missing[0])
+    for key in ("crystal_size_mm", "energy_window_kev"):
+        if key in data:
+            data[key] = tuple(float(v) for v in data[key])
+    try:
+        return ScannerGeometry(**data)
+    except PositrixError as err:
+        raise PositrixError(err.problem, source=path, field=err.field, fix=err.fix) from None

@@ -1,0 +1,112 @@
+"""Linear operators for reconstruction: apply, adjoint, composition and an adjointness check.
+
+Every operator maps arrays of ``in_shape`` to ``out_shape``; algorithms are short functions
+over operators.  :meth:`LinearOperator.adjointness_error` is the shipped test
+``|<A x, y> − <x, Aᵀ y>| / (‖A x‖ ‖y‖)`` on random arrays.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import ndimage
+
+from positrix.errors import PositrixError
+
+__all__ = ["Composition", "ElementwiseMultiply", "GaussianBlur", "LinearOperator"]
+
+
+class LinearOperator(ABC):
+    """A linear map between arrays of fixed shapes."""
+
+    in_shape: tuple[int, ...]
+    out_shape: tuple[int, ...]
+
+    @abstractmethod
+    def _apply(self, x: NDArray[np.float32]) -> NDArray[np.float32]: ...
+
+    @abstractmethod
+    def _adjoint(self, y: NDArray[np.float32]) -> NDArray[np.float32]: ...
+
+    def apply(self, x: ArrayLike) -> NDArray[np.float32]:
+        """``A x``."""
+        array = np.asarray(x, dtype=np.float32)
+        if array.shape != self.in_shape:
+            raise PositrixError(f"{type(self).__name__} takes shape {self.in_shape}, "
+                                f"got {array.shape}", field="shape")  # fmt: skip
+        return self._apply(array)
+
+    def adjoint(self, y: ArrayLike) -> NDArray[np.float32]:
+        """``Aᵀ y``."""
+        array = np.asarray(y, dtype=np.float32)
+        if array.shape != self.out_shape:
+            raise PositrixError(f"{type(self).__name__}ᵀ takes shape {self.out_shape}, "
+                                f"got {array.shape}", field="shape")  # fmt: skip
+        return self._adjoint(array)
+
+    def __matmul__(self, other: LinearOperator) -> LinearOperator:
+        return Composition(self, other)
+
+    def adjointness_error(self, *, seed: int = 0) -> float:
+        """Relative mismatch of ``<A x, y>`` and ``<x, Aᵀ y>`` for random x, y (≈ 1e-6 in
+        float32 for a correct adjoint)."""
+        rng = np.random.default_rng(seed)
+        x = rng.random(self.in_shape).astype(np.float32)
+        y = rng.random(self.out_shape).astype(np.float32)
+        ax, aty = self.apply(x), self.adjoint(y)
+        left = float(np.dot(ax.ravel().astype(np.float64), y.ravel()))
+        right = float(np.dot(x.ravel().astype(np.float64), aty.ravel()))
+        scale = float(np.linalg.norm(ax) * np.linalg.norm(y)) or 1.0
+        return abs(left - right) / scale
+
+
+class Composition(LinearOperator):
+    """``A ∘ B``: apply B first."""
+
+    def __init__(self, outer: LinearOperator, inner: LinearOperator) -> None:
+        if inner.out_shape != outer.in_shape:
+            raise PositrixError(f"cannot compose: {inner.out_shape} into {outer.in_shape}",
+                                field="shape")  # fmt: skip
+        self.outer, self.inner = outer, inner
+        self.in_shape, self.out_shape = inner.in_shape, outer.out_shape
+
+    def _apply(self, x: NDArray[np.float32]) -> NDArray[np.float32]:
+        return self.outer.apply(self.inner.apply(x))
+
+    def _adjoint(self, y: NDArray[np.float32]) -> NDArray[np.float32]:
+        return self.inner.adjoint(self.outer.adjoint(y))
+
+
+class ElementwiseMultiply(LinearOperator):
+    """Multiplication by fixed factors (attenuation, normalisation); self-adjoint."""
+
+    def __init__(self, factors: ArrayLike) -> None:
+        self.factors = np.asarray(factors, dtype=np.float32)
+        self.in_shape = self.out_shape = self.factors.shape
+
+    def _apply(self, x: NDArray[np.float32]) -> NDArray[np.float32]:
+        return x * self.factors
+
+    def _adjoint(self, y: NDArray[np.float32]) -> NDArray[np.float32]:
+        return y * self.factors
+
+
+class GaussianBlur(LinearOperator):
+    """Isotropic or per-axis Gaussian image blur (resolution or positron-range model).
+
+    Zero outside the image; symmetric kernel, so the adjoint is the same blur.
+    """
+
+    def __init__(self, shape: tuple[int, int, int], voxel_size_mm: ArrayLike,
+                 fwhm_mm: ArrayLike) -> None:  # fmt: skip
+        self.in_shape = self.out_shape = tuple(shape)
+        sigma_mm = np.broadcast_to(np.asarray(fwhm_mm, float), (3,)) / np.sqrt(8 * np.log(2))
+        self.sigma = sigma_mm / np.asarray(voxel_size_mm, dtype=float)
+
+    def _apply(self, x: NDArray[np.float32]) -> NDArray[np.float32]:
+        return ndimage.gaussian_filter(x, self.sigma, mode="constant", truncate=4.0)
+
+    def _adjoint(self, y: NDArray[np.float32]) -> NDArray[np.float32]:
+        return self._apply(y)

@@ -1,0 +1,57 @@
+import numpy as np
+import pytest
+
+from positrix.errors import FileFormatError, PositrixError
+from positrix.geometry import get_scanner, load_scanner
+
+
+@pytest.mark.parametrize(
+    ("name", "per_ring", "rings", "axial_mm"),
+    [
+        ("inveon", 320, 80, 127.2),
+        ("nanoscan", 468, 81, 94.77),
+    ],
+)
+def test_builtin_geometries_match_the_published_layout(name, per_ring, rings, axial_mm):
+    scanner = get_scanner(name)
+    assert scanner.crystals_per_ring == per_ring and scanner.n_rings == rings
+    assert scanner.axial_fov_mm == pytest.approx(axial_mm)
+    xy = scanner.transaxial_positions_mm()
+    radius = np.hypot(xy[:, 0], xy[:, 1])
+    # flat blocks: the block centre is at ring radius + DOI, block edges a little further out
+    assert radius.min() >= scanner.ring_diameter_mm / 2 + scanner.mean_doi_mm - 1e-9
+    neighbours = np.linalg.norm(np.diff(xy[: scanner.crystals_per_block], axis=0), axis=1)
+    np.testing.assert_allclose(neighbours, scanner.transaxial_pitch_mm)
+    z = scanner.ring_z_mm()
+    assert z[0] == pytest.approx(-z[-1]) and np.diff(z)[0] == pytest.approx(scanner.axial_pitch_mm)
+
+
+def test_lor_endpoints():
+    scanner = get_scanner("inveon")
+    a, b = scanner.lor_endpoints(np.array([0]), np.array([0]), np.array([79]), np.array([160]))
+    assert a.shape == (1, 3) and b[0, 2] == pytest.approx(scanner.ring_z_mm()[-1])
+    assert np.linalg.norm(a[0, :2] + b[0, :2]) < 1e-9  # opposite crystals across the centre
+
+
+def test_unknown_scanner_and_toml_files(tmp_path):
+    with pytest.raises(PositrixError, match="inveon"):
+        get_scanner("petscanner9000")
+    good = tmp_path / "mini.toml"
+    good.write_text(
+        'name = "mini"\nblocks_per_ring = 8\ncrystals_per_block = 4\nn_rings = 4\n'
+        "transaxial_pitch_mm = 2.0\naxial_pitch_mm = 2.0\n"
+        "crystal_size_mm = [1.9, 1.9, 10]\nring_diameter_mm = 60.0\n"
+        "mean_doi_mm = 5.0\n"
+    )
+    mini = load_scanner(good)
+    assert mini.crystals_per_ring == 32 and mini.crystal_size_mm == (1.9, 1.9, 10.0)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(good.read_text() + "colour = 3\n")
+    with pytest.raises(FileFormatError, match="colour"):
+        load_scanner(bad)
+    overlap = tmp_path / "overlap.toml"
+    overlap.write_text(
+        good.read_text().replace("crystals_per_block = 4", "crystals_per_block = 40")
+    )
+    with pytest.raises(PositrixError, match="overlap"):
+        load_scanner(overlap)
