@@ -39,10 +39,11 @@ def joseph_forward(image, starts, ends, voxel):
     """Line integrals (image units × mm) of ``image`` along each LOR."""
     nx, ny, nz = image.shape
     shape = np.array([nx, ny, nz])
+    flat = image.ravel()
     n = starts.shape[0]
     out = np.zeros(n, dtype=np.float32)
     for r in prange(n):
-        out[r] = _trace(image, starts[r], ends[r], shape, voxel, 0.0, False)
+        out[r] = _trace(flat, starts[r], ends[r], shape, voxel, 0.0, False)
     return out
 
 
@@ -50,14 +51,15 @@ def joseph_forward(image, starts, ends, voxel):
 def joseph_back(values, starts, ends, shape, voxel):
     """Adjoint of :func:`joseph_forward`: scatter ``values`` along each LOR."""
     n_threads = numba.get_num_threads()
-    partial = np.zeros((n_threads, shape[0], shape[1], shape[2]), dtype=np.float32)
+    size = shape[0] * shape[1] * shape[2]
+    partial = np.zeros((n_threads, size), dtype=np.float32)
     n = starts.shape[0]
     chunk = (n + n_threads - 1) // n_threads
     for thread in prange(n_threads):
         for r in range(thread * chunk, min(n, (thread + 1) * chunk)):
             if values[r] != 0.0:
                 _trace(partial[thread], starts[r], ends[r], shape, voxel, values[r], True)
-    return partial.sum(axis=0)
+    return partial.sum(axis=0).reshape((shape[0], shape[1], shape[2]))
 
 
 @njit(cache=True)
@@ -75,7 +77,11 @@ def _trace(image, p1, p2, shape, voxel, value, scatter):
     lo = max(int(np.ceil(min(ia0, ia1))), 0)
     hi = min(int(np.floor(max(ia0, ia1))), na - 1)
     total = 0.0
-    idx = np.empty(3, dtype=np.int64)
+    # flat (C-order) strides of the three axes, looked up for the main and other two axes
+    stride_0, stride_1 = shape[1] * shape[2], shape[2]
+    sa = stride_0 if axis == 0 else (stride_1 if axis == 1 else 1)
+    sb = stride_0 if b == 0 else (stride_1 if b == 1 else 1)
+    sc = stride_0 if c == 0 else (stride_1 if c == 1 else 1)
     for k in range(lo, hi + 1):
         t = ((k - ca) * voxel[axis] - p1[axis]) / da
         ub = (p1[b] + t * db) / voxel[b] + cb
@@ -84,21 +90,22 @@ def _trace(image, p1, p2, shape, voxel, value, scatter):
         jc = int(np.floor(uc))
         fb = ub - jb
         fc = uc - jc
-        for sb in range(2):
-            ib = jb + sb
+        base = k * sa
+        for step_b in range(2):
+            ib = jb + step_b
             if ib < 0 or ib >= nb:
                 continue
-            wb = fb if sb == 1 else 1.0 - fb
-            for sc in range(2):
-                ic = jc + sc
+            wb = fb if step_b == 1 else 1.0 - fb
+            for step_c in range(2):
+                ic = jc + step_c
                 if ic < 0 or ic >= nc:
                     continue
-                w = wb * (fc if sc == 1 else 1.0 - fc) * weight
-                idx[axis], idx[b], idx[c] = k, ib, ic
+                w = wb * (fc if step_c == 1 else 1.0 - fc) * weight
+                at = base + ib * sb + ic * sc
                 if scatter:
-                    image[idx[0], idx[1], idx[2]] += value * w
+                    image[at] += value * w
                 else:
-                    total += image[idx[0], idx[1], idx[2]] * w
+                    total += image[at] * w
     return total
 
 
