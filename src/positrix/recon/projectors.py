@@ -62,7 +62,7 @@ def joseph_back(values, starts, ends, shape, voxel):
     return partial.sum(axis=0).reshape((shape[0], shape[1], shape[2]))
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=True)
 def _trace(image, p1, p2, shape, voxel, value, scatter):
     axis, length = _ray(p1, p2, shape, voxel)
     b = (axis + 1) % 3
