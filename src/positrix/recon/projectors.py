@@ -91,6 +91,25 @@ def _trace(image, p1, p2, shape, voxel, value, scatter):
         fb = ub - jb
         fc = uc - jc
         base = k * sa
+        if 0 <= jb and jb + 1 < nb and 0 <= jc and jc + 1 < nc:  # all four neighbours inside
+            at = base + jb * sb + jc * sc
+            w00 = (1.0 - fb) * (1.0 - fc) * weight
+            w01 = (1.0 - fb) * fc * weight
+            w10 = fb * (1.0 - fc) * weight
+            w11 = fb * fc * weight
+            if scatter:
+                image[at] += value * w00
+                image[at + sc] += value * w01
+                image[at + sb] += value * w10
+                image[at + sb + sc] += value * w11
+            else:
+                total += (
+                    image[at] * w00
+                    + image[at + sc] * w01
+                    + image[at + sb] * w10
+                    + image[at + sb + sc] * w11
+                )
+            continue
         for step_b in range(2):
             ib = jb + step_b
             if ib < 0 or ib >= nb:
