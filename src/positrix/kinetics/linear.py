@@ -18,7 +18,7 @@ from positrix.kinetics.data import InputFunction
 from positrix.kinetics.fitting import FitResult, information_criteria
 from positrix.kinetics.sampling import Sampling
 
-__all__ = ["input_at_frames", "late_frames", "regression", "tac_integral"]
+__all__ = ["input_at_frames", "late_frames", "line_fit", "regression", "tac_integral"]
 
 
 def tac_integral(sampling: Sampling, values: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -97,6 +97,29 @@ def regression(
         rss,
     )
     return result, coefficients, cov
+
+
+def line_fit(
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    weights: NDArray[np.float64],
+    late: NDArray[np.bool_],
+    *,
+    names: Sequence[str],
+    model: str,
+    region: str,
+) -> FitResult:
+    """Weighted straight line ``y = slope · x + intercept`` over the ``late`` frames
+    (the graphical plots); ``names`` are (slope, intercept)."""
+    result, _, _ = regression(
+        [x[late], np.ones(int(late.sum()))],
+        y[late],
+        weights[late],
+        names=names,
+        model=model,
+        region=region,
+    )
+    return result
 
 
 def ratio_se(a: float, b: float, cov_ab: NDArray[np.float64]) -> float:

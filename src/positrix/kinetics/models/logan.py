@@ -7,7 +7,7 @@ from numpy.typing import NDArray
 
 from positrix.kinetics.data import InputFunction
 from positrix.kinetics.fitting import FitResult
-from positrix.kinetics.linear import input_at_frames, late_frames, regression, tac_integral
+from positrix.kinetics.linear import input_at_frames, late_frames, line_fit, tac_integral
 from positrix.kinetics.sampling import Sampling
 
 __all__ = ["fit_logan"]
@@ -28,12 +28,5 @@ def fit_logan(
     int_ct = tac_integral(sampling, data)
     with np.errstate(divide="ignore", invalid="ignore"):
         x, y = int_cp / data, int_ct / data
-    result, _, _ = regression(
-        [x[late], np.ones(late.sum())],
-        y[late],
-        weights[late],
-        names=["VT", "intercept"],
-        model="logan",
-        region=region,
-    )
+    result = line_fit(x, y, weights, late, names=["VT", "intercept"], model="logan", region=region)
     return result

@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from positrix.kinetics.fitting import FitResult
-from positrix.kinetics.linear import late_frames, regression, tac_integral
+from positrix.kinetics.linear import late_frames, line_fit, tac_integral
 from positrix.kinetics.reference import check_reference
 from positrix.kinetics.sampling import Sampling
 
@@ -33,16 +33,12 @@ def fit_logan_ref(
     extra = reference / k2_prime if k2_prime else 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
         x, y = (int_cr + extra) / data, int_ct / data
-    result, c, _ = regression(
-        [x[late], np.ones(late.sum())],
-        y[late],
-        weights[late],
-        names=["DVR", "intercept"],
-        model="logan-ref",
-        region=region,
+    result = line_fit(
+        x, y, weights, late, names=["DVR", "intercept"], model="logan-ref", region=region
     )
     if not result.converged:
         return result
     return result.extended(
-        {**result.parameters, "BPND": float(c[0] - 1.0)}, {**result.se, "BPND": result.se["DVR"]}
+        {**result.parameters, "BPND": result.parameters["DVR"] - 1.0},
+        {**result.se, "BPND": result.se["DVR"]},
     )

@@ -7,7 +7,7 @@ from numpy.typing import NDArray
 
 from positrix.kinetics.data import InputFunction
 from positrix.kinetics.fitting import FitResult
-from positrix.kinetics.linear import input_at_frames, late_frames, regression
+from positrix.kinetics.linear import input_at_frames, late_frames, line_fit
 from positrix.kinetics.sampling import Sampling
 
 __all__ = ["fit_patlak", "patlak_axes"]
@@ -34,12 +34,5 @@ def fit_patlak(
     """Ki (1/min) and intercept V0 from the frames after t*."""
     late = late_frames(sampling, tstar_min)
     x, y = patlak_axes(data, inp, sampling)
-    result, _, _ = regression(
-        [x[late], np.ones(late.sum())],
-        y[late],
-        weights[late],
-        names=["Ki", "V0"],
-        model="patlak",
-        region=region,
-    )
+    result = line_fit(x, y, weights, late, names=["Ki", "V0"], model="patlak", region=region)
     return result

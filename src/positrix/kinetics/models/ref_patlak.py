@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from positrix.kinetics.fitting import FitResult
-from positrix.kinetics.linear import late_frames, regression, tac_integral
+from positrix.kinetics.linear import late_frames, line_fit, tac_integral
 from positrix.kinetics.reference import check_reference
 from positrix.kinetics.sampling import Sampling
 
@@ -28,12 +28,7 @@ def fit_ref_patlak(
     int_cr = tac_integral(sampling, reference)
     with np.errstate(divide="ignore", invalid="ignore"):
         x, y = int_cr / reference, data / reference
-    result, _, _ = regression(
-        [x[late], np.ones(late.sum())],
-        y[late],
-        weights[late],
-        names=["Ki", "intercept"],
-        model="ref-patlak",
-        region=region,
+    result = line_fit(
+        x, y, weights, late, names=["Ki", "intercept"], model="ref-patlak", region=region
     )
     return result
