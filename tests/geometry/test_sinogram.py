@@ -35,7 +35,7 @@ def test_transaxial_binning_is_one_crystal_pair_per_bin(scanner):
     layout = SinogramLayout(scanner)
     n = scanner.crystals_per_ring
     a, b = np.triu_indices(n, 1)
-    view, radial, inside, swapped = layout.transaxial_bin(a, b)
+    view, radial, inside, _ = layout.transaxial_bin(a, b)
     keys = view[inside] * layout.n_radial + radial[inside]
     assert keys.size == layout.n_views * layout.n_radial == np.unique(keys).size
     pairs = layout.bin_crystals[view[inside], radial[inside]]

@@ -55,7 +55,7 @@ class SinogramLayout:
     def __post_init__(self) -> None:
         n = self.scanner.crystals_per_ring
         if self.n_radial == 0:
-            object.__setattr__(self, "n_radial", int(round(n * 0.4 / 2)) * 2)
+            object.__setattr__(self, "n_radial", round(n * 0.4 / 2) * 2)
         if self.max_ring_difference < 0:
             object.__setattr__(self, "max_ring_difference", self.scanner.n_rings - 1)
         if not 2 <= self.n_radial < n // 2 or n % 2:
