@@ -1,0 +1,1 @@
+"""Data corrections: normalisation, randoms, dead time, attenuation, scatter, calibration."""
