@@ -93,11 +93,13 @@ def estimate_normalisation(
     efficiencies /= efficiencies[efficiencies > 0].mean()
     modelled = model * crystal_pair_sinogram(layout, efficiencies)
     totals = modelled.sum(axis=(0, 1), dtype=np.float64)
-    radial = np.divide(
-        data.sum(axis=(0, 1), dtype=np.float64), totals, out=np.zeros_like(totals), where=totals > 0
-    )
-    if not np.any(radial > 0):
+    valid = totals >= 0.05 * totals.max(initial=0.0)
+    if not np.any(valid & (totals > 0)):
         raise PositrixError("the normalisation scan has no counts in the field of view",
                             field="measured")  # fmt: skip
-    radial /= radial[radial > 0].mean()
+    index = np.arange(layout.n_radial)
+    ratio = data.sum(axis=(0, 1), dtype=np.float64)[valid] / totals[valid]
+    # radial bins the phantom does not cover take the nearest covered bin's factor
+    radial = np.interp(index, index[valid], ratio)
+    radial /= radial[valid].mean()
     return Normalisation(efficiencies, radial)
