@@ -126,9 +126,13 @@ class ScannerGeometry:
         out[..., 2] = z[:, None]
         return out
 
-    def lor_endpoints(self, ring_1: NDArray[np.integer], crystal_1: NDArray[np.integer],
-                      ring_2: NDArray[np.integer], crystal_2: NDArray[np.integer],
-                      ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:  # fmt: skip
+    def lor_endpoints(
+        self,
+        ring_1: NDArray[np.integer],
+        crystal_1: NDArray[np.integer],
+        ring_2: NDArray[np.integer],
+        crystal_2: NDArray[np.integer],
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Endpoints (mm) of the LORs between crystal pairs, each ``(n, 3)``."""
         positions = self.crystal_positions_mm()
         return positions[ring_1, crystal_1], positions[ring_2, crystal_2]
@@ -136,18 +140,32 @@ class ScannerGeometry:
 
 SCANNERS: dict[str, ScannerGeometry] = {
     "inveon": ScannerGeometry(
-        name="inveon", blocks_per_ring=16, crystals_per_block=20, n_rings=80,
-        transaxial_pitch_mm=1.59, axial_pitch_mm=1.59, crystal_size_mm=(1.51, 1.51, 10.0),
-        ring_diameter_mm=161.0, mean_doi_mm=4.58, energy_window_kev=(350.0, 625.0),
+        name="inveon",
+        blocks_per_ring=16,
+        crystals_per_block=20,
+        n_rings=80,
+        transaxial_pitch_mm=1.59,
+        axial_pitch_mm=1.59,
+        crystal_size_mm=(1.51, 1.51, 10.0),
+        ring_diameter_mm=161.0,
+        mean_doi_mm=4.58,
+        energy_window_kev=(350.0, 625.0),
         coincidence_window_ns=3.432,
     ),
     "nanoscan": ScannerGeometry(
-        name="nanoscan", blocks_per_ring=12, crystals_per_block=39, n_rings=81,
-        transaxial_pitch_mm=1.17, axial_pitch_mm=1.17, crystal_size_mm=(1.12, 1.12, 13.0),
-        ring_diameter_mm=174.0, mean_doi_mm=6.5, energy_window_kev=(400.0, 600.0),
+        name="nanoscan",
+        blocks_per_ring=12,
+        crystals_per_block=39,
+        n_rings=81,
+        transaxial_pitch_mm=1.17,
+        axial_pitch_mm=1.17,
+        crystal_size_mm=(1.12, 1.12, 13.0),
+        ring_diameter_mm=174.0,
+        mean_doi_mm=6.5,
+        energy_window_kev=(400.0, 600.0),
         coincidence_window_ns=5.0,
     ),
-}  # fmt: skip
+}
 
 
 def get_scanner(name: str) -> ScannerGeometry:

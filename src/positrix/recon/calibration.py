@@ -90,7 +90,12 @@ def calibration_factor(
     values = np.asarray(image, dtype=np.float64)[np.asarray(mask, dtype=bool)]
     if values.size == 0 or not concentration_bq_ml > 0:
         raise PositrixError("need a non-empty mask and a concentration > 0", field="mask")
-    unit = to_concentration(np.array([1.0]), calibration=1.0, duration_s=duration_s,
-                            nuclide=nuclide, frame_start_s=frame_start_s,
-                            reference_s=reference_s)[0]  # fmt: skip
+    unit = to_concentration(
+        np.array([1.0]),
+        calibration=1.0,
+        duration_s=duration_s,
+        nuclide=nuclide,
+        frame_start_s=frame_start_s,
+        reference_s=reference_s,
+    )[0]
     return float(values.mean() * unit / concentration_bq_ml)

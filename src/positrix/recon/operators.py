@@ -34,16 +34,20 @@ class LinearOperator(ABC):
         """``A x``."""
         array = np.asarray(x, dtype=np.float32)
         if array.shape != self.in_shape:
-            raise PositrixError(f"{type(self).__name__} takes shape {self.in_shape}, "
-                                f"got {array.shape}", field="shape")  # fmt: skip
+            raise PositrixError(
+                f"{type(self).__name__} takes shape {self.in_shape}, got {array.shape}",
+                field="shape",
+            )
         return self._apply(array)
 
     def adjoint(self, y: ArrayLike) -> NDArray[np.float32]:
         """``Aᵀ y``."""
         array = np.asarray(y, dtype=np.float32)
         if array.shape != self.out_shape:
-            raise PositrixError(f"{type(self).__name__}ᵀ takes shape {self.out_shape}, "
-                                f"got {array.shape}", field="shape")  # fmt: skip
+            raise PositrixError(
+                f"{type(self).__name__}ᵀ takes shape {self.out_shape}, got {array.shape}",
+                field="shape",
+            )
         return self._adjoint(array)
 
     def __matmul__(self, other: LinearOperator) -> LinearOperator:
@@ -67,8 +71,9 @@ class Composition(LinearOperator):
 
     def __init__(self, outer: LinearOperator, inner: LinearOperator) -> None:
         if inner.out_shape != outer.in_shape:
-            raise PositrixError(f"cannot compose: {inner.out_shape} into {outer.in_shape}",
-                                field="shape")  # fmt: skip
+            raise PositrixError(
+                f"cannot compose: {inner.out_shape} into {outer.in_shape}", field="shape"
+            )
         self.outer, self.inner = outer, inner
         self.in_shape, self.out_shape = inner.in_shape, outer.out_shape
 
@@ -99,8 +104,9 @@ class GaussianBlur(LinearOperator):
     Zero outside the image; symmetric kernel, so the adjoint is the same blur.
     """
 
-    def __init__(self, shape: tuple[int, int, int], voxel_size_mm: ArrayLike,
-                 fwhm_mm: ArrayLike) -> None:  # fmt: skip
+    def __init__(
+        self, shape: tuple[int, int, int], voxel_size_mm: ArrayLike, fwhm_mm: ArrayLike
+    ) -> None:
         self.in_shape = self.out_shape = tuple(shape)
         sigma_mm = np.broadcast_to(np.asarray(fwhm_mm, float), (3,)) / np.sqrt(8 * np.log(2))
         self.sigma = sigma_mm / np.asarray(voxel_size_mm, dtype=float)

@@ -141,8 +141,13 @@ class LORProjector(LinearOperator):
         LOR endpoints (mm, scanner frame), each ``(n_lors, 3)``.
     """
 
-    def __init__(self, shape: tuple[int, int, int], voxel_size_mm: ArrayLike,
-                 starts: ArrayLike, ends: ArrayLike) -> None:  # fmt: skip
+    def __init__(
+        self,
+        shape: tuple[int, int, int],
+        voxel_size_mm: ArrayLike,
+        starts: ArrayLike,
+        ends: ArrayLike,
+    ) -> None:
         self.starts = np.ascontiguousarray(starts, dtype=np.float64)
         self.ends = np.ascontiguousarray(ends, dtype=np.float64)
         if (

@@ -156,8 +156,11 @@ def reconstruct(
     if not np.all(np.isfinite(y)) or np.any(y < 0):
         raise PositrixError("prompts must be finite counts ≥ 0", field="prompts")
     if float(y.sum(dtype=np.float64)) <= 0:
-        raise PositrixError("the prompts hold no counts", field="prompts",
-                            fix="check the input file and the frame time window")  # fmt: skip
+        raise PositrixError(
+            "the prompts hold no counts",
+            field="prompts",
+            fix="check the input file and the frame time window",
+        )
     additive = np.zeros(layout.shape, np.float32)
     for name, term in (("randoms", randoms), ("scatter", scatter)):
         if term is not None:
@@ -168,8 +171,11 @@ def reconstruct(
     if algorithm == "fbp":
         return _fbp(model, y, additive)
     if algorithm not in ALGORITHMS:
-        raise PositrixError(f"unknown algorithm '{algorithm}'", field="--algorithm",
-                            fix="use one of " + ", ".join(ALGORITHMS))  # fmt: skip
+        raise PositrixError(
+            f"unknown algorithm '{algorithm}'",
+            field="--algorithm",
+            fix="use one of " + ", ".join(ALGORITHMS),
+        )
     if algorithm == "mlem":
         subsets = 1
     if iterations < 1:
@@ -180,8 +186,9 @@ def reconstruct(
     assert counts is not None and extra is not None
     if algorithm == "map-rdp":
         return _osl_rdp(operators, counts, extra, model, iterations, beta, gamma, start, callback)
-    return osem(operators, counts, additive=extra, iterations=iterations, start=start,
-                callback=callback)  # fmt: skip
+    return osem(
+        operators, counts, additive=extra, iterations=iterations, start=start, callback=callback
+    )
 
 
 def _osl_rdp(operators, counts, extra, model, iterations, beta, gamma, start, callback):

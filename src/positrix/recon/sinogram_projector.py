@@ -159,8 +159,17 @@ def _back(values, shape, voxel, bin_xy, views, z):
         for item in range(thread * chunk, min(n_items, (thread + 1) * chunk)):
             v, r = item // n_radial, item % n_radial
             column[:] = values[:, v, r]
-            _bin(padded[thread], flat[thread], shape, voxel, bin_xy[views[v], r], z, acc, True,
-                 column)  # fmt: skip
+            _bin(
+                padded[thread],
+                flat[thread],
+                shape,
+                voxel,
+                bin_xy[views[v], r],
+                z,
+                acc,
+                True,
+                column,
+            )
     return padded.sum(axis=0), flat.sum(axis=0)
 
 

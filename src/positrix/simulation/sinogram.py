@@ -76,9 +76,13 @@ def simulate_sinograms(
         xy = layout.scanner.transaxial_positions_mm()[crystals]
         detectors = np.concatenate([np.column_stack([xy, np.full(len(xy), zz)]) for zz in z])
         coarse = single_scatter(
-            activity, mu, voxel_size_mm, detectors,
-            energy_window_kev=layout.scanner.energy_window_kev, scatter_spacing_mm=3.0,
-        )  # fmt: skip
+            activity,
+            mu,
+            voxel_size_mm,
+            detectors,
+            energy_window_kev=layout.scanner.energy_window_kev,
+            scatter_spacing_mm=3.0,
+        )
         spread = interpolate_scatter(layout, coarse, z, crystals)
         scatter = (scatter_scale * scale * bins * spread).astype(np.float32)
     randoms = np.zeros_like(trues)

@@ -64,8 +64,11 @@ def hu_to_mu(
     elif slope is not None and intercept is not None:
         a, b = float(slope), float(intercept)
     else:
-        raise PositrixError("give the CT tube voltage or the bone branch", field="kvp",
-                            fix="pass kvp=… or slope=… and intercept=…")  # fmt: skip
+        raise PositrixError(
+            "give the CT tube voltage or the bone branch",
+            field="kvp",
+            fix="pass kvp=… or slope=… and intercept=…",
+        )
     shifted = np.clip(values + 1000.0, 0.0, None)
     water = 9.6e-5 * shifted
     bone = a * shifted + b

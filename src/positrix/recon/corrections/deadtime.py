@@ -40,8 +40,9 @@ def live_fraction(
     load = rate * dead_time_s
     if model == "non-paralysable":
         if np.any(load >= 1):
-            raise PositrixError("a measured rate reaches 1/τ: the detector would be saturated",
-                                field="measured_cps")  # fmt: skip
+            raise PositrixError(
+                "a measured rate reaches 1/τ: the detector would be saturated", field="measured_cps"
+            )
         return 1.0 - load
     if model == "paralysable":
         if np.any(load > np.exp(-1)):
@@ -52,5 +53,8 @@ def live_fraction(
             )
         true_load = -np.real(lambertw(-load, 0))
         return np.exp(-true_load)
-    raise PositrixError(f"unknown dead-time model '{model}'", field="model",
-                        fix="use 'paralysable' or 'non-paralysable'")  # fmt: skip
+    raise PositrixError(
+        f"unknown dead-time model '{model}'",
+        field="model",
+        fix="use 'paralysable' or 'non-paralysable'",
+    )

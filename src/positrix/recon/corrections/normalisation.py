@@ -95,8 +95,9 @@ def estimate_normalisation(
     totals = modelled.sum(axis=(0, 1), dtype=np.float64)
     valid = totals >= 0.05 * totals.max(initial=0.0)
     if not np.any(valid & (totals > 0)):
-        raise PositrixError("the normalisation scan has no counts in the field of view",
-                            field="measured")  # fmt: skip
+        raise PositrixError(
+            "the normalisation scan has no counts in the field of view", field="measured"
+        )
     index = np.arange(layout.n_radial)
     ratio = data.sum(axis=(0, 1), dtype=np.float64)[valid] / totals[valid]
     # radial bins the phantom does not cover take the nearest covered bin's factor
