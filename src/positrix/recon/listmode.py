@@ -104,7 +104,8 @@ def listmode_osem(
     # events outside the radial field of view have no place in the sensitivity image
     view, _, inside, _ = _all_lors(scanner, n_radial).transaxial_bin(c1, c2)
     extra = np.zeros(r1.size, np.float32) if additive is None else np.asarray(additive, np.float32)
-    r1, c1, r2, c2, view, extra = (a[inside] for a in (r1, c1, r2, c2, view, extra))
+    r1, c1, r2, c2, view = (a[inside] for a in (r1, c1, r2, c2, view))
+    extra = extra[inside]
     n = r1.size
     if n == 0:
         raise PositrixError(
