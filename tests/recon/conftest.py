@@ -27,6 +27,11 @@ def mini_layout():
 
 @pytest.fixture(scope="session")
 def mini_grid():
+    return make_grid()
+
+
+def make_grid():
+    """Default grid of the small scanner and its voxel-centre coordinates (mm)."""
     shape, voxel = default_grid(MINI)
     centres = [(np.arange(n) - (n - 1) / 2) * v for n, v in zip(shape, voxel, strict=True)]
     x, y, z = np.meshgrid(*centres, indexing="ij")

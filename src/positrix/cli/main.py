@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from positrix import __version__
-from positrix.cli import convert, decay, demo, info, kinetics, nuclide, quant
+from positrix.cli import convert, decay, demo, info, kinetics, nuclide, quant, recon
 from positrix.errors import PositrixError
 
 __all__ = ["build_parser", "main"]
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     quant.add_parsers(subparsers)
     quant.add_study_parsers(subparsers)
     kinetics.add_parser(subparsers)
+    recon.add_parser(subparsers)
     return parser
 
 

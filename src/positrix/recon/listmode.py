@@ -41,6 +41,7 @@ def listmode_sensitivity(
     *,
     efficiencies: ArrayLike | None = None,
     mu_per_mm: ArrayLike | None = None,
+    radial: ArrayLike | None = None,
     n_radial: int | None = None,
 ) -> NDArray[np.float32]:
     """``Σ_LOR ε_a ε_b att · Pᵀ`` over every crystal pair in the radial field of view.
@@ -55,6 +56,8 @@ def listmode_sensitivity(
         Crystal efficiencies ``(n_rings, crystals_per_ring)`` (default 1).
     mu_per_mm
         µ-map on the image grid (1/mm), or ``None`` for no attenuation.
+    radial
+        Radial geometric factors of the normalisation ``(n_radial,)`` (default 1).
     n_radial
         Radial field of view in bins (default the layout's).
     """
@@ -65,6 +68,8 @@ def listmode_sensitivity(
         else (np.asarray(efficiencies, dtype=np.float64))
     )
     weights = crystal_pair_sinogram(layout, eff)
+    if radial is not None:
+        weights *= np.asarray(radial, np.float32)[None, None, :]
     projector = SinogramProjector(layout, shape, voxel_size_mm)
     if mu_per_mm is not None:
         weights *= np.exp(-projector.apply(np.asarray(mu_per_mm, np.float32)))
@@ -84,6 +89,7 @@ def listmode_osem(
     efficiencies: ArrayLike | None = None,
     mu_per_mm: ArrayLike | None = None,
     additive: ArrayLike | None = None,
+    radial: ArrayLike | None = None,
     blur_fwhm_mm: float | None = None,
     n_radial: int | None = None,
     iterations: int = 2,
@@ -93,7 +99,8 @@ def listmode_osem(
     """List-mode OSEM of prompt events (crystal pairs); see the module docstring.
 
     ``sensitivity`` comes from :func:`listmode_sensitivity` with the same efficiencies and
-    µ-map; ``additive`` is the expected randoms + scatter of each event's LOR (counts).
+    µ-map (and ``radial`` factors); ``additive`` is the expected randoms + scatter of each
+    event's LOR (counts).
     Subsets are the events of views ``s, s + subsets, …`` (as in sinogram OSEM), so list-mode
     and sinogram OSEM of the same events give the same image.  Events outside the radial field
     of view (``n_radial`` bins) are left out, as they are from the sensitivity image.
@@ -102,9 +109,9 @@ def listmode_osem(
     r1, c1 = np.asarray(ring_1, np.int64), np.asarray(crystal_1, np.int64)
     r2, c2 = np.asarray(ring_2, np.int64), np.asarray(crystal_2, np.int64)
     # events outside the radial field of view have no place in the sensitivity image
-    view, _, inside, _ = _all_lors(scanner, n_radial).transaxial_bin(c1, c2)
+    view, radial_bin, inside, _ = _all_lors(scanner, n_radial).transaxial_bin(c1, c2)
     extra = np.zeros(r1.size, np.float32) if additive is None else np.asarray(additive, np.float32)
-    r1, c1, r2, c2, view = (a[inside] for a in (r1, c1, r2, c2, view))
+    r1, c1, r2, c2, view, radial_bin = (a[inside] for a in (r1, c1, r2, c2, view, radial_bin))
     extra = extra[inside]
     n = r1.size
     if n == 0:
@@ -120,6 +127,8 @@ def listmode_osem(
         else np.asarray(efficiencies, np.float64)
     )
     factors = (eff[r1, c1] * eff[r2, c2]).astype(np.float32)
+    if radial is not None:
+        factors *= np.asarray(radial, np.float32)[radial_bin]
     if mu_per_mm is not None:
         mu = np.asarray(mu_per_mm, np.float32)
         factors *= np.exp(-LORProjector(shape, voxel_size_mm, start, end).apply(mu))

@@ -1,0 +1,278 @@
+"""One acquisition from list-mode events to a calibrated (dynamic) image in Bq/mL.
+
+For each frame: select the events in its time window; randoms from the delayed events
+(variance-reduced crystal factors); attenuation from the µ-map; scatter by single-scatter
+simulation from a first reconstruction, tail-fitted, then the final reconstruction (sinogram
+OSEM/MLEM/MAP-RDP/FBP or list-mode OSEM); calibration, positron fraction and decay
+correction to the acquisition start; optional post-filter.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import ndimage
+
+from positrix.errors import PositrixError
+from positrix.geometry.scanner import ScannerGeometry
+from positrix.geometry.sinogram import SinogramLayout, histogram_events
+from positrix.image.frames import FrameTable
+from positrix.image.image import Image
+from positrix.io.events import ListModeEvents
+from positrix.recon.calibration import nominal_calibration, to_concentration
+from positrix.recon.corrections.attenuation import attenuation_factors
+from positrix.recon.corrections.crystal_pairs import crystal_pair_sinogram, fit_crystal_factors
+from positrix.recon.corrections.normalisation import Normalisation
+from positrix.recon.corrections.scatter import estimate_scatter
+from positrix.recon.listmode import listmode_osem, listmode_sensitivity
+from positrix.recon.reconstruct import ALGORITHMS, SystemModel, default_grid, reconstruct
+
+__all__ = ["ReconOptions", "reconstruct_events"]
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ReconOptions:
+    """Reconstruction settings (see ``positrix recon --help``)."""
+
+    algorithm: str = "osem"
+    iterations: int = 3
+    subsets: int = 8
+    span: int = 3
+    psf_fwhm_mm: float | None = None
+    post_filter_fwhm_mm: float | None = None
+    beta: float = 0.5
+    frames: str | None = None
+    calibration: float | None = None
+    scatter: bool = True
+
+
+class _Progress:
+    """Callback logging sub-iterations with an ETA every ~2 s."""
+
+    def __init__(self, total: int, label: str, log: Log | None) -> None:
+        self.total, self.label, self.log = total, label, log
+        self.done, self.start, self.last = 0, time.monotonic(), 0.0
+
+    def __call__(self, iteration: int, subset: int, image: NDArray[np.float32]) -> None:
+        self.done += 1
+        now = time.monotonic()
+        if self.log is not None and (now - self.last >= 2.0 or self.done == self.total):
+            elapsed = now - self.start
+            eta = elapsed / self.done * (self.total - self.done)
+            self.log(
+                f"{self.label}: iteration {iteration + 1} subset {subset + 1} "
+                f"({self.done}/{self.total}), {elapsed:.1f} s elapsed, ETA {eta:.1f} s"
+            )
+            self.last = now
+
+
+def reconstruct_events(
+    events: ListModeEvents,
+    scanner: ScannerGeometry,
+    *,
+    options: ReconOptions,
+    mu_per_mm: NDArray[np.float32] | None = None,
+    normalisation: Normalisation | None = None,
+    log: Log | None = None,
+) -> Image:
+    """Reconstruct every frame of ``events`` (see the module docstring) into an Image."""
+    algorithm = options.algorithm
+    if algorithm not in (*ALGORITHMS, "lm-osem"):
+        raise PositrixError(
+            f"unknown algorithm '{algorithm}'",
+            field="--algorithm",
+            fix="use osem, lm-osem, mlem, map-rdp or fbp",
+        )
+    layout = SinogramLayout(scanner, span=options.span)
+    shape, voxel = default_grid(scanner)
+    if mu_per_mm is not None and tuple(mu_per_mm.shape) != shape:
+        raise PositrixError(
+            f"µ-map grid {tuple(mu_per_mm.shape)} differs from the reconstruction grid {shape}",
+            field="--mu-map",
+            fix=f"resample the µ-map to {shape} voxels of {voxel[0]:.4g} mm centred on the scanner",
+        )
+    norm = normalisation or Normalisation.uniform(layout)
+    frames = (
+        FrameTable.from_spec(options.frames, acquisition_start=events.acquisition_start)
+        if options.frames
+        else FrameTable([0.0], [events.duration_s], events.acquisition_start)
+    )
+    if float(frames.end_s[-1]) > events.duration_s + 1e-6:
+        raise PositrixError(
+            f"the frames last {float(frames.end_s[-1]):g} s, the acquisition "
+            f"{events.duration_s:g} s",
+            field="--frames",
+            fix="shorten the frame list",
+        )
+    calibration = options.calibration or nominal_calibration(scanner)
+    efficiency = norm.factors(layout)
+    attenuation = attenuation_factors(layout, mu_per_mm, voxel) if mu_per_mm is not None else None
+    model = SystemModel(
+        layout,
+        shape,
+        voxel,
+        efficiency=efficiency,
+        attenuation=attenuation,
+        blur_fwhm_mm=options.psf_fwhm_mm,
+    )
+    sensitivity = None
+    if algorithm == "lm-osem":
+        sensitivity = listmode_sensitivity(
+            scanner,
+            shape,
+            voxel,
+            efficiencies=norm.efficiencies,
+            mu_per_mm=mu_per_mm,
+            radial=norm.radial,
+            n_radial=layout.n_radial,
+        )
+    images = []
+    for index in range(frames.n_frames):
+        start, duration = float(frames.start_s[index]), float(frames.duration_s[index])
+        window = (events.time_s >= start) & (events.time_s < start + duration)
+        if index == frames.n_frames - 1:
+            window |= events.time_s == start + duration
+        frame = events.select(window)
+        label = f"frame {index + 1}/{frames.n_frames}"
+        x = _frame(frame, layout, model, options, mu_per_mm, sensitivity, norm, label, log)
+        if options.post_filter_fwhm_mm:
+            sigma = options.post_filter_fwhm_mm / np.sqrt(8 * np.log(2)) / np.asarray(voxel)
+            x = ndimage.gaussian_filter(x, sigma)
+        images.append(
+            to_concentration(
+                x,
+                calibration=calibration,
+                duration_s=duration,
+                nuclide=events.nuclide,
+                frame_start_s=start,
+                reference_s=0.0,
+            )
+        )
+    data = images[0] if len(images) == 1 else np.stack(images, axis=-1)
+    affine = np.diag([*voxel, 1.0])
+    affine[:3, 3] = [-(n - 1) / 2 * v for n, v in zip(shape, voxel, strict=True)]
+    describe = f"{algorithm.upper()} {options.iterations}i{options.subsets}s span {options.span}"
+    if options.psf_fwhm_mm:
+        describe += f", PSF {options.psf_fwhm_mm:g} mm"
+    return Image(
+        data,
+        affine,
+        unit="Bq/mL",
+        frames=frames,
+        decay_reference=events.acquisition_start,
+        scanner=scanner.name,
+        reconstruction=describe,
+        description=f"{events.nuclide} reconstruction",
+        metadata={
+            "calibration": f"{calibration:.6g}",
+            "corrections": _corrections(mu_per_mm, normalisation, options),
+        },
+    )
+
+
+def _corrections(mu, normalisation, options) -> str:
+    done = ["decay", "randoms"]
+    if normalisation is not None:
+        done.append("normalisation")
+    if mu is not None:
+        done += ["attenuation"] + (["scatter"] if options.scatter else [])
+    return ",".join(done)
+
+
+def _frame(events, layout, model, options, mu, sensitivity, norm, label, log):
+    prompts_only = events.select(events.prompt)
+    delayed = events.select(~events.prompt)
+    pairs = (
+        prompts_only.ring_1,
+        prompts_only.crystal_1,
+        prompts_only.ring_2,
+        prompts_only.crystal_2,
+    )
+    prompts = histogram_events(layout, *pairs)
+    if float(prompts.sum()) <= 0:
+        raise PositrixError(
+            f"{label} has no prompt events in the field of view",
+            field="--frames",
+            fix="check the frame times and the event file",
+        )
+    crystal_randoms = None
+    randoms = None
+    if len(delayed):
+        delayed_sino = histogram_events(
+            layout, delayed.ring_1, delayed.crystal_1, delayed.ring_2, delayed.crystal_2
+        )
+        if float(delayed_sino.sum()) > 0:
+            crystal_randoms = fit_crystal_factors(layout, delayed_sino)
+            randoms = crystal_pair_sinogram(layout, crystal_randoms)
+    scatter = None
+    if mu is not None and options.scatter:
+        first = reconstruct(
+            model,
+            prompts,
+            randoms=randoms,
+            iterations=1,
+            subsets=options.subsets,
+            callback=_Progress(options.subsets, label + " (for scatter)", log),
+        )
+        estimate = estimate_scatter(
+            layout,
+            first,
+            mu,
+            model.voxel_size_mm,
+            prompts=prompts,
+            efficiency=model.multiplicative() / model.attenuation,
+            attenuation=model.attenuation,
+            randoms=randoms,
+        )
+        scatter = estimate.sinogram
+        if log is not None:
+            log(
+                f"{label}: scatter fraction {estimate.scatter_fraction:.3f} "
+                f"(tail scale {estimate.tail_scale:.3g})"
+            )
+    total = options.iterations * (1 if options.algorithm == "mlem" else options.subsets)
+    progress = _Progress(total, label, log)
+    if options.algorithm != "lm-osem":
+        return reconstruct(
+            model,
+            prompts,
+            randoms=randoms,
+            scatter=scatter,
+            algorithm=options.algorithm,
+            iterations=options.iterations,
+            subsets=options.subsets,
+            beta=options.beta,
+            callback=progress,
+        )
+    additive = np.zeros(len(prompts_only), np.float32)
+    if crystal_randoms is not None:
+        additive += crystal_randoms[pairs[0], pairs[1]] * crystal_randoms[pairs[2], pairs[3]]
+    if scatter is not None:
+        flat = layout.bin_index(*pairs)
+        inside = flat >= 0
+        per_lor = scatter.ravel() / np.repeat(
+            layout.ring_pairs_per_plane, layout.n_views * layout.n_radial
+        )
+        additive[inside] += per_lor[flat[inside]]
+    return listmode_osem(
+        layout.scanner,
+        *pairs,
+        shape=model.shape,
+        voxel_size_mm=model.voxel_size_mm,
+        sensitivity=sensitivity,
+        efficiencies=norm.efficiencies,
+        mu_per_mm=mu,
+        additive=additive,
+        radial=norm.radial,
+        blur_fwhm_mm=options.psf_fwhm_mm,
+        n_radial=layout.n_radial,
+        iterations=options.iterations,
+        subsets=options.subsets,
+        callback=progress,
+    )
