@@ -6,6 +6,6 @@ import runpy
 from pathlib import Path
 
 if __name__ == "__main__":
-    for script in sorted(Path(__file__).parent.glob("bench_*.py")):
+    for script in sorted(Path(__file__).parent.rglob("bench_*.py")):
         print(f"== {script.name}")
         runpy.run_path(str(script), run_name="__main__")

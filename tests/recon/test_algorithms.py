@@ -63,9 +63,10 @@ def test_list_mode_equals_histogram_osem(system):
     rng = np.random.default_rng(4)
     full = LORProjector(SHAPE, VOXEL, start, end)
     counts = rng.poisson(full.apply(truth) * 5.0).astype(np.float32)
-    sensitivity = full.adjoint(np.ones(full.out_shape, np.float32))
     subsets = [np.arange(s, start.shape[0], 3) for s in range(3)]
     hist_ops = [LORProjector(SHAPE, VOXEL, start[i], end[i]) for i in subsets]
+    # each subset's sensitivity over all its possible LORs (not only those with events)
+    sensitivity = np.stack([op.adjoint(np.ones(op.out_shape, np.float32)) for op in hist_ops])
     histogram = osem(hist_ops, [counts[i] for i in subsets], iterations=3)
     events = [np.repeat(i, counts[i].astype(int)) for i in subsets]  # one LOR per event
     lm_ops = [LORProjector(SHAPE, VOXEL, start[e], end[e]) for e in events]

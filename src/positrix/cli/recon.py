@@ -64,11 +64,22 @@ def _scanner(args: argparse.Namespace, from_file: str):
     return scanner
 
 
-def _mu_map(path: str, kvp: float | None):
+def _mu_map(path: str, kvp: float | None, scanner):
     from positrix.io import load
     from positrix.recon.corrections.attenuation import hu_to_mu
+    from positrix.recon.reconstruct import default_grid, grid_affine
 
     image = load(path)
+    shape, voxel = default_grid(scanner)
+    expected = grid_affine(shape, voxel)
+    if image.data.shape[:3] != shape or not np.allclose(image.affine, expected, atol=1e-3):
+        raise PositrixError(
+            f"µ-map grid {image.data.shape[:3]} with voxels {image.voxel_size_mm} mm differs from "
+            f"the reconstruction grid {shape} of {voxel[0]:g} mm centred on the scanner",
+            source=path,
+            field="--mu-map",
+            fix="resample the µ-map onto the reconstruction grid (same size, voxels, origin)",
+        )
     unit = image.unit.strip().lower().replace("cm-1", "1/cm").replace("mm-1", "1/mm")
     data = np.asarray(image.data, dtype=np.float32)
     if unit == "1/cm":
@@ -132,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
         calibration=args.calibration,
         scatter=not args.no_scatter,
     )
-    mu = _mu_map(args.mu_map, args.ct_kvp) if args.mu_map else None
+    mu = _mu_map(args.mu_map, args.ct_kvp, scanner) if args.mu_map else None
     norm = _normalisation(args.norm) if args.norm else None
     image = reconstruct_events(
         events,

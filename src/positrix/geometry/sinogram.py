@@ -95,8 +95,9 @@ class SinogramLayout:
         n = self.scanner.crystals_per_ring
         view = np.arange(self.n_views)[:, None]
         t = np.arange(self.n_radial)[None, :] - self.n_radial // 2
-        total = 2 * view + (t % 2) + np.where(t < 0, n, 0)
         half_difference = n // 2 - np.abs(t)
+        # a + b has the parity of a − b (= half_difference); n/2 may be odd
+        total = 2 * view + (half_difference % 2) + np.where(t < 0, n, 0)
         shift = self.crystal_offset
         a = ((total + half_difference) // 2 + shift) % n
         b = ((total - half_difference) // 2 + shift) % n

@@ -94,7 +94,14 @@ def read_events(path: str | Path) -> ListModeEvents:
             raise FileFormatError(
                 f"header is not JSON ({err})", source=path, field="header"
             ) from None
-        columns = {name: np.asarray(archive[name], dtype=np.int64) for name in _FIELDS}
+        columns = {}
+        for name in _FIELDS:
+            raw = np.asarray(archive[name])
+            if raw.dtype.kind not in "iu":
+                raise FileFormatError(
+                    f"'{name}' holds {raw.dtype} values, not integers", source=path, field=name
+                )
+            columns[name] = raw.astype(np.int64)
         n = columns["ring_1"].size
         if any(c.shape != (n,) for c in columns.values()):
             raise FileFormatError("event fields differ in length", source=path, field="ring_1")
@@ -119,6 +126,14 @@ def read_events(path: str | Path) -> ListModeEvents:
     if times.shape != (n,) or prompt.shape != (n,):
         raise FileFormatError(
             "time_ms/prompt differ in length from the events", source=path, field="time_ms"
+        )
+    if n and (times.min() < 0 or times.max() > duration * (1 + 1e-9)):
+        raise FileFormatError(
+            f"event times span {times.min():g} … {times.max():g} s, outside the acquisition "
+            f"(0 … {duration:g} s)",
+            source=path,
+            field="time_ms",
+            fix="store time_ms in milliseconds after the acquisition start and check duration_s",
         )
     extra = {k: str(v) for k, v in header.items() if k not in ("scanner", "duration_s")}
     return ListModeEvents(

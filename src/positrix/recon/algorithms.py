@@ -34,7 +34,7 @@ def osem(
     operators: Sequence[LinearOperator],
     counts: Sequence[ArrayLike],
     *,
-    sensitivity: ArrayLike | None = None,
+    sensitivity: ArrayLike | Sequence[ArrayLike] | None = None,
     additive: Sequence[ArrayLike] | None = None,
     iterations: int = 2,
     start: ArrayLike | None = None,
@@ -48,10 +48,11 @@ def osem(
         Per subset: the system operator (image → data of that subset) and measured counts.
         For list-mode data, each subset's "data" are its events (counts all 1).
     sensitivity
-        ``Aᵀ 1`` over *all* possible data of the full scan; by default the sum of the
-        subsets' back-projections of ones (right for histogrammed data). For list-mode
-        data, pass the sensitivity computed from every LOR of the scanner, divided by the
-        number of subsets is done here.
+        ``A_sᵀ 1`` of each subset over *all* its possible data (a sequence, one image per
+        subset), or one image ``Aᵀ 1`` for the whole scan, then shared equally by the
+        subsets (exact only for equal subsets).  By default each subset's back-projection of
+        ones (right for histogrammed data); list-mode data need the sensitivity from every
+        LOR of the scanner.
     additive
         Per subset: expected randoms + scatter (same shape as its counts), or ``None``.
     iterations
@@ -70,16 +71,22 @@ def osem(
             field="data",
             fix="check the input file and the frame time window",
         )
+    if iterations < 1:
+        raise PositrixError("iterations must be ≥ 1", field="--iterations")
     shape = operators[0].in_shape
     if sensitivity is None:
-        total = sum(op.adjoint(np.ones(op.out_shape, np.float32)) for op in operators)
+        per_subset = [op.adjoint(np.ones(op.out_shape, np.float32)) for op in operators]
     else:
-        total = np.asarray(sensitivity, dtype=np.float32)
-        if total.shape != shape:
+        given = np.asarray(sensitivity, dtype=np.float32)
+        if given.shape == shape:
+            per_subset = [(given / n_subsets).astype(np.float32)] * n_subsets
+        elif given.shape == (n_subsets, *shape):
+            per_subset = list(given)
+        else:
             raise PositrixError(
-                f"sensitivity image {total.shape} ≠ image {shape}", field="sensitivity"
+                f"sensitivity {given.shape} is neither the image {shape} nor one per subset",
+                field="sensitivity",
             )
-    subset_sensitivity = total / n_subsets
     x = np.ones(shape, np.float32) if start is None else np.asarray(start, np.float32).copy()
     extra = (
         [None] * n_subsets if additive is None else [np.asarray(a, np.float32) for a in additive]
@@ -90,7 +97,8 @@ def osem(
                 expected = op.apply(x) + (s if s is not None else 0.0)
                 ratio = np.where(expected > 0, y / expected, 0.0).astype(np.float32)
                 update = op.adjoint(ratio)
-                x = np.where(subset_sensitivity > 0, x * update / subset_sensitivity, 0.0)
+                sens = per_subset[subset]
+                x = np.where(sens > 0, x * update / sens, 0.0)
                 x = x.astype(np.float32)
                 if callback is not None:
                     callback(iteration, subset, x)

@@ -43,6 +43,7 @@ def listmode_sensitivity(
     mu_per_mm: ArrayLike | None = None,
     radial: ArrayLike | None = None,
     n_radial: int | None = None,
+    subsets: int = 1,
 ) -> NDArray[np.float32]:
     """``Σ_LOR ε_a ε_b att · Pᵀ`` over every crystal pair in the radial field of view.
 
@@ -60,6 +61,9 @@ def listmode_sensitivity(
         Radial geometric factors of the normalisation ``(n_radial,)`` (default 1).
     n_radial
         Radial field of view in bins (default the layout's).
+    subsets
+        With more than one, the sensitivity of each view subset (views ``s, s + subsets,
+        …``, as :func:`listmode_osem` forms them), shape ``(subsets, nx, ny, nz)``.
     """
     layout = _all_lors(scanner, n_radial)
     eff = (
@@ -73,7 +77,14 @@ def listmode_sensitivity(
     projector = SinogramProjector(layout, shape, voxel_size_mm)
     if mu_per_mm is not None:
         weights *= np.exp(-projector.apply(np.asarray(mu_per_mm, np.float32)))
-    return projector.adjoint(weights)
+    if subsets == 1:
+        return projector.adjoint(weights)
+    parts = []
+    for subset in range(subsets):
+        views = np.arange(subset, layout.n_views, subsets)
+        part = SinogramProjector(layout, shape, voxel_size_mm, views=views)
+        parts.append(part.adjoint(np.ascontiguousarray(weights[:, views])))
+    return np.stack(parts)
 
 
 def listmode_osem(
@@ -98,7 +109,8 @@ def listmode_osem(
 ) -> NDArray[np.float32]:
     """List-mode OSEM of prompt events (crystal pairs); see the module docstring.
 
-    ``sensitivity`` comes from :func:`listmode_sensitivity` with the same efficiencies and
+    ``sensitivity`` comes from :func:`listmode_sensitivity` (per subset: ``subsets=``) with
+    the same efficiencies and
     µ-map (and ``radial`` factors); ``additive`` is the expected randoms + scatter of each
     event's LOR (counts).
     Subsets are the events of views ``s, s + subsets, …`` (as in sinogram OSEM), so list-mode
@@ -120,6 +132,8 @@ def listmode_osem(
         )
     if subsets < 1 or subsets > n:
         raise PositrixError(f"{subsets} subsets for {n} events", field="--subsets")
+    if iterations < 1:
+        raise PositrixError("iterations must be ≥ 1", field="--iterations")
     start, end = scanner.lor_endpoints(r1, c1, r2, c2)
     eff = (
         np.ones((scanner.n_rings, scanner.crystals_per_ring))
@@ -145,7 +159,11 @@ def listmode_osem(
         extras.append(extra[pick])
     sens = np.asarray(sensitivity, np.float32)
     if blur is not None:
-        sens = blur.adjoint(sens)
+        sens = (
+            np.stack([blur.adjoint(part) for part in sens])
+            if sens.ndim == 4
+            else (blur.adjoint(sens))
+        )
     return osem(
         operators, data, sensitivity=sens, additive=extras, iterations=iterations, callback=callback
     )

@@ -26,7 +26,7 @@ from positrix.recon.operators import ElementwiseMultiply, GaussianBlur, LinearOp
 from positrix.recon.priors import rdp_gradient
 from positrix.recon.sinogram_projector import SinogramProjector
 
-__all__ = ["ALGORITHMS", "SystemModel", "default_grid", "reconstruct"]
+__all__ = ["ALGORITHMS", "SystemModel", "default_grid", "grid_affine", "reconstruct"]
 
 ALGORITHMS = ("osem", "mlem", "map-rdp", "fbp")
 Callback = Callable[[int, int, NDArray[np.float32]], None]
@@ -40,8 +40,15 @@ def default_grid(
     0.795 mm for the Inveon)."""
     voxel = scanner.axial_pitch_mm / 2.0
     fov = 0.633 * scanner.ring_diameter_mm if transaxial_fov_mm is None else transaxial_fov_mm
-    n = int(np.ceil(fov / voxel / 2.0)) * 2
+    n = round(fov / voxel / 2.0) * 2
     return (n, n, 2 * scanner.n_rings - 1), (voxel, voxel, voxel)
+
+
+def grid_affine(shape: tuple[int, int, int], voxel_size_mm: tuple[float, float, float]):
+    """4×4 voxel → scanner-frame (mm) affine of a grid centred on the scanner axis."""
+    affine = np.diag([*voxel_size_mm, 1.0])
+    affine[:3, 3] = [-(n - 1) / 2 * v for n, v in zip(shape, voxel_size_mm, strict=True)]
+    return affine
 
 
 @dataclass(frozen=True)
@@ -229,9 +236,19 @@ def _fbp(model: SystemModel, y: NDArray[np.float32], additive: NDArray[np.float3
         )
     factors = model.multiplicative()
     pairs = layout.ring_pairs_per_plane[:, None, None].astype(np.float32)
+    # oblique LORs cross a slab 1/cos θ longer than a direct one: scale to 2D line integrals
+    xy = layout.bin_xy_mm
+    inplane = np.sum((xy[..., 2:] - xy[..., :2]) ** 2, axis=-1)[None]
+    dz = (layout.plane_z_mm[:, 1] - layout.plane_z_mm[:, 0])[:, None, None]
+    cos_theta = np.sqrt(inplane / (inplane + dz**2)).astype(np.float32)
+    valid = factors > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        per_lor = np.where(factors > 0, (y - additive) / factors, 0.0)
-    rebinned = ssrb(layout, per_lor * pairs, average=True)
+        per_lor = np.where(valid, (y - additive) / factors, 0.0) * cos_theta
+    # average over the ring pairs of the bins that were measured (dead crystals left out)
+    weight = pairs * valid
+    summed = ssrb(layout, per_lor * weight, average=False)
+    total = ssrb(layout, weight, average=False)
+    rebinned = np.divide(summed, total, out=np.zeros_like(summed), where=total > 0)
     return fbp2d(
         rebinned,
         layout.radial_mm(),

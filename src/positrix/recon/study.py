@@ -29,7 +29,13 @@ from positrix.recon.corrections.crystal_pairs import crystal_pair_sinogram, fit_
 from positrix.recon.corrections.normalisation import Normalisation
 from positrix.recon.corrections.scatter import estimate_scatter
 from positrix.recon.listmode import listmode_osem, listmode_sensitivity
-from positrix.recon.reconstruct import ALGORITHMS, SystemModel, default_grid, reconstruct
+from positrix.recon.reconstruct import (
+    ALGORITHMS,
+    SystemModel,
+    default_grid,
+    grid_affine,
+    reconstruct,
+)
 
 __all__ = ["ReconOptions", "reconstruct_events"]
 
@@ -131,6 +137,7 @@ def reconstruct_events(
             mu_per_mm=mu_per_mm,
             radial=norm.radial,
             n_radial=layout.n_radial,
+            subsets=options.subsets,
         )
     images = []
     for index in range(frames.n_frames):
@@ -155,8 +162,7 @@ def reconstruct_events(
             )
         )
     data = images[0] if len(images) == 1 else np.stack(images, axis=-1)
-    affine = np.diag([*voxel, 1.0])
-    affine[:3, 3] = [-(n - 1) / 2 * v for n, v in zip(shape, voxel, strict=True)]
+    affine = grid_affine(shape, voxel)
     describe = f"{algorithm.upper()} {options.iterations}i{options.subsets}s span {options.span}"
     if options.psf_fwhm_mm:
         describe += f", PSF {options.psf_fwhm_mm:g} mm"
@@ -254,12 +260,17 @@ def _frame(events, layout, model, options, mu, sensitivity, norm, label, log):
     if crystal_randoms is not None:
         additive += crystal_randoms[pairs[0], pairs[1]] * crystal_randoms[pairs[2], pairs[3]]
     if scatter is not None:
+        # scatter per unit efficiency of the bin, times the event's own ε_a ε_b g
         flat = layout.bin_index(*pairs)
         inside = flat >= 0
-        per_lor = scatter.ravel() / np.repeat(
-            layout.ring_pairs_per_plane, layout.n_views * layout.n_radial
+        bins = norm.factors(layout).ravel()
+        per_unit = np.divide(
+            scatter.ravel(), bins, out=np.zeros(bins.size, np.float32), where=bins > 0
         )
-        additive[inside] += per_lor[flat[inside]]
+        eff = norm.efficiencies
+        own = eff[pairs[0], pairs[1]] * eff[pairs[2], pairs[3]]
+        radial_bin = flat % layout.n_radial
+        additive[inside] += per_unit[flat[inside]] * own[inside] * norm.radial[radial_bin[inside]]
     return listmode_osem(
         layout.scanner,
         *pairs,

@@ -71,7 +71,8 @@ def simulate_sinograms(
     trues = (scale * bins * attenuation * projector.apply(activity)).astype(np.float32)
     scatter = np.zeros_like(trues)
     if scatter_scale > 0:
-        crystals = np.arange(0, layout.scanner.crystals_per_ring, 4)
+        n = layout.scanner.crystals_per_ring
+        crystals = np.unique(np.rint(np.arange(-(-n // 4)) * n / -(-n // 4)).astype(int) % n)
         z = np.linspace(layout.scanner.ring_z_mm()[0], layout.scanner.ring_z_mm()[-1], 12)
         xy = layout.scanner.transaxial_positions_mm()[crystals]
         detectors = np.concatenate([np.column_stack([xy, np.full(len(xy), zz)]) for zz in z])

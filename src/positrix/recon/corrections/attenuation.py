@@ -63,6 +63,13 @@ def hu_to_mu(
         a, b, _ = CARNEY_2006[key]
     elif slope is not None and intercept is not None:
         a, b = float(slope), float(intercept)
+        if not (0 < a < 9.6e-5 and b > 0):
+            raise PositrixError(
+                f"bone branch slope {a:g} / intercept {b:g} cm⁻¹: the slope must lie between 0 "
+                "and water's 9.6e-5 per HU and the intercept be > 0 (it meets water above 0 HU)",
+                field="slope",
+                fix="fit µ = slope·(HU + 1000) + intercept to a bone-equivalent insert",
+            )
     else:
         raise PositrixError(
             "give the CT tube voltage or the bone branch",
@@ -73,7 +80,7 @@ def hu_to_mu(
     water = 9.6e-5 * shifted
     bone = a * shifted + b
     # the branches meet where 9.6e-5·x = a·x + b; above it bone is the smaller (a < 9.6e-5)
-    mu_per_cm = np.minimum(water, bone) if a < 9.6e-5 else water
+    mu_per_cm = np.minimum(water, bone)
     return (mu_per_cm / 10.0).astype(np.float32)
 
 

@@ -87,8 +87,10 @@ def estimate_normalisation(
     """
     data = layout.check(measured, what="measured")
     model = layout.check(expected, what="expected")
-    if np.any(model < 0) or not np.all(np.isfinite(model)):
-        raise PositrixError("expected counts must be finite and ≥ 0", field="expected")
+    if np.any(model < 0) or not np.all(np.isfinite(model)) or not float(model.max()) > 0:
+        raise PositrixError(
+            "expected counts must be finite, ≥ 0 and not all zero", field="expected"
+        )
     efficiencies = fit_crystal_factors(layout, data, model=model, iterations=iterations)
     efficiencies /= efficiencies[efficiencies > 0].mean()
     modelled = model * crystal_pair_sinogram(layout, efficiencies)

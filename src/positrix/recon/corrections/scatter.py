@@ -39,7 +39,10 @@ def _coarse_detectors(
     layout: SinogramLayout, transaxial_step: int, n_axial: int
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
     scanner = layout.scanner
-    crystals = np.arange(0, scanner.crystals_per_ring, transaxial_step)
+    n = scanner.crystals_per_ring
+    count = -(-n // transaxial_step)
+    # evenly spaced around the ring even when the step does not divide the ring
+    crystals = np.unique(np.rint(np.arange(count) * n / count).astype(np.int64) % n)
     rings = scanner.ring_z_mm()
     z = np.linspace(rings[0], rings[-1], max(n_axial, 2))
     xy = scanner.transaxial_positions_mm()[crystals]
@@ -58,7 +61,7 @@ def interpolate_scatter(
     """Spread a coarse scatter table ``(n_z·n_c, n_z·n_c)`` to every bin of ``layout``.
 
     ``z_mm`` are the coarse axial positions (increasing), ``crystals`` the coarse crystal
-    indices (evenly spaced, periodic around the ring).
+    indices (evenly spaced, ``≈ k · n / len(crystals)``, periodic around the ring).
     """
     z = np.asarray(z_mm, dtype=np.float64)
     cr = np.asarray(crystals, dtype=np.int64)
