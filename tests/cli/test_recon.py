@@ -64,6 +64,9 @@ def study(tmp_path_factory):
     affine[:3, 3] = [-(n - 1) / 2 * v for n, v in zip(shape, voxel, strict=True)]
     save(Image(mu * 10.0, affine, unit="1/cm", modality="PT"), folder / "mu.nii.gz")
     save(Image(np.zeros((8, 8, 8)), affine, unit="1/cm"), folder / "small_mu.nii.gz")
+    shifted = affine.copy()
+    shifted[0, 3] += 5.0  # same size, origin 5 mm off: must not be used silently
+    save(Image(mu * 10.0, shifted, unit="1/cm"), folder / "shifted_mu.nii.gz")
     return folder
 
 
@@ -131,6 +134,7 @@ def test_dynamic_frames_and_list_mode(study, capsys):
     [
         (["--scanner", "nanoscan"], "unknown scanner|events come from"),
         (["--mu-map", "small_mu.nii.gz"], "µ-map grid"),
+        (["--mu-map", "shifted_mu.nii.gz"], "µ-map grid"),
         (["--frames", "3x60s"], "frames last"),
     ],
 )

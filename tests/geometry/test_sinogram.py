@@ -37,8 +37,22 @@ def test_span1_keeps_every_ring_pair_in_its_own_plane():
     assert np.all(layout.ring_pairs_per_plane == 1)
 
 
-@pytest.mark.parametrize("scanner", [MINI, get_scanner("nanoscan")])
+ODD_HALF = ScannerGeometry(
+    name="odd",
+    blocks_per_ring=10,
+    crystals_per_block=15,
+    n_rings=4,
+    transaxial_pitch_mm=3.0,
+    axial_pitch_mm=3.0,
+    crystal_size_mm=(2.9, 2.9, 10.0),
+    ring_diameter_mm=161.0,
+    mean_doi_mm=4.0,
+)
+
+
+@pytest.mark.parametrize("scanner", [MINI, get_scanner("nanoscan"), ODD_HALF])
 def test_transaxial_binning_is_one_crystal_pair_per_bin(scanner):
+    # ODD_HALF: 150 crystals per ring, n/2 odd (review finding: pairs went to wrong bins)
     layout = SinogramLayout(scanner)
     n = scanner.crystals_per_ring
     a, b = np.triu_indices(n, 1)

@@ -165,10 +165,10 @@ def write_events(path: str | Path, events: ListModeEvents, *, overwrite: bool = 
     }
     np.savez_compressed(
         path,
-        ring_1=events.ring_1.astype(np.int16),
-        crystal_1=events.crystal_1.astype(np.int16),
-        ring_2=events.ring_2.astype(np.int16),
-        crystal_2=events.crystal_2.astype(np.int16),
+        ring_1=events.ring_1.astype(np.int32),
+        crystal_1=events.crystal_1.astype(np.int32),
+        ring_2=events.ring_2.astype(np.int32),
+        crystal_2=events.crystal_2.astype(np.int32),
         time_ms=(events.time_s * 1000.0).astype(np.float64),
         prompt=events.prompt,
         header=np.array(json.dumps(header)),

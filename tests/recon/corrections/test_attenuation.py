@@ -23,6 +23,8 @@ def test_water_and_air_and_continuity_at_the_break_point():
 def test_unknown_tube_voltage_needs_a_measured_bone_branch():
     with pytest.raises(PositrixError, match="kVp"):
         hu_to_mu(0.0, kvp=50)
+    with pytest.raises(PositrixError, match="slope"):
+        hu_to_mu(0.0, slope=1e-4, intercept=0.01)  # steeper than water: not a bone branch
     mu = hu_to_mu([0.0, 1500.0], slope=4e-5, intercept=0.06)
     np.testing.assert_allclose(mu, [0.0096, (4e-5 * 2500 + 0.06) / 10], rtol=1e-6)
 
