@@ -19,7 +19,9 @@ def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "recon", help="reconstruct list-mode events into a calibrated image (Bq/mL)"
     )
-    parser.add_argument("input", help="list-mode event file (.npz, see docs/recon.md)")
+    parser.add_argument(
+        "input", help="list-mode event file (.npz) or Interfile sinogram (.hs), see docs/recon.md"
+    )
     parser.add_argument("-o", "--output", required=True, help="output image (.nii.gz, folder…)")
     parser.add_argument("--scanner", help="built-in scanner or TOML file (default: the file's)")
     parser.add_argument(
@@ -41,6 +43,10 @@ def add_parser(subparsers: Any) -> None:
         type=float,
         help="counts/s per Bq/mL·mm (default: the scanner's nominal value)",
     )
+    parser.add_argument("--randoms", help="expected randoms sinogram (.hs) for a .hs input")
+    parser.add_argument("--nuclide", help="nuclide of a .hs input without 'isotope name'")
+    parser.add_argument("--duration-s", type=float, help="frame duration of a .hs input (s)")
+    parser.add_argument("--start", help="acquisition start of a .hs input (ISO 8601), for decay")
     parser.add_argument("--force", action="store_true", help="replace existing output files")
     parser.add_argument("--json", action="store_true")
     parser.set_defaults(run=run)
@@ -121,14 +127,70 @@ def _normalisation(path: str):
         ) from None
 
 
+def _from_sinogram(args: argparse.Namespace, options: Any, log: Any):
+    from positrix.geometry import get_scanner, load_scanner
+    from positrix.io.interfile import parse_interfile_header
+    from positrix.io.interfile_sinogram import read_sinogram
+    from positrix.physics.units import parse_iso_datetime
+    from positrix.recon.study import reconstruct_sinogram
+
+    if args.scanner is None:
+        name = parse_interfile_header(Path(args.input)).get("scanner type")
+        if not isinstance(name, str) or not name.strip():
+            raise PositrixError(
+                "the sinogram header names no scanner",
+                source=args.input,
+                field="--scanner",
+                fix="give --scanner",
+            )
+        scanner = get_scanner(name)
+    else:
+        scanner = (
+            load_scanner(args.scanner)
+            if args.scanner.endswith(".toml")
+            else get_scanner(args.scanner)
+        )
+    sino = read_sinogram(args.input, scanner)
+    randoms = read_sinogram(args.randoms, scanner).data if args.randoms else None
+    if randoms is not None and randoms.shape != sino.data.shape:
+        raise PositrixError(
+            "the randoms sinogram has another layout",
+            source=args.randoms,
+            field="--randoms",
+            fix="bin randoms like the prompts",
+        )
+    nuclide = args.nuclide or sino.nuclide
+    duration = args.duration_s or sino.duration_s
+    if nuclide is None or duration is None:
+        raise PositrixError(
+            "the sinogram header gives no isotope name or image duration",
+            source=args.input,
+            field="--nuclide/--duration-s",
+            fix="add --nuclide F-18 --duration-s 600",
+        )
+    mu = _mu_map(args.mu_map, args.ct_kvp, scanner) if args.mu_map else None
+    norm = _normalisation(args.norm) if args.norm else None
+    image = reconstruct_sinogram(
+        sino.layout,
+        sino.data,
+        options=options,
+        duration_s=duration,
+        nuclide=nuclide,
+        acquisition_start=parse_iso_datetime(args.start, field="--start"),
+        randoms=randoms,
+        mu_per_mm=mu,
+        normalisation=norm,
+        log=log,
+    )
+    return image, scanner, int(sino.data.sum()), 0
+
+
 def run(args: argparse.Namespace) -> int:
     from positrix.io import save
     from positrix.io.events import read_events
     from positrix.io.safety import check_writable
     from positrix.recon.study import ReconOptions, reconstruct_events
 
-    events = read_events(args.input)
-    scanner = _scanner(args, events.scanner)
     target = Path(args.output)
     check_writable([target], overwrite=args.force, inputs=[Path(args.input)])
     options = ReconOptions(
@@ -143,16 +205,21 @@ def run(args: argparse.Namespace) -> int:
         calibration=args.calibration,
         scatter=not args.no_scatter,
     )
-    mu = _mu_map(args.mu_map, args.ct_kvp, scanner) if args.mu_map else None
-    norm = _normalisation(args.norm) if args.norm else None
-    image = reconstruct_events(
-        events,
-        scanner,
-        options=options,
-        mu_per_mm=mu,
-        normalisation=norm,
-        log=lambda line: print(line, file=sys.stderr),
-    )
+
+    def log(line: str) -> None:
+        print(line, file=sys.stderr)
+
+    if args.input.endswith(".hs"):
+        image, scanner, prompts, delayeds = _from_sinogram(args, options, log)
+    else:
+        events = read_events(args.input)
+        scanner = _scanner(args, events.scanner)
+        mu = _mu_map(args.mu_map, args.ct_kvp, scanner) if args.mu_map else None
+        norm = _normalisation(args.norm) if args.norm else None
+        image = reconstruct_events(
+            events, scanner, options=options, mu_per_mm=mu, normalisation=norm, log=log
+        )
+        prompts, delayeds = int(np.sum(events.prompt)), int(np.sum(~events.prompt))
     save(image, target, overwrite=args.force)
     data = np.asarray(image.data, dtype=np.float64)
     frames = data if data.ndim == 4 else data[..., None]
@@ -165,8 +232,8 @@ def run(args: argparse.Namespace) -> int:
         "unit": image.unit,
         "frames": image.frames.n_frames if image.frames else 1,
         "corrections": image.metadata.get("corrections", ""),
-        "prompts": int(np.sum(events.prompt)),
-        "delayeds": int(np.sum(~events.prompt)),
+        "prompts": prompts,
+        "delayeds": delayeds,
         "max_bq_ml": [round(float(f.max()), 1) for f in np.moveaxis(frames, -1, 0)],
     }
     if args.json:

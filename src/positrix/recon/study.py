@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,7 +38,7 @@ from positrix.recon.reconstruct import (
     reconstruct,
 )
 
-__all__ = ["ReconOptions", "reconstruct_events"]
+__all__ = ["ReconOptions", "reconstruct_events", "reconstruct_sinogram"]
 
 Log = Callable[[str], None]
 
@@ -216,32 +217,7 @@ def _frame(events, layout, model, options, mu, sensitivity, norm, label, log):
         if float(delayed_sino.sum()) > 0:
             crystal_randoms = fit_crystal_factors(layout, delayed_sino)
             randoms = crystal_pair_sinogram(layout, crystal_randoms)
-    scatter = None
-    if mu is not None and options.scatter:
-        first = reconstruct(
-            model,
-            prompts,
-            randoms=randoms,
-            iterations=1,
-            subsets=options.subsets,
-            callback=_Progress(options.subsets, label + " (for scatter)", log),
-        )
-        estimate = estimate_scatter(
-            layout,
-            first,
-            mu,
-            model.voxel_size_mm,
-            prompts=prompts,
-            efficiency=model.multiplicative() / model.attenuation,
-            attenuation=model.attenuation,
-            randoms=randoms,
-        )
-        scatter = estimate.sinogram
-        if log is not None:
-            log(
-                f"{label}: scatter fraction {estimate.scatter_fraction:.3f} "
-                f"(tail scale {estimate.tail_scale:.3g})"
-            )
+    scatter = _scatter(prompts, randoms, model, options, mu, label, log)
     total = options.iterations * (1 if options.algorithm == "mlem" else options.subsets)
     progress = _Progress(total, label, log)
     if options.algorithm != "lm-osem":
@@ -286,4 +262,116 @@ def _frame(events, layout, model, options, mu, sensitivity, norm, label, log):
         iterations=options.iterations,
         subsets=options.subsets,
         callback=progress,
+    )
+
+
+def _scatter(prompts, randoms, model, options, mu, label, log):
+    """Tail-fitted SSS scatter from a one-iteration reconstruction, or ``None``."""
+    if mu is None or not options.scatter:
+        return None
+    first = reconstruct(
+        model,
+        prompts,
+        randoms=randoms,
+        iterations=1,
+        subsets=options.subsets,
+        callback=_Progress(options.subsets, label + " (for scatter)", log),
+    )
+    estimate = estimate_scatter(
+        model.layout,
+        first,
+        mu,
+        model.voxel_size_mm,
+        prompts=prompts,
+        efficiency=model.efficiency,
+        attenuation=model.attenuation,
+        randoms=randoms,
+    )
+    if log is not None:
+        log(
+            f"{label}: scatter fraction {estimate.scatter_fraction:.3f} "
+            f"(tail scale {estimate.tail_scale:.3g})"
+        )
+    return estimate.sinogram
+
+
+def reconstruct_sinogram(
+    layout: SinogramLayout,
+    prompts: NDArray[np.float32],
+    *,
+    options: ReconOptions,
+    duration_s: float,
+    nuclide: str,
+    acquisition_start: datetime | None = None,
+    randoms: NDArray[np.float32] | None = None,
+    mu_per_mm: NDArray[np.float32] | None = None,
+    normalisation: Normalisation | None = None,
+    log: Log | None = None,
+) -> Image:
+    """One static frame from a prompt sinogram (e.g. an Interfile ``.hs``) to Bq/mL.
+
+    Without ``acquisition_start`` the image is the frame-mean activity (not decay-corrected).
+    """
+    if options.algorithm == "lm-osem":
+        raise PositrixError(
+            "list-mode OSEM needs list-mode events, not a sinogram",
+            field="--algorithm",
+            fix="use osem, mlem, map-rdp or fbp",
+        )
+    if not duration_s > 0:
+        raise PositrixError(
+            "the frame duration must be > 0 s",
+            field="--duration-s",
+            fix="give --duration-s (the header has no image duration)",
+        )
+    shape, voxel = default_grid(layout.scanner)
+    norm = normalisation or Normalisation.uniform(layout)
+    attenuation = attenuation_factors(layout, mu_per_mm, voxel) if mu_per_mm is not None else None
+    model = SystemModel(
+        layout,
+        shape,
+        voxel,
+        efficiency=norm.factors(layout),
+        attenuation=attenuation,
+        blur_fwhm_mm=options.psf_fwhm_mm,
+    )
+    scatter = _scatter(prompts, randoms, model, options, mu_per_mm, "sinogram", log)
+    total = options.iterations * (1 if options.algorithm == "mlem" else options.subsets)
+    x = reconstruct(
+        model,
+        prompts,
+        randoms=randoms,
+        scatter=scatter,
+        algorithm=options.algorithm,
+        iterations=options.iterations,
+        subsets=options.subsets,
+        beta=options.beta,
+        callback=_Progress(total, "sinogram", log),
+    )
+    if options.post_filter_fwhm_mm:
+        sigma = options.post_filter_fwhm_mm / np.sqrt(8 * np.log(2)) / np.asarray(voxel)
+        x = ndimage.gaussian_filter(x, sigma)
+    calibration = options.calibration or nominal_calibration(layout.scanner)
+    reference = 0.0 if acquisition_start is not None else None
+    data = to_concentration(
+        x, calibration=calibration, duration_s=duration_s, nuclide=nuclide, reference_s=reference
+    )
+    corrections = ["randoms"] if randoms is not None else []
+    if acquisition_start is not None:
+        corrections.insert(0, "decay")
+    if normalisation is not None:
+        corrections.append("normalisation")
+    if mu_per_mm is not None:
+        corrections += ["attenuation"] + (["scatter"] if options.scatter else [])
+    return Image(
+        data,
+        grid_affine(shape, voxel),
+        unit="Bq/mL",
+        frames=FrameTable([0.0], [duration_s], acquisition_start),
+        decay_reference=acquisition_start,
+        scanner=layout.scanner.name,
+        reconstruction=f"{options.algorithm.upper()} {options.iterations}i"
+        f"{options.subsets}s span {layout.span}",
+        description=f"{nuclide} reconstruction",
+        metadata={"calibration": f"{calibration:.6g}", "corrections": ",".join(corrections)},
     )
