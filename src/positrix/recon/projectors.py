@@ -163,7 +163,8 @@ class LORProjector(LinearOperator):
         self.out_shape = (self.starts.shape[0],)
 
     def _apply(self, x: NDArray[np.float32]) -> NDArray[np.float32]:
-        return joseph_forward(np.ascontiguousarray(x), self.starts, self.ends, self.voxel)
+        image = np.require(x, np.float32, ["C", "W"])  # numba needs writable arrays
+        return joseph_forward(image, self.starts, self.ends, self.voxel)
 
     def _adjoint(self, y: NDArray[np.float32]) -> NDArray[np.float32]:
         shape = np.array(self.in_shape, dtype=np.int64)

@@ -216,7 +216,7 @@ class SinogramProjector(LinearOperator):
 
     def _apply(self, x: NDArray[np.float32]) -> NDArray[np.float32]:
         padded = np.pad(x, 1).ravel()
-        flat = np.ascontiguousarray(x).ravel()
+        flat = np.require(x, np.float32, ["C", "W"]).ravel()  # numba needs writable arrays
         return _forward(padded, flat, self._shape, self.voxel, self._xy, self.views, self._z)
 
     def _adjoint(self, y: NDArray[np.float32]) -> NDArray[np.float32]:
