@@ -7,18 +7,9 @@ from positrix.errors import PositrixError
 from positrix.geometry import get_scanner
 from positrix.geometry.scanner import ScannerGeometry
 from positrix.geometry.sinogram import SinogramLayout, histogram_events, ssrb
+from tests.scanners import mini_scanner
 
-MINI = ScannerGeometry(
-    name="mini",
-    blocks_per_ring=16,
-    crystals_per_block=10,
-    n_rings=8,
-    transaxial_pitch_mm=3.18,
-    axial_pitch_mm=3.18,
-    crystal_size_mm=(3.0, 3.0, 10.0),
-    ring_diameter_mm=161.0,
-    mean_doi_mm=4.58,
-)
+MINI = mini_scanner(8)
 
 
 def test_inveon_span3_layout_has_the_published_size():

@@ -3,21 +3,11 @@
 import numpy as np
 import pytest
 
-from positrix.geometry.scanner import ScannerGeometry
 from positrix.geometry.sinogram import SinogramLayout
 from positrix.recon.reconstruct import default_grid
+from tests.scanners import mini_scanner
 
-MINI = ScannerGeometry(
-    name="mini",
-    blocks_per_ring=16,
-    crystals_per_block=10,
-    n_rings=16,
-    transaxial_pitch_mm=3.18,
-    axial_pitch_mm=3.18,
-    crystal_size_mm=(3.0, 3.0, 10.0),
-    ring_diameter_mm=161.0,
-    mean_doi_mm=4.58,
-)
+MINI = mini_scanner(16)
 
 
 @pytest.fixture(scope="session")

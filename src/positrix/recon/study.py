@@ -218,20 +218,10 @@ def _frame(events, layout, model, options, mu, sensitivity, norm, label, log):
             crystal_randoms = fit_crystal_factors(layout, delayed_sino)
             randoms = crystal_pair_sinogram(layout, crystal_randoms)
     scatter = _scatter(prompts, randoms, model, options, mu, label, log)
-    total = options.iterations * (1 if options.algorithm == "mlem" else options.subsets)
-    progress = _Progress(total, label, log)
     if options.algorithm != "lm-osem":
-        return reconstruct(
-            model,
-            prompts,
-            randoms=randoms,
-            scatter=scatter,
-            algorithm=options.algorithm,
-            iterations=options.iterations,
-            subsets=options.subsets,
-            beta=options.beta,
-            callback=progress,
-        )
+        return _sinogram_recon(model, prompts, randoms, scatter, options, label, log)
+    total = options.iterations * options.subsets
+    progress = _Progress(total, label, log)
     additive = np.zeros(len(prompts_only), np.float32)
     if crystal_randoms is not None:
         additive += crystal_randoms[pairs[0], pairs[1]] * crystal_randoms[pairs[2], pairs[3]]
@@ -262,6 +252,22 @@ def _frame(events, layout, model, options, mu, sensitivity, norm, label, log):
         iterations=options.iterations,
         subsets=options.subsets,
         callback=progress,
+    )
+
+
+def _sinogram_recon(model, prompts, randoms, scatter, options, label, log):
+    """The chosen sinogram algorithm with progress lines."""
+    total = options.iterations * (1 if options.algorithm == "mlem" else options.subsets)
+    return reconstruct(
+        model,
+        prompts,
+        randoms=randoms,
+        scatter=scatter,
+        algorithm=options.algorithm,
+        iterations=options.iterations,
+        subsets=options.subsets,
+        beta=options.beta,
+        callback=_Progress(total, label, log),
     )
 
 
@@ -336,18 +342,7 @@ def reconstruct_sinogram(
         blur_fwhm_mm=options.psf_fwhm_mm,
     )
     scatter = _scatter(prompts, randoms, model, options, mu_per_mm, "sinogram", log)
-    total = options.iterations * (1 if options.algorithm == "mlem" else options.subsets)
-    x = reconstruct(
-        model,
-        prompts,
-        randoms=randoms,
-        scatter=scatter,
-        algorithm=options.algorithm,
-        iterations=options.iterations,
-        subsets=options.subsets,
-        beta=options.beta,
-        callback=_Progress(total, "sinogram", log),
-    )
+    x = _sinogram_recon(model, prompts, randoms, scatter, options, "sinogram", log)
     if options.post_filter_fwhm_mm:
         sigma = options.post_filter_fwhm_mm / np.sqrt(8 * np.log(2)) / np.asarray(voxel)
         x = ndimage.gaussian_filter(x, sigma)
