@@ -218,3 +218,27 @@ def test_fbp_has_no_axial_bias_on_a_long_scanner():
     profile = image[(x[..., 0] ** 2 + y[..., 0] ** 2) <= 8.0**2].mean(axis=0)
     # every plane within 2 % of the truth (centre plane and end planes alike)
     np.testing.assert_allclose(profile[2:-2], 1.0, atol=0.02)
+
+
+def test_positron_range_and_psf_in_the_loop_recover_a_small_rod(mini_layout, mini_grid):
+    # Ga-68 data (positron range blur, then 2 mm detector PSF) of a Ø 5 mm rod in a Ø 25 mm
+    # cylinder at 4:1; noise-free. Modelling both blurs recovers the rod's mean better.
+    from positrix.physics.nuclides import get_nuclide
+    from positrix.recon.operators import resolution_model
+
+    shape, voxel, (x, y, _) = mini_grid
+    background = cylinder(mini_grid, 12.5, 20.0)
+    rod = ((x - 5.0) ** 2 + y**2 <= 2.5**2) & (background > 0)
+    truth = background + 3.0 * rod
+    mean_range = get_nuclide("Ga-68").mean_positron_range_mm
+    blur = resolution_model(shape, voxel, psf_fwhm_mm=2.0, positron_range_mm=mean_range)
+    plain = SystemModel(mini_layout, shape, voxel)
+    data = np.maximum(plain.operators(1)[0].apply(blur.apply(truth)), 0.0)  # FFT round-off
+    modelled = SystemModel(
+        mini_layout, shape, voxel, blur_fwhm_mm=2.0, positron_range_mm=mean_range
+    )
+    core = ((x - 5.0) ** 2 + y**2 <= 1.5**2) & (np.abs(mini_grid[2][2]) <= 12)
+    without = reconstruct(plain, data, iterations=10, subsets=8)[core].mean() / 4.0
+    with_model = reconstruct(modelled, data, iterations=10, subsets=8)[core].mean() / 4.0
+    # the resolution model lifts the rod's recovery by at least 10 points
+    assert with_model > without + 0.10, (without, with_model)

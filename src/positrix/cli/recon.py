@@ -31,6 +31,11 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--subsets", type=int, default=8)
     parser.add_argument("--span", type=int, default=3, help="axial compression (odd)")
     parser.add_argument("--psf-fwhm-mm", type=float, help="resolution model in the loop (mm)")
+    parser.add_argument(
+        "--positron-range",
+        action="store_true",
+        help="model the nuclide's positron range in the loop",
+    )
     parser.add_argument("--post-filter-mm", type=float, help="Gaussian post-filter FWHM (mm)")
     parser.add_argument("--beta", type=float, default=0.5, help="RDP strength (map-rdp)")
     parser.add_argument("--mu-map", help="µ-map on the reconstruction grid (1/cm, 1/mm or HU)")
@@ -199,6 +204,7 @@ def run(args: argparse.Namespace) -> int:
         subsets=args.subsets,
         span=args.span,
         psf_fwhm_mm=args.psf_fwhm_mm,
+        positron_range=args.positron_range,
         post_filter_fwhm_mm=args.post_filter_mm,
         beta=args.beta,
         frames=args.frames,

@@ -21,7 +21,7 @@ from positrix.geometry.scanner import ScannerGeometry
 from positrix.geometry.sinogram import SinogramLayout
 from positrix.recon.algorithms import osem
 from positrix.recon.corrections.crystal_pairs import crystal_pair_sinogram
-from positrix.recon.operators import ElementwiseMultiply, GaussianBlur, LinearOperator
+from positrix.recon.operators import ElementwiseMultiply, LinearOperator, resolution_model
 from positrix.recon.projectors import LORProjector
 from positrix.recon.sinogram_projector import SinogramProjector
 
@@ -102,6 +102,7 @@ def listmode_osem(
     additive: ArrayLike | None = None,
     radial: ArrayLike | None = None,
     blur_fwhm_mm: float | None = None,
+    positron_range_mm: float | None = None,
     n_radial: int | None = None,
     iterations: int = 2,
     subsets: int = 8,
@@ -146,7 +147,9 @@ def listmode_osem(
     if mu_per_mm is not None:
         mu = np.asarray(mu_per_mm, np.float32)
         factors *= np.exp(-LORProjector(shape, voxel_size_mm, start, end).apply(mu))
-    blur = GaussianBlur(shape, voxel_size_mm, blur_fwhm_mm) if blur_fwhm_mm else None
+    blur = resolution_model(
+        shape, voxel_size_mm, psf_fwhm_mm=blur_fwhm_mm, positron_range_mm=positron_range_mm
+    )
     operators: list[LinearOperator] = []
     data, extras = [], []
     for subset in range(subsets):

@@ -22,6 +22,7 @@ __all__ = [
     "GaussianBlur",
     "LinearOperator",
     "positron_range_kernel",
+    "resolution_model",
 ]
 
 
@@ -177,3 +178,23 @@ class Convolution(LinearOperator):
 
     def _adjoint(self, y: NDArray[np.float32]) -> NDArray[np.float32]:
         return self._apply(y)
+
+
+def resolution_model(
+    shape: tuple[int, int, int],
+    voxel_size_mm: ArrayLike,
+    *,
+    psf_fwhm_mm: float | None = None,
+    positron_range_mm: float | None = None,
+) -> LinearOperator | None:
+    """Image-space resolution model: positron range (nuclide) then Gaussian PSF; ``None``
+    when neither is asked for."""
+    parts: list[LinearOperator] = []
+    if positron_range_mm:
+        kernel = positron_range_kernel(voxel_size_mm, positron_range_mm)
+        parts.append(Convolution(shape, kernel))
+    if psf_fwhm_mm:
+        parts.append(GaussianBlur(shape, voxel_size_mm, psf_fwhm_mm))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else parts[1] @ parts[0]

@@ -22,7 +22,7 @@ from positrix.geometry.scanner import ScannerGeometry
 from positrix.geometry.sinogram import SinogramLayout, ssrb
 from positrix.recon.algorithms import osem
 from positrix.recon.fbp import fbp2d
-from positrix.recon.operators import ElementwiseMultiply, GaussianBlur, LinearOperator
+from positrix.recon.operators import ElementwiseMultiply, LinearOperator, resolution_model
 from positrix.recon.priors import rdp_gradient
 from positrix.recon.sinogram_projector import SinogramProjector
 
@@ -66,7 +66,10 @@ class SystemModel:
     attenuation
         Attenuation factors (default 1), ``layout.shape``.
     blur_fwhm_mm
-        Image-space Gaussian resolution model (PSF ⊕ positron range), or ``None``.
+        Image-space Gaussian resolution model (PSF), or ``None``.
+    positron_range_mm
+        Mean positron range of the nuclide (mm) for a positron-range kernel in the model
+        (:func:`positrix.recon.operators.positron_range_kernel`), or ``None``.
     """
 
     layout: SinogramLayout
@@ -75,6 +78,7 @@ class SystemModel:
     efficiency: NDArray[np.float32] | None = None
     attenuation: NDArray[np.float32] | None = None
     blur_fwhm_mm: float | None = None
+    positron_range_mm: float | None = None
 
     def multiplicative(self) -> NDArray[np.float32]:
         """``n · a`` for every bin."""
@@ -88,6 +92,15 @@ class SystemModel:
             return np.asarray(eff, dtype=np.float32)
         return (eff * layout.check(self.attenuation, what="attenuation factors")).astype(np.float32)
 
+    def image_blur(self) -> LinearOperator | None:
+        """``B``: positron range then PSF (either may be absent)."""
+        return resolution_model(
+            self.shape,
+            self.voxel_size_mm,
+            psf_fwhm_mm=self.blur_fwhm_mm,
+            positron_range_mm=self.positron_range_mm,
+        )
+
     def operators(self, subsets: int) -> list[LinearOperator]:
         """System operator of each view subset (views ``s, s + subsets, …``)."""
         if not 1 <= subsets <= self.layout.n_views:
@@ -97,11 +110,7 @@ class SystemModel:
                 fix=f"use 1 … {self.layout.n_views} (a divisor of the views is best)",
             )
         factors = self.multiplicative()
-        blur = (
-            GaussianBlur(self.shape, self.voxel_size_mm, self.blur_fwhm_mm)
-            if self.blur_fwhm_mm
-            else None
-        )
+        blur = self.image_blur()
         out: list[LinearOperator] = []
         for subset in range(subsets):
             views = np.arange(subset, self.layout.n_views, subsets)

@@ -24,6 +24,7 @@ from positrix.geometry.sinogram import SinogramLayout, histogram_events
 from positrix.image.frames import FrameTable
 from positrix.image.image import Image
 from positrix.io.events import ListModeEvents
+from positrix.physics.nuclides import get_nuclide
 from positrix.recon.calibration import nominal_calibration, to_concentration
 from positrix.recon.corrections.attenuation import attenuation_factors
 from positrix.recon.corrections.crystal_pairs import crystal_pair_sinogram, fit_crystal_factors
@@ -52,6 +53,7 @@ class ReconOptions:
     subsets: int = 8
     span: int = 3
     psf_fwhm_mm: float | None = None
+    positron_range: bool = False
     post_filter_fwhm_mm: float | None = None
     beta: float = 0.5
     frames: str | None = None
@@ -127,6 +129,7 @@ def reconstruct_events(
         efficiency=efficiency,
         attenuation=attenuation,
         blur_fwhm_mm=options.psf_fwhm_mm,
+        positron_range_mm=_positron_range(options, events.nuclide),
     )
     sensitivity = None
     if algorithm == "lm-osem":
@@ -167,6 +170,8 @@ def reconstruct_events(
     describe = f"{algorithm.upper()} {options.iterations}i{options.subsets}s span {options.span}"
     if options.psf_fwhm_mm:
         describe += f", PSF {options.psf_fwhm_mm:g} mm"
+    if options.positron_range:
+        describe += ", positron range"
     return Image(
         data,
         affine,
@@ -248,11 +253,26 @@ def _frame(events, layout, model, options, mu, sensitivity, norm, label, log):
         additive=additive,
         radial=norm.radial,
         blur_fwhm_mm=options.psf_fwhm_mm,
+        positron_range_mm=model.positron_range_mm,
         n_radial=layout.n_radial,
         iterations=options.iterations,
         subsets=options.subsets,
         callback=progress,
     )
+
+
+def _positron_range(options: ReconOptions, nuclide: str) -> float | None:
+    """The nuclide's mean positron range (mm) when the option asks for it."""
+    if not options.positron_range:
+        return None
+    info = get_nuclide(nuclide)
+    if info.mean_positron_range_mm is None:
+        raise PositrixError(
+            f"no mean positron range is tabulated for {info.name}",
+            field="--positron-range",
+            fix="leave --positron-range out",
+        )
+    return info.mean_positron_range_mm
 
 
 def _sinogram_recon(model, prompts, randoms, scatter, options, label, log):
@@ -340,6 +360,7 @@ def reconstruct_sinogram(
         efficiency=norm.factors(layout),
         attenuation=attenuation,
         blur_fwhm_mm=options.psf_fwhm_mm,
+        positron_range_mm=_positron_range(options, nuclide),
     )
     scatter = _scatter(prompts, randoms, model, options, mu_per_mm, "sinogram", log)
     x = _sinogram_recon(model, prompts, randoms, scatter, options, "sinogram", log)
