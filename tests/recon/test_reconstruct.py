@@ -192,21 +192,11 @@ def test_osem_scale_does_not_depend_on_the_subset_count(study, mini_layout, mini
 def test_fbp_has_no_axial_bias_on_a_long_scanner():
     # review finding: FBP after SSRB lacked the 1/cos θ of oblique LORs (9 % at the centre
     # of an Inveon-length scanner); 40 rings × 3.18 mm = 127 mm axial, all ring differences
-    from positrix.geometry.scanner import ScannerGeometry
     from positrix.geometry.sinogram import SinogramLayout
     from positrix.recon.reconstruct import default_grid
+    from tests.scanners import mini_scanner
 
-    long = ScannerGeometry(
-        name="long",
-        blocks_per_ring=16,
-        crystals_per_block=10,
-        n_rings=40,
-        transaxial_pitch_mm=3.18,
-        axial_pitch_mm=3.18,
-        crystal_size_mm=(3.0, 3.0, 10.0),
-        ring_diameter_mm=161.0,
-        mean_doi_mm=4.58,
-    )
+    long = mini_scanner(40, name="long")
     layout = SinogramLayout(long, span=3)
     shape, voxel = default_grid(long)
     centres = [(np.arange(n) - (n - 1) / 2) * v for n, v in zip(shape, voxel, strict=True)]
