@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import numpy as np
 
 from positrix.errors import OverwriteError
 from positrix.image.dynamic import decay_correct, frame
+from positrix.image.frames import FrameTable
 from positrix.image.image import Image
 from positrix.image.summary import summarize
 from positrix.io import load, save
@@ -278,11 +280,20 @@ def reconstruction(study: DemoStudy, folder: Path, *, log: Callable[[str], None]
         model, sim.prompts, randoms=randoms, scatter=scatter.sinogram, iterations=3, subsets=8
     )
     bq_ml = to_concentration(image, calibration=k, duration_s=duration, nuclide="F-18")
+    # the simulated scan starts when the last frame does; values are decay-corrected to then
+    assert study.pet.frames is not None and study.pet.frames.acquisition_start is not None
+    start = study.pet.frames.acquisition_start + timedelta(
+        seconds=float(study.pet.frames.start_s[-1])
+    )
     save(
         Image(
             bq_ml,
             grid.affine,
             unit="Bq/mL",
+            frames=FrameTable([0.0], [duration], start),
+            decay_reference=start,
+            subject=study.pet.subject,
+            injection=study.pet.injection,
             scanner=scanner.name,
             reconstruction="OSEM 3i8s span 3, all corrections",
         ),
