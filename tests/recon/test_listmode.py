@@ -1,5 +1,7 @@
 """List-mode (OS)EM equals sinogram (OS)EM on the same events."""
 
+from datetime import UTC, datetime
+
 import numpy as np
 import pytest
 
@@ -8,6 +10,7 @@ from positrix.geometry.sinogram import SinogramLayout, histogram_events
 from positrix.recon.listmode import listmode_osem, listmode_sensitivity
 from positrix.recon.reconstruct import SystemModel, reconstruct
 from positrix.recon.sinogram_projector import SinogramProjector
+from positrix.simulation.events import events_from_sinograms
 from tests.recon.conftest import MINI, cylinder
 
 
@@ -18,16 +21,12 @@ def events(mini_grid):
     phantom = cylinder(mini_grid, 12.5, 15.0)
     phantom[20:30, 30:40, 10:20] *= 3.0  # a hot insert
     expected = SinogramProjector(layout, shape, voxel).apply(phantom) * 0.02
-    counts = np.random.default_rng(5).poisson(expected)
-    plane, view, radial = np.nonzero(counts)
-    repeat = counts[plane, view, radial]
-    ring_a, ring_b = np.nonzero(layout.plane_of_rings >= 0)
-    by_plane = np.empty((layout.n_planes, 2), np.int64)
-    by_plane[layout.plane_of_rings[ring_a, ring_b]] = np.column_stack([ring_a, ring_b])
-    pairs = layout.bin_crystals[view, radial]
-    rings = by_plane[plane]
-    columns = [rings[:, 0], pairs[:, 0], rings[:, 1], pairs[:, 1]]
-    ev = [np.repeat(c, repeat) for c in columns]
+    counts = np.random.default_rng(5).poisson(expected).astype(np.float32)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    lm = events_from_sinograms(
+        layout, counts, duration_s=1.0, acquisition_start=start, nuclide="F-18"
+    )
+    ev = [lm.ring_1, lm.crystal_1, lm.ring_2, lm.crystal_2]
     # swap the order of half the events: the histogram and the LORs must not care
     flip = np.arange(ev[0].size) % 2 == 1
     ev = [

@@ -100,12 +100,6 @@ def reconstruct_events(
         )
     layout = SinogramLayout(scanner, span=options.span)
     shape, voxel = default_grid(scanner)
-    if mu_per_mm is not None and tuple(mu_per_mm.shape) != shape:
-        raise PositrixError(
-            f"µ-map grid {tuple(mu_per_mm.shape)} differs from the reconstruction grid {shape}",
-            field="--mu-map",
-            fix=f"resample the µ-map to {shape} voxels of {voxel[0]:.4g} mm centred on the scanner",
-        )
     norm = normalisation or Normalisation.uniform(layout)
     frames = (
         FrameTable.from_spec(options.frames, acquisition_start=events.acquisition_start)
@@ -121,7 +115,11 @@ def reconstruct_events(
         )
     calibration = options.calibration or nominal_calibration(scanner)
     efficiency = norm.factors(layout)
-    attenuation = attenuation_factors(layout, mu_per_mm, voxel) if mu_per_mm is not None else None
+    attenuation = (
+        attenuation_factors(layout, mu_per_mm, voxel, image_shape=shape)
+        if mu_per_mm is not None
+        else None
+    )
     model = SystemModel(
         layout,
         shape,
@@ -352,7 +350,11 @@ def reconstruct_sinogram(
         )
     shape, voxel = default_grid(layout.scanner)
     norm = normalisation or Normalisation.uniform(layout)
-    attenuation = attenuation_factors(layout, mu_per_mm, voxel) if mu_per_mm is not None else None
+    attenuation = (
+        attenuation_factors(layout, mu_per_mm, voxel, image_shape=shape)
+        if mu_per_mm is not None
+        else None
+    )
     model = SystemModel(
         layout,
         shape,
