@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from positrix import __version__
-from positrix.cli import convert, decay, demo, info, kinetics, nuclide, quant, recon
+from positrix.cli import convert, decay, demo, info, kinetics, nuclide, quant, recon, simulate
 from positrix.errors import PositrixError
 
 __all__ = ["build_parser", "main"]
@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     quant.add_study_parsers(subparsers)
     kinetics.add_parser(subparsers)
     recon.add_parser(subparsers)
+    simulate.add_parser(subparsers)
     return parser
 
 

@@ -49,6 +49,10 @@ def add_parser(subparsers: Any) -> None:
         help="counts/s per Bq/mL·mm (default: the scanner's nominal value)",
     )
     parser.add_argument("--randoms", help="expected randoms sinogram (.hs) for a .hs input")
+    parser.add_argument(
+        "--delayeds",
+        help="delayed-coincidence sinogram (.hs) for a .hs input: randoms by variance reduction",
+    )
     parser.add_argument("--nuclide", help="nuclide of a .hs input without 'isotope name'")
     parser.add_argument("--duration-s", type=float, help="frame duration of a .hs input (s)")
     parser.add_argument("--start", help="acquisition start of a .hs input (ISO 8601), for decay")
@@ -132,6 +136,31 @@ def _normalisation(path: str):
         ) from None
 
 
+def _randoms(args: argparse.Namespace, scanner: Any, shape: tuple[int, ...]):
+    """Expected randoms from --randoms, or smoothed from --delayeds (crystal-factor fit)."""
+    from positrix.io.interfile_sinogram import read_sinogram
+    from positrix.recon.corrections.crystal_pairs import crystal_pair_sinogram, fit_crystal_factors
+
+    if args.randoms and args.delayeds:
+        raise PositrixError(
+            "give --randoms or --delayeds, not both", field="--delayeds", fix="drop one"
+        )
+    path = args.randoms or args.delayeds
+    if not path:
+        return None
+    sino = read_sinogram(path, scanner)
+    if sino.data.shape != shape:
+        raise PositrixError(
+            "the randoms sinogram has another layout",
+            source=path,
+            field="--delayeds" if args.delayeds else "--randoms",
+            fix="bin randoms like the prompts",
+        )
+    if args.randoms:
+        return sino.data
+    return crystal_pair_sinogram(sino.layout, fit_crystal_factors(sino.layout, sino.data))
+
+
 def _from_sinogram(args: argparse.Namespace, options: Any, log: Any):
     from positrix.geometry import get_scanner, load_scanner
     from positrix.io.interfile import parse_interfile_header
@@ -156,14 +185,7 @@ def _from_sinogram(args: argparse.Namespace, options: Any, log: Any):
             else get_scanner(args.scanner)
         )
     sino = read_sinogram(args.input, scanner)
-    randoms = read_sinogram(args.randoms, scanner).data if args.randoms else None
-    if randoms is not None and randoms.shape != sino.data.shape:
-        raise PositrixError(
-            "the randoms sinogram has another layout",
-            source=args.randoms,
-            field="--randoms",
-            fix="bin randoms like the prompts",
-        )
+    randoms = _randoms(args, scanner, sino.data.shape)
     nuclide = args.nuclide or sino.nuclide
     duration = args.duration_s or sino.duration_s
     if nuclide is None or duration is None:

@@ -20,6 +20,7 @@ __all__ = [
     "concentration_factor",
     "format_activity",
     "parse_activity",
+    "parse_duration",
     "parse_iso_datetime",
     "parse_time_point",
 ]
@@ -147,3 +148,19 @@ def parse_time_point(text: str, *, field: str = "time") -> datetime | float:
             field=field,
             fix="give an ISO date-time such as 2026-05-01T09:30:00 or a number of minutes",
         ) from None
+
+
+_DURATION = re.compile(r"^\s*(?P<value>\d+(?:\.\d*)?|\.\d+)\s*(?P<unit>s|sec|min|h)\s*$")
+_DURATION_S = {"s": 1.0, "sec": 1.0, "min": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str, *, field: str = "duration") -> float:
+    """Seconds from a duration with its unit: ``"90s"``, ``"20min"``, ``"1.5 h"``."""
+    match = _DURATION.match(str(text))
+    if not match or not float(match["value"]) > 0:
+        raise UnitError(
+            f"cannot read '{text}' as a duration > 0",
+            field=field,
+            fix="give a number with s, min or h, e.g. 20min",
+        )
+    return float(match["value"]) * _DURATION_S[match["unit"]]

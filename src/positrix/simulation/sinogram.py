@@ -76,10 +76,11 @@ def simulate_sinograms(
         z = np.linspace(layout.scanner.ring_z_mm()[0], layout.scanner.ring_z_mm()[-1], 12)
         xy = layout.scanner.transaxial_positions_mm()[crystals]
         detectors = np.concatenate([np.column_stack([xy, np.full(len(xy), zz)]) for zz in z])
+        act_c, mu_c, voxel_c = _coarsen(activity, mu, voxel_size_mm)
         coarse = single_scatter(
-            activity,
-            mu,
-            voxel_size_mm,
+            act_c,
+            mu_c,
+            voxel_c,
             detectors,
             energy_window_kev=layout.scanner.energy_window_kev,
             scatter_spacing_mm=3.0,
@@ -92,3 +93,25 @@ def simulate_sinograms(
     prompts = rng.poisson(trues + scatter + randoms).astype(np.float32)
     delayeds = rng.poisson(randoms).astype(np.float32)
     return SimulatedSinograms(prompts, delayeds, trues, scatter, randoms)
+
+
+def _coarsen(
+    activity: NDArray[np.float32], mu: NDArray[np.float32], voxel_size_mm: ArrayLike
+) -> tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.float64]]:
+    """Block means of both images to voxels of ≈ 2 mm for the scatter simulation (scatter
+    is smooth; its ray tracing costs grow with the grid), grid centre kept."""
+    voxel = np.asarray(voxel_size_mm, dtype=np.float64).reshape(3)
+    factor = np.maximum(np.floor(2.0 / voxel).astype(int), 1)
+    if np.all(factor == 1):
+        return activity, mu, voxel
+    out = []
+    for image in (activity, mu):
+        pad = [(0, 0)] * 3
+        for axis in range(3):
+            extra = -image.shape[axis] % factor[axis]
+            pad[axis] = (extra // 2, extra - extra // 2)
+        padded = np.pad(image, pad)
+        shape = [n // f for n, f in zip(padded.shape, factor, strict=True)]
+        blocks = padded.reshape(shape[0], factor[0], shape[1], factor[1], shape[2], factor[2])
+        out.append(blocks.mean(axis=(1, 3, 5)).astype(np.float32))
+    return out[0], out[1], voxel * factor
