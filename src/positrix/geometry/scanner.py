@@ -53,6 +53,11 @@ class ScannerGeometry:
         Lower and upper energy thresholds (keV).
     coincidence_window_ns
         Coincidence timing window (ns).
+    detection_efficiency
+        Probability that a 511 keV photon reaching a crystal face is recorded in the energy
+        window (includes packing and block gaps); sets the nominal calibration.  For the
+        built-in scanners it is chosen so that a point source at the centre gives the
+        published peak absolute sensitivity (``shared/reference/scanners.md``).
     """
 
     name: str
@@ -66,11 +71,16 @@ class ScannerGeometry:
     mean_doi_mm: float
     energy_window_kev: tuple[float, float] = (350.0, 650.0)
     coincidence_window_ns: float = 3.4
+    detection_efficiency: float = 0.8
 
     def __post_init__(self) -> None:
         for name in ("blocks_per_ring", "crystals_per_block", "n_rings"):
             if int(getattr(self, name)) < 1:
                 raise PositrixError(f"{name} must be ≥ 1", field=name)
+        if not 0 < float(self.detection_efficiency) <= 1:
+            raise PositrixError(
+                "detection_efficiency must be in (0, 1]", field="detection_efficiency"
+            )
         for name in ("transaxial_pitch_mm", "axial_pitch_mm", "ring_diameter_mm"):
             if not float(getattr(self, name)) > 0:
                 raise PositrixError(f"{name} must be > 0", field=name)
@@ -151,6 +161,7 @@ SCANNERS: dict[str, ScannerGeometry] = {
         mean_doi_mm=4.58,
         energy_window_kev=(350.0, 625.0),
         coincidence_window_ns=3.432,
+        detection_efficiency=0.3926,  # → 7.2 % peak absolute sensitivity (Bao 2009)
     ),
     "nanoscan": ScannerGeometry(
         name="nanoscan",
@@ -164,6 +175,7 @@ SCANNERS: dict[str, ScannerGeometry] = {
         mean_doi_mm=6.5,
         energy_window_kev=(400.0, 600.0),
         coincidence_window_ns=5.0,
+        detection_efficiency=0.5175,  # → 8.41 % peak absolute sensitivity (Nagy 2013)
     ),
 }
 
@@ -197,7 +209,9 @@ def load_scanner(path: str | Path) -> ScannerGeometry:
             fix="use: " + ", ".join(sorted(known)),
         )
     missing = sorted(
-        k for k in known - set(data) if k not in ("energy_window_kev", "coincidence_window_ns")
+        k
+        for k in known - set(data)
+        if k not in ("energy_window_kev", "coincidence_window_ns", "detection_efficiency")
     )
     if missing:
         raise FileFormatError(f"missing key(s) {', '.join(missing)}", source=path, field=missing[0])

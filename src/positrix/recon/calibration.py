@@ -23,17 +23,20 @@ from positrix.physics.nuclides import get_nuclide
 __all__ = ["calibration_factor", "nominal_calibration", "to_concentration"]
 
 
-def nominal_calibration(scanner: ScannerGeometry, *, intrinsic_efficiency: float = 0.8) -> float:
+def nominal_calibration(
+    scanner: ScannerGeometry, *, intrinsic_efficiency: float | None = None
+) -> float:
     """Geometric calibration ``k = (A η)² / (2π D² · 1000 mm³/mL)``.
 
     A pair of crystal faces of area ``A`` at distance ``D`` (ring diameter + 2 mean depths of
     interaction) sees a line of activity with étendue ``A²/D²``; a decay emits its photon
     pair along a line within ``dΩ`` with probability ``2 dΩ/4π``; each photon is detected in
-    the energy window with probability ``η``.
+    the energy window with probability ``η`` (default the scanner's ``detection_efficiency``).
     """
+    eta = scanner.detection_efficiency if intrinsic_efficiency is None else intrinsic_efficiency
     area = scanner.crystal_size_mm[0] * scanner.crystal_size_mm[1]
     distance = scanner.ring_diameter_mm + 2.0 * scanner.mean_doi_mm
-    return float((area * intrinsic_efficiency) ** 2 / (2.0 * np.pi * distance**2 * 1000.0))
+    return float((area * eta) ** 2 / (2.0 * np.pi * distance**2 * 1000.0))
 
 
 def to_concentration(

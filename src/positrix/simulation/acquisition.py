@@ -11,11 +11,13 @@ Physics, in the order applied (each switchable):
    blocks; 1.39 mm for the Inveon) unless given.
 3. Trues, attenuation, crystal efficiencies, single scatter × 1.2 and Poisson noise:
    :func:`~positrix.simulation.sinogram.simulate_sinograms`, with counts
-   ``k·T·β·D̄·P(activity)`` where ``k`` is the scanner calibration (by default the geometric
-   :func:`~positrix.recon.calibration.nominal_calibration`) and ``D̄`` the frame's mean decay.
+   ``k·T·β·D̄·P(activity)`` where ``k`` is the scanner calibration (by default
+   :func:`~positrix.recon.calibration.nominal_calibration`, which gives the published peak
+   sensitivity for the built-in scanners) and ``D̄`` the frame's mean decay.
 4. Singles and randoms: every decay in the image gives two photons; a crystal's singles
    rate is ``2·β·A(t)·g·η/N`` with ``g`` the solid-angle fraction of the detector cylinder
-   seen from its centre, ``η = 0.8`` and ``N`` crystals; randoms ``2τ·Sᵢ·Sⱼ·T``.
+   seen from its centre, ``η`` the scanner's detection efficiency and ``N`` crystals;
+   randoms ``2τ·Sᵢ·Sⱼ·T``.
 5. Dead time (optional, paralysable, per block): live fraction ``e^(−R·τ)`` from the block's
    singles rate ``R``; a coincidence needs both crystals live.
 
@@ -73,7 +75,7 @@ def default_detector_blur_mm(layout: SinogramLayout) -> float:
 
 
 def singles_rates(
-    layout: SinogramLayout, activity_bq: float, *, nuclide: str, efficiency: float = 0.8
+    layout: SinogramLayout, activity_bq: float, *, nuclide: str
 ) -> NDArray[np.float64]:
     """Singles rate per crystal (counts/s), ``(n_rings, crystals_per_ring)``, from the
     activity (Bq) in the field of view (module docstring, item 4)."""
@@ -82,7 +84,8 @@ def singles_rates(
     half_length = scanner.axial_fov_mm / 2.0
     solid_angle = half_length / np.hypot(half_length, radius)
     beta = get_nuclide(nuclide).beta_plus_fraction
-    rate = 2.0 * beta * activity_bq * solid_angle * efficiency / scanner.n_crystals
+    eta = scanner.detection_efficiency
+    rate = 2.0 * beta * activity_bq * solid_angle * eta / scanner.n_crystals
     return np.full((scanner.n_rings, scanner.crystals_per_ring), rate)
 
 

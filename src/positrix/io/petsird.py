@@ -1,0 +1,985 @@
+"""PETSIRD list-mode files (binary yardl encoding, PETSIRD 0.12).
+
+PETSIRD (https://github.com/ETSInitiative/PETSIRD) stores a header (scanner geometry, energy
+and coincidence windows, exam) and a stream of time blocks; each event time block holds the
+prompt and delayed coincidences of its time interval as pairs of detection bins with a TOF
+index.
+
+- :func:`write_petsird` writes :class:`~positrix.io.events.ListModeEvents`;
+- :func:`read_petsird` reads a file back into :class:`ListModeEvents` when its geometry is a
+  Positrix scanner (recognised from the header, or given as ``scanner=``);
+- :func:`read_petsird_bins` reads any PETSIRD binary file as detection bins.
+
+How Positrix stores its data (the geometry layout is described in
+:mod:`positrix.io.petsird_geometry`):
+
+- **time**: events are grouped into consecutive time blocks of ``time_block_ms`` ms (PETSIRD
+  time intervals are whole ms after the acquisition start).  Every block from the start to
+  the end of the acquisition is written, empty or not; the last one stops at the duration
+  rounded up to a whole ms.  An event's time read back is the *start* of its block, so the
+  time resolution is the block length;
+- **prompts and delayeds** go to the ``prompt_events`` and ``delayed_events`` lists of their
+  block (``delayed_event_policy`` is ``NONE`` when there are no delayeds).  Within a block
+  events keep their order, prompts first;
+- **crystal pairs** are stored with the larger detection bin first, as PETSIRD requires;
+  reading gives them back in that order.  The TOF index is 0 (one TOF bin = the
+  coincidence window) and the energy index 0 (one energy bin = the energy window);
+- **exam**: start of acquisition (UTC; also written as start of study) and the nuclide as
+  the radionuclide code of one radiopharmaceutical.  ``metadata`` is not stored.
+
+Reading parses the time-block stream with a compiled (numba) varint decoder; the header is
+read with the ``petsird`` package.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import petsird
+from numba import njit
+from numpy.typing import NDArray
+
+from positrix.errors import FileFormatError, MissingFieldError, PositrixError
+from positrix.geometry.scanner import ScannerGeometry, get_scanner
+from positrix.io.events import ListModeEvents
+from positrix.io.petsird_geometry import (
+    crystal_to_detection_bin,
+    expand_detection_bins,
+    same_crystal_layout,
+    scanner_from_petsird,
+    scanner_to_petsird,
+)
+from positrix.io.safety import check_writable
+from positrix.physics.nuclides import normalise_nuclide_name
+from positrix.physics.units import as_aware
+
+__all__ = [
+    "PetsirdData",
+    "read_petsird",
+    "read_petsird_bins",
+    "scanner_from_petsird",
+    "scanner_to_petsird",
+    "write_petsird",
+]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MAGIC = b"yardl"
+_UINT32_MAX = 2**32 - 1
+_TIME_BLOCK_KINDS = (
+    *("event", "external_signal", "bed_movement"),
+    *("gantry_movement", "dead_time", "singles_histogram"),
+)
+
+
+# ======================================================================================
+# Reading
+
+
+@dataclass(frozen=True)
+class PetsirdData:
+    """The coincidences of a PETSIRD file as detection bins, in file order.
+
+    Attributes
+    ----------
+    header
+        The file header (``petsird.Header``).
+    type_1, type_2
+        Module types of the two detections, shape ``(n,)``: the indices of the event's list
+        in ``prompt_events``/``delayed_events`` (uint16).
+    bin_1, bin_2
+        Detection bins (uint32), shape ``(n,)``; see
+        :func:`~positrix.io.petsird_geometry.expand_detection_bins`.
+    tof_index
+        TOF bin index (uint32), shape ``(n,)``.
+    time_ms
+        Start of the event's time block in ms after the acquisition start (uint32).
+    prompt
+        True for prompts, False for delayed coincidences, shape ``(n,)``.
+    duration_ms
+        Latest stop of the event time blocks (ms).
+    time_block_ms
+        Shortest event time block (ms): the time resolution (0 without event blocks).
+    counts
+        Time blocks of each kind (``event``, ``dead_time``…, ``time_blocks`` in all) and the
+        events that are not returned: ``singles``, ``triples``, ``quadruples``.
+    """
+
+    header: Any
+    type_1: NDArray[np.uint16]
+    type_2: NDArray[np.uint16]
+    bin_1: NDArray[np.uint32]
+    bin_2: NDArray[np.uint32]
+    tof_index: NDArray[np.uint32]
+    time_ms: NDArray[np.uint32]
+    prompt: NDArray[np.bool_]
+    duration_ms: int
+    time_block_ms: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return int(self.bin_1.size)
+
+    @property
+    def time_s(self) -> NDArray[np.float64]:
+        """Start of each event's time block in s after the acquisition start, ``(n,)``."""
+        return self.time_ms / 1000.0
+
+    def expand(
+        self, detection: int = 1
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+        """Module, element and energy indices of the first (1) or second (2) detections.
+
+        Raises
+        ------
+        FileFormatError
+            When an event's module type is not in the header.
+        """
+        types = self.type_1 if detection == 1 else self.type_2
+        bins = self.bin_1 if detection == 1 else self.bin_2
+        n_types = len(self.header.scanner.scanner_geometry.replicated_modules)
+        out = tuple(np.zeros(bins.size, np.int64) for _ in range(3))
+        for kind in np.unique(types):
+            if kind >= n_types:
+                raise FileFormatError(
+                    f"events of module type {kind}, but the header has {n_types} module types",
+                    field="time_blocks.prompt_events",
+                )
+            chosen = types == kind
+            for target, values in zip(
+                out,
+                expand_detection_bins(self.header.scanner, int(kind), bins[chosen]),
+                strict=True,
+            ):
+                target[chosen] = values
+        return out[0], out[1], out[2]
+
+
+def read_petsird_bins(path: str | Path) -> PetsirdData:
+    """Read any PETSIRD binary file as detection bins.
+
+    Parameters
+    ----------
+    path
+        A PETSIRD binary (yardl) file, PETSIRD 0.12.
+
+    Returns
+    -------
+    PetsirdData
+        Prompt and delayed coincidences in file order (per time block: prompts of every
+        module-type pair, then delayeds).  Singles, triples, quadruples and the other time
+        blocks (dead time, singles histograms, movement, external signals) are skipped and
+        counted in ``counts``.
+
+    Raises
+    ------
+    FileFormatError
+        When the file is not PETSIRD, was written for another PETSIRD version, or is
+        truncated or corrupt (the message gives the byte offset).
+    """
+    path = Path(path)
+    header, offset = _read_header(path)
+    stream = _map_stream(path, offset)
+    stats = np.zeros(_N_STATS, np.int64)
+    status, position, lists = _index_stream(stream, stats)
+    _raise_for_status(status, path, offset + int(stats[_S_ITEM_START]), offset + position)
+    columns = _decode(stream, lists, path, offset)
+    del stream
+    bin_1, bin_2, tof, time_ms, type_1, type_2, prompt = columns
+    counts = {f"{kind}_blocks": int(stats[1 + i]) for i, kind in enumerate(_TIME_BLOCK_KINDS)}
+    counts |= {"time_blocks": int(stats[_S_BLOCKS]), "singles": int(stats[_S_SINGLES])}
+    counts |= {"triples": int(stats[_S_TRIPLES]), "quadruples": int(stats[_S_QUADS])}
+    shortest = int(stats[_S_SHORTEST]) if stats[_S_EVENT_BLOCKS] else 0
+    return PetsirdData(
+        header,
+        type_1,
+        type_2,
+        bin_1,
+        bin_2,
+        tof,
+        time_ms,
+        prompt,
+        duration_ms=int(stats[_S_MAX_STOP]),
+        time_block_ms=shortest,
+        counts=counts,
+    )
+
+
+def read_petsird(path: str | Path, *, scanner: ScannerGeometry | None = None) -> ListModeEvents:
+    """Read a PETSIRD file of a Positrix scanner as list-mode events.
+
+    Parameters
+    ----------
+    path
+        A PETSIRD binary file.
+    scanner
+        The scanner the events belong to.  Default: recognised from the header
+        (:func:`~positrix.io.petsird_geometry.scanner_from_petsird`).  When given, the
+        header's geometry must be the same scanner, or, when the header's layout is not one
+        Positrix recognises, have one module per block and one element per crystal of a
+        block column (then mapped as Positrix writes them).
+
+    Returns
+    -------
+    ListModeEvents
+        Crystal pairs (larger detection bin first), ``time_s`` = start of each event's time
+        block (resolution: the block length, in ``metadata["time_block_ms"]``), ``prompt``,
+        ``scanner`` name, acquisition start (UTC), duration (latest block stop) and nuclide.
+        TOF and energy indices are dropped.
+
+    Raises
+    ------
+    PositrixError
+        When the geometry cannot be mapped to a :class:`ScannerGeometry`, or is not that of
+        ``scanner``; :class:`FileFormatError` for bad files; :class:`MissingFieldError` when
+        the header has no acquisition start.
+    """
+    path = Path(path)
+    data = read_petsird_bins(path)
+    geometry = _resolve_scanner(data.header.scanner, scanner, path)
+    ring_1, crystal_1, ring_2, crystal_2 = _crystals(data, geometry, path)
+    model = str(data.header.scanner.model_name)
+    return ListModeEvents(
+        ring_1,
+        crystal_1,
+        ring_2,
+        crystal_2,
+        data.time_s,
+        data.prompt,
+        geometry.name,
+        _acquisition_start(data.header, path),
+        data.duration_ms / 1000.0,
+        _nuclide(data.header),
+        {"format": "PETSIRD", "model_name": model, "time_block_ms": str(data.time_block_ms)},
+    )
+
+
+def _read_header(path: Path) -> tuple[Any, int]:
+    """The header and the byte offset where the time-block stream starts."""
+    try:
+        handle = path.open("rb")
+    except OSError as err:
+        raise FileFormatError(f"cannot open the file ({err.strerror})", source=path) from None
+    with handle:
+        if handle.read(len(_MAGIC)) != _MAGIC:
+            raise FileFormatError(
+                "not a PETSIRD binary file (it does not start with the yardl magic bytes)",
+                source=path,
+                fix="give a PETSIRD binary (.bin/.petsird) file",
+            )
+        handle.seek(0)
+        reader = _open_reader(handle, path)
+        try:
+            header = reader.read_header()
+        except Exception as err:  # a third-party decoder on untrusted bytes
+            raise FileFormatError(
+                f"the PETSIRD header is truncated or corrupt ({type(err).__name__}: {err})",
+                source=path,
+                field="header",
+            ) from None
+        coded = reader._stream  # the reader buffers ahead: count back what it has not used
+        offset = handle.tell() - (coded._last_read_count - coded._offset)
+    return header, int(offset)
+
+
+def _open_reader(handle: Any, path: Path) -> Any:
+    try:
+        return petsird.BinaryPETSIRDReader(handle)
+    except Exception as err:  # magic bytes, format version, schema
+        problem = "written with another PETSIRD version" if "schema" in str(err) else str(err)
+        raise FileFormatError(
+            f"cannot read this PETSIRD file: {problem}",
+            source=path,
+            field="schema",
+            fix=f"convert it to PETSIRD {petsird.version.__version__}",
+        ) from None
+
+
+def _map_stream(path: Path, offset: int) -> NDArray[np.uint8]:
+    size = path.stat().st_size - offset
+    if size <= 0:
+        raise FileFormatError(
+            "the file ends after the header (no time blocks, no end-of-stream mark)",
+            source=path,
+            field="time_blocks",
+            fix="the file is truncated: copy or write it again",
+        )
+    return np.memmap(path, dtype=np.uint8, mode="r", offset=offset, shape=(size,))
+
+
+def _decode(
+    stream: NDArray[np.uint8], lists: NDArray[np.int64], path: Path, offset: int
+) -> tuple[NDArray[Any], ...]:
+    """Decode the indexed coincidence lists into columns (see :class:`PetsirdData`)."""
+    sizes = lists[:, _L_COUNT]
+    first = np.zeros(sizes.size, np.int64)
+    np.cumsum(sizes[:-1], out=first[1:])
+    n = int(sizes.sum())
+    u32 = [np.empty(n, np.uint32) for _ in range(4)]
+    u16 = [np.empty(n, np.uint16) for _ in range(2)]
+    prompt = np.empty(n, np.bool_)
+    errors = np.zeros(sizes.size, np.int64)
+    _decode_lists(stream, lists, first, *u32, *u16, prompt, errors)
+    if errors.any():
+        bad = int(np.argmax(errors != 0))
+        _raise_for_status(int(errors[bad]), path, offset + int(lists[bad, _L_POS]), -1)
+    return (*u32, *u16, prompt)
+
+
+def _raise_for_status(status: int, path: Path, item_start: int, position: int) -> None:
+    if status == _OK:
+        return
+    problems = {
+        _TRUNCATED: "the time-block stream is truncated",
+        _BAD_VARINT: "an integer in the time-block stream is malformed",
+        _BAD_TAG: "a time block has an unknown type",
+        _BAD_TYPE: "a module-type index is larger than 65535",
+        _TRAILING: "there are bytes after the end of the time-block stream",
+    }
+    where = f"byte {item_start}" + (f", error at byte {position}" if position >= 0 else "")
+    raise FileFormatError(
+        f"{problems[status]} ({where})",
+        source=path,
+        field="time_blocks",
+        fix="the file is corrupt or incomplete: copy or write it again",
+    )
+
+
+def _resolve_scanner(info: Any, scanner: ScannerGeometry | None, path: Path) -> ScannerGeometry:
+    """The file's scanner: recognised from the header, and checked against ``scanner``."""
+    try:
+        found = scanner_from_petsird(info, source=path)
+    except PositrixError:
+        if scanner is None:
+            raise
+        _check_counts(info, scanner, path)
+        return scanner
+    if scanner is not None and not same_crystal_layout(found, scanner):
+        raise PositrixError(
+            f"the file holds events of scanner '{found.name}' ({found.n_rings} rings × "
+            f"{found.crystals_per_ring} crystals), not of '{scanner.name}' "
+            f"({scanner.n_rings} × {scanner.crystals_per_ring})",
+            source=path,
+            field="scanner.scanner_geometry",
+            fix="pass the file's scanner as scanner=, or none: it is recognised from the header",
+        )
+    return scanner if scanner is not None else found
+
+
+def _check_counts(info: Any, scanner: ScannerGeometry, path: Path) -> None:
+    modules = info.scanner_geometry.replicated_modules
+    shape = [(len(m.transforms), len(m.object.detecting_elements.transforms)) for m in modules]
+    wanted = (scanner.blocks_per_ring, scanner.crystals_per_block * scanner.n_rings)
+    if shape != [wanted]:
+        raise PositrixError(
+            f"the file's modules × elements per module type are {shape}; scanner "
+            f"'{scanner.name}' needs one type of {wanted[0]} × {wanted[1]}",
+            source=path,
+            field="scanner.scanner_geometry.replicated_modules",
+            fix="pass the file's scanner, or read detection bins with read_petsird_bins",
+        )
+
+
+def _crystals(
+    data: PetsirdData, scanner: ScannerGeometry, path: Path
+) -> tuple[NDArray[np.int64], ...]:
+    """(ring_1, crystal_1, ring_2, crystal_2) of every event."""
+    n_energy = max(int(data.header.scanner.event_energy_bin_edges[0].number_of_bins()), 1)
+    n_bins = scanner.n_crystals * n_energy
+    if len(data) and (data.type_1.any() or data.type_2.any()):
+        raise FileFormatError(
+            "events between module types other than 0 in a one-module-type scanner",
+            source=path,
+            field="time_blocks.prompt_events",
+        )
+    if len(data) and max(int(data.bin_1.max()), int(data.bin_2.max())) >= n_bins:
+        raise FileFormatError(
+            f"a detection bin is ≥ {n_bins}, the number of detection bins of the scanner",
+            source=path,
+            field="time_blocks.prompt_events.detection_bins",
+        )
+    out = tuple(np.empty(len(data), np.int64) for _ in range(4))
+    shape = (n_energy, scanner.n_rings, scanner.crystals_per_block)
+    _bins_to_crystals(data.bin_1, *shape, out[0], out[1])
+    _bins_to_crystals(data.bin_2, *shape, out[2], out[3])
+    return out
+
+
+def _acquisition_start(header: Any, path: Path) -> datetime:
+    exam = header.exam
+    moment = None if exam is None else exam.start_of_acquisition
+    if moment is None and exam is not None and _nanoseconds(exam.start_of_study) != 0:
+        moment = exam.start_of_study
+    if moment is None:
+        raise MissingFieldError(
+            "the header has no start of acquisition (nor of study)",
+            source=path,
+            field="exam.start_of_acquisition",
+            fix="set it when writing the file, or read detection bins with read_petsird_bins",
+        )
+    return _EPOCH + timedelta(microseconds=_nanoseconds(moment) // 1000)
+
+
+def _nanoseconds(moment: Any) -> int:
+    return int(np.asarray(moment.numpy_value).astype(np.int64))
+
+
+def _nuclide(header: Any) -> str:
+    """Nuclide name from the first radiopharmaceutical's radionuclide code ('' if none)."""
+    from positrix.io.dicom.codes import RADIONUCLIDE_CODES
+
+    if header.exam is None:
+        return ""
+    for item in header.exam.radiopharmaceuticals:
+        code = item.radionuclide_code_sequence
+        for name, (value, _, _) in RADIONUCLIDE_CODES.items():
+            if code.code_value and code.code_value == value:
+                return name
+        if code.code_meaning:
+            return normalise_nuclide_name(code.code_meaning)
+    return ""
+
+
+# ======================================================================================
+# Writing
+
+
+def write_petsird(
+    path: str | Path,
+    events: ListModeEvents,
+    *,
+    scanner: ScannerGeometry | None = None,
+    time_block_ms: float = 1.0,
+    overwrite: bool = False,
+) -> Path:
+    """Write list-mode events as a PETSIRD binary file.
+
+    Parameters
+    ----------
+    path
+        Output file (any name; ``.bin`` or ``.petsird`` are usual).
+    events
+        Crystal pairs, times, prompt/delayed flags, acquisition start, duration and nuclide.
+    scanner
+        The events' scanner.  Default: the built-in scanner named ``events.scanner``.  When
+        given, its name must be ``events.scanner``.
+    time_block_ms
+        Length of the time blocks in ms, a whole number ≥ 1: the time resolution of the file.
+    overwrite
+        Replace an existing file.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    PositrixError
+        For crystal indices outside the scanner, times outside the acquisition, a scanner
+        other than the events', a bad ``time_block_ms``; OverwriteError for an existing file.
+    """
+    path = Path(path)
+    check_writable([path], overwrite=overwrite)
+    geometry = _writer_scanner(events, scanner, path)
+    block_ms = _block_length(time_block_ms, path)
+    duration_ms = _duration_ms(events, path)
+    bin_1, bin_2 = _ordered_bins(events, geometry, path)
+    key = _block_index(events, block_ms, duration_ms, path) * 2 + ~np.asarray(events.prompt, bool)
+    if key.size > 1 and not bool((key[1:] >= key[:-1]).all()):
+        order = np.argsort(key, kind="stable")
+        key, bin_1, bin_2 = key[order], bin_1[order], bin_2[order]
+    n_blocks = -(-duration_ms // block_ms)
+    counts = np.bincount(key, minlength=2 * n_blocks).reshape(n_blocks, 2)
+    has_delayed = bool(counts[:, 1].any())
+    head = _header_bytes(_header(events, geometry, has_delayed=has_delayed))
+    out = np.empty(bin_1.size * 11 + n_blocks * 40 + 32, np.uint8)
+    used = _encode_stream(bin_1, bin_2, counts, block_ms, duration_ms, has_delayed, out)
+    with path.open("wb") as handle:
+        handle.write(head)
+        out[:used].tofile(handle)
+    return path
+
+
+def _writer_scanner(
+    events: ListModeEvents, scanner: ScannerGeometry | None, path: Path
+) -> ScannerGeometry:
+    if scanner is None:
+        try:
+            return get_scanner(events.scanner)
+        except PositrixError as err:
+            raise PositrixError(
+                err.problem,
+                source=path,
+                field="events.scanner",
+                fix="pass scanner= (a ScannerGeometry) for a user scanner",
+            ) from None
+    if events.scanner.strip().lower() != scanner.name.strip().lower():
+        raise PositrixError(
+            f"the events are of scanner '{events.scanner}', not '{scanner.name}'",
+            source=path,
+            field="scanner",
+            fix="pass the events' scanner (or none, for a built-in one)",
+        )
+    return scanner
+
+
+def _block_length(time_block_ms: float, path: Path) -> int:
+    value = float(time_block_ms)
+    if not (math.isfinite(value) and value >= 1 and value == round(value)):
+        raise PositrixError(
+            f"time_block_ms is {time_block_ms}; PETSIRD time blocks are whole ms",
+            source=path,
+            field="time_block_ms",
+            fix="use a whole number of ms ≥ 1",
+        )
+    return int(value)
+
+
+def _duration_ms(events: ListModeEvents, path: Path) -> int:
+    duration = float(events.duration_s)
+    if not (math.isfinite(duration) and duration > 0):
+        raise PositrixError("duration_s must be > 0", source=path, field="duration_s")
+    duration_ms = math.ceil(duration * 1000.0 - 1e-6)
+    if duration_ms > _UINT32_MAX:
+        raise PositrixError(
+            "the acquisition is longer than PETSIRD's 2^32 ms", source=path, field="duration_s"
+        )
+    return max(duration_ms, 1)
+
+
+def _ordered_bins(
+    events: ListModeEvents, scanner: ScannerGeometry, path: Path
+) -> tuple[NDArray[np.uint32], NDArray[np.uint32]]:
+    """Detection bins of both crystals, larger first (PETSIRD's order)."""
+    n = len(events)
+    limits = {"ring": scanner.n_rings, "crystal": scanner.crystals_per_ring}
+    for name in ("ring_1", "crystal_1", "ring_2", "crystal_2", "time_s", "prompt"):
+        if np.shape(getattr(events, name)) != (n,):
+            raise PositrixError(
+                f"'{name}' has shape {np.shape(getattr(events, name))}, not ({n},)",
+                source=path,
+                field=name,
+            )
+        limit = limits.get(name[:-2])
+        values = getattr(events, name)
+        if limit is not None and n and (values.min() < 0 or values.max() >= limit):
+            raise PositrixError(
+                f"'{name}' spans {values.min()} … {values.max()}, outside 0 … {limit - 1} of "
+                f"scanner '{scanner.name}'",
+                source=path,
+                field=name,
+                fix="check that the events belong to this scanner",
+            )
+    first = crystal_to_detection_bin(scanner, events.ring_1, events.crystal_1)
+    second = crystal_to_detection_bin(scanner, events.ring_2, events.crystal_2)
+    return np.maximum(first, second).astype(np.uint32), np.minimum(first, second).astype(np.uint32)
+
+
+def _block_index(
+    events: ListModeEvents, block_ms: int, duration_ms: int, path: Path
+) -> NDArray[np.int64]:
+    """Time block of each event: ``floor(time_s · 1000 / time_block_ms)``."""
+    times = np.asarray(events.time_s, dtype=np.float64)
+    duration = float(events.duration_s)
+    if times.size and not (times.min() >= 0 and times.max() <= duration * (1 + 1e-9)):
+        raise PositrixError(
+            f"event times span {times.min():g} … {times.max():g} s, outside the acquisition "
+            f"(0 … {duration:g} s)",
+            source=path,
+            field="time_s",
+        )
+    n_blocks = -(-duration_ms // block_ms)
+    index = np.floor(times * (1000.0 / block_ms)).astype(np.int64)
+    return np.minimum(index, n_blocks - 1)
+
+
+def _header(events: ListModeEvents, scanner: ScannerGeometry, *, has_delayed: bool) -> Any:
+    info = scanner_to_petsird(scanner)
+    if not has_delayed:
+        info.delayed_event_policy = petsird.CoincidencePolicy.NONE
+    start = as_aware(events.acquisition_start)
+    nanoseconds = (start - _EPOCH) // timedelta(microseconds=1) * 1000
+    moment = petsird.DateTime(nanoseconds)
+    exam = petsird.ExamInformation(
+        modality="PT",
+        start_of_study=moment,
+        start_of_acquisition=moment,
+        radiopharmaceuticals=_radiopharmaceuticals(events.nuclide),
+    )
+    return petsird.Header(scanner=info, exam=exam)
+
+
+def _radiopharmaceuticals(nuclide: str) -> list[Any]:
+    from positrix.io.dicom.codes import RADIONUCLIDE_CODES
+
+    name = normalise_nuclide_name(nuclide) if nuclide else ""
+    if not name:
+        return []
+    value, scheme, meaning = RADIONUCLIDE_CODES.get(name, ("", "", name))
+    code = petsird.DICOMBasicCodeSequence(
+        code_value=value, coding_scheme_designator=scheme, code_meaning=meaning
+    )
+    return [petsird.DICOMRadiopharmaceuticalInformation(radionuclide_code_sequence=code)]
+
+
+def _header_bytes(header: Any) -> bytes:
+    """Magic bytes, format version, schema and header, as the petsird package writes them."""
+    buffer = io.BytesIO()
+    writer = petsird.BinaryPETSIRDWriter(buffer)
+    writer.write_header(header)
+    writer.write_time_blocks([])
+    writer.close()  # writes the end-of-stream 0, which the caller's stream replaces
+    data = buffer.getvalue()
+    assert data[-1] == 0
+    return data[:-1]
+
+
+# ======================================================================================
+# Compiled stream codec (yardl binary: unsigned LEB128 varints, float32 little-endian)
+
+_OK, _TRUNCATED, _BAD_VARINT, _BAD_TAG, _BAD_TYPE, _TRAILING = 0, 1, 2, 3, 4, 5
+# stats: [0] time blocks, [1..6] blocks per kind, then:
+_S_BLOCKS, _S_MAX_STOP, _S_SHORTEST, _S_EVENT_BLOCKS = 0, 7, 8, 1
+_S_SINGLES, _S_TRIPLES, _S_QUADS, _S_ITEM_START = 9, 10, 11, 12
+_N_STATS = 13
+# rows of the coincidence-list index: first event's byte, events, module types, prompt, start
+_L_POS, _L_COUNT, _L_TYPE_1, _L_TYPE_2, _L_PROMPT, _L_START = range(6)
+_N_LIST = 6
+
+#: Compiled helpers called only from compiled code (no Python entry point: faster to compile).
+_inner: Any = njit(cache=True, no_cpython_wrapper=True)  # type: ignore[call-overload]
+
+
+@_inner
+def _varint(buf: Any, pos: int) -> tuple[int, int]:
+    """(value, next position); next position −1 when truncated, −2 when > 9 bytes."""
+    value = 0
+    shift = 0
+    while pos < buf.size:
+        byte = int(buf[pos])
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, pos
+        shift += 7
+        if shift > 56:
+            return 0, -_BAD_VARINT
+    return 0, -_TRUNCATED
+
+
+@_inner
+def _skip_varint(buf: Any, pos: int) -> int:
+    for _ in range(10):
+        if pos >= buf.size:
+            return -_TRUNCATED
+        byte = buf[pos]
+        pos += 1
+        if byte < 0x80:
+            return pos
+    return -_BAD_VARINT
+
+
+@_inner
+def _skip_bytes(buf: Any, pos: int, count: int) -> int:
+    if count < 0 or count > buf.size - pos:
+        return -_TRUNCATED
+    return pos + count
+
+
+@_inner
+def _skip_nested(buf: Any, pos: int, depth: int, per_item: int) -> tuple[int, int]:
+    """Skip vectors nested ``depth`` deep of items of ``per_item`` varints: (pos, items)."""
+    count, pos = _varint(buf, pos)
+    if pos < 0 or count == 0:
+        return pos, 0
+    remaining = np.zeros(depth, np.int64)
+    remaining[0] = count
+    level, items = 0, 0
+    while level >= 0:
+        if remaining[level] == 0:
+            level -= 1
+            continue
+        remaining[level] -= 1
+        if level == depth - 1:
+            for _ in range(per_item):
+                pos = _skip_varint(buf, pos)
+                if pos < 0:
+                    return pos, items
+            items += 1
+        else:
+            count, pos = _varint(buf, pos)
+            if pos < 0:
+                return pos, items
+            level += 1
+            remaining[level] = count
+    return pos, items
+
+
+@_inner
+def _skip_terminated(buf: Any, pos: int, n_varints: int) -> int:
+    """Skip ``n_varints`` varints by counting their last bytes (those < 0x80)."""
+    size = buf.size
+    if n_varints > size - pos:
+        return -_TRUNCATED
+    while n_varints > 0:
+        if pos >= size:
+            return -_TRUNCATED
+        if buf[pos] < 0x80:
+            n_varints -= 1
+        pos += 1
+    return pos
+
+
+@_inner
+def _grow(lists: Any) -> Any:
+    bigger = np.empty((2 * lists.shape[0], lists.shape[1]), np.int64)
+    for row in range(lists.shape[0]):
+        for column in range(lists.shape[1]):
+            bigger[row, column] = lists[row, column]
+    return bigger
+
+
+@_inner
+def _index_coincidences(
+    buf: Any, pos: int, is_prompt: bool, start: int, lists: Any, n_lists: int
+) -> tuple[int, Any, int]:
+    """Index a lower-triangular list of coincidence lists: one row of ``lists`` per list."""
+    n_1, pos = _varint(buf, pos)
+    for i in range(n_1 if pos >= 0 else 0):
+        n_2, pos = _varint(buf, pos)
+        for j in range(n_2 if pos >= 0 else 0):
+            if i > 65535 or j > 65535:
+                return -_BAD_TYPE, lists, n_lists
+            m, pos = _varint(buf, pos)
+            if pos < 0:
+                return pos, lists, n_lists
+            if m == 0:
+                continue
+            if n_lists == lists.shape[0]:
+                lists = _grow(lists)
+            row = lists[n_lists]
+            row[_L_POS], row[_L_COUNT], row[_L_TYPE_1], row[_L_TYPE_2] = pos, m, i, j
+            row[_L_PROMPT], row[_L_START] = is_prompt, start
+            n_lists += 1
+            pos = _skip_terminated(buf, pos, 3 * m)  # detection bins, TOF index
+    return pos, lists, n_lists
+
+
+@_inner
+def _event_block(buf: Any, pos: int, lists: Any, n_lists: int, stats: Any) -> tuple[int, Any, int]:
+    start, pos = _varint(buf, pos)
+    stop, pos = _varint(buf, pos) if pos >= 0 else (0, pos)
+    if pos < 0:
+        return pos, lists, n_lists
+    if start > _UINT32_MAX or stop > _UINT32_MAX:
+        return -_BAD_VARINT, lists, n_lists
+    stats[_S_MAX_STOP] = max(stats[_S_MAX_STOP], stop)
+    stats[_S_SHORTEST] = min(stats[_S_SHORTEST], stop - start)
+    pos, items = _skip_nested(buf, pos, 2, 2)
+    stats[_S_SINGLES] += items
+    for is_prompt in (True, False):
+        if pos >= 0:
+            pos, lists, n_lists = _index_coincidences(buf, pos, is_prompt, start, lists, n_lists)
+    if pos >= 0:
+        pos, items = _skip_nested(buf, pos, 4, 5)
+        stats[_S_TRIPLES] += items
+    if pos >= 0:
+        pos, items = _skip_nested(buf, pos, 5, 5)
+        stats[_S_QUADS] += items
+    return pos, lists, n_lists
+
+
+@_inner
+def _skip_dead_time(buf: Any, pos: int) -> int:
+    n_1, pos = _varint(buf, pos)
+    for _ in range(n_1 if pos >= 0 else 0):  # singles alive-time arrays (float32)
+        dim, pos = _varint(buf, pos)
+        pos = _skip_bytes(buf, pos, 4 * dim) if pos >= 0 and dim < buf.size else -_TRUNCATED
+        if pos < 0:
+            return pos
+    n_1, pos = _varint(buf, pos) if pos >= 0 else (0, pos)
+    for _ in range(n_1):  # module-pair alive times: arrays of vectors of float32 vectors
+        n_2, pos = _varint(buf, pos)
+        for _ in range(n_2 if pos >= 0 else 0):
+            ndims, pos = _varint(buf, pos)
+            total = 1
+            for _ in range(ndims if pos >= 0 else 0):
+                dim, pos = _varint(buf, pos)
+                total = min(total * dim, buf.size + 1)
+            for _ in range(total if pos >= 0 else 0):
+                pos = _skip_float_vectors(buf, pos)
+                if pos < 0:
+                    return pos
+        if pos < 0:
+            return pos
+    return pos
+
+
+@_inner
+def _skip_float_vectors(buf: Any, pos: int) -> int:
+    """Skip a vector of float32 vectors."""
+    n_1, pos = _varint(buf, pos)
+    for _ in range(n_1 if pos >= 0 else 0):
+        n_2, pos = _varint(buf, pos)
+        pos = _skip_bytes(buf, pos, 4 * n_2) if pos >= 0 and n_2 < buf.size else -_TRUNCATED
+        if pos < 0:
+            return pos
+    return pos
+
+
+@_inner
+def _skip_block(buf: Any, pos: int, tag: int) -> int:
+    """Skip a non-event time block (its time interval already read)."""
+    if tag == 1:  # external signal: id, float32 values
+        pos = _skip_varint(buf, pos)
+        n, pos = _varint(buf, pos) if pos >= 0 else (0, pos)
+        return _skip_bytes(buf, pos, 4 * n) if pos >= 0 and n < buf.size else min(pos, -1)
+    if tag == 2:  # bed movement: one 3 × 4 float32 transform
+        return _skip_bytes(buf, pos, 48)
+    if tag == 3:  # gantry movement: vector of transforms
+        n, pos = _varint(buf, pos)
+        return _skip_bytes(buf, pos, 48 * n) if pos >= 0 and n < buf.size else min(pos, -1)
+    if tag == 4:
+        return _skip_dead_time(buf, pos)
+    pos = _skip_nested(buf, pos, 2, 1)[0]  # singles histograms: uint64 per unit, energy
+    return _skip_nested(buf, pos, 2, 1)[0] if pos >= 0 else pos
+
+
+@njit(cache=True)
+def _index_stream(buf: Any, stats: Any) -> tuple[int, int, Any]:
+    """Walk a yardl stream of TimeBlocks: (status, position, one row per coincidence list)."""
+    stats[_S_SHORTEST] = 2**62
+    lists = np.empty((1024, _N_LIST), np.int64)
+    pos, n_lists = 0, 0
+    while True:
+        stats[_S_ITEM_START] = pos
+        count, pos = _varint(buf, pos)
+        if pos < 0:
+            return -pos, stats[_S_ITEM_START], lists[:n_lists]
+        if count == 0:
+            break
+        for _ in range(count):
+            stats[_S_ITEM_START] = pos
+            if pos >= buf.size:
+                return _TRUNCATED, pos, lists[:n_lists]
+            tag = int(buf[pos])
+            if tag > 5:
+                return _BAD_TAG, pos, lists[:n_lists]
+            stats[_S_BLOCKS] += 1
+            stats[1 + tag] += 1
+            if tag == 0:
+                pos, lists, n_lists = _event_block(buf, pos + 1, lists, n_lists, stats)
+            else:
+                pos = _skip_varint(buf, pos + 1)  # time interval
+                pos = _skip_varint(buf, pos) if pos >= 0 else pos
+                pos = _skip_block(buf, pos, tag) if pos >= 0 else pos
+            if pos < 0:
+                return -pos, stats[_S_ITEM_START], lists[:n_lists]
+    if pos != buf.size:
+        return _TRAILING, pos, lists[:n_lists]
+    return _OK, pos, lists[:n_lists]
+
+
+@njit(cache=True)
+def _decode_lists(
+    buf: Any,
+    lists: Any,
+    first: Any,
+    bin_1: Any,
+    bin_2: Any,
+    tof: Any,
+    time_ms: Any,
+    type_1: Any,
+    type_2: Any,
+    prompt: Any,
+    errors: Any,
+) -> None:
+    """Decode the coincidence lists indexed by :func:`_index_stream`, in parallel."""
+    for row in range(lists.shape[0]):
+        pos, k, m = lists[row, _L_POS], first[row], lists[row, _L_COUNT]
+        type_1[k : k + m] = lists[row, _L_TYPE_1]
+        type_2[k : k + m] = lists[row, _L_TYPE_2]
+        prompt[k : k + m] = lists[row, _L_PROMPT] != 0
+        time_ms[k : k + m] = lists[row, _L_START]
+        for _ in range(m):
+            b1, pos = _varint(buf, pos)
+            b2, pos = _varint(buf, pos)
+            t, pos = _varint(buf, pos)
+            if pos < 0 or b1 > _UINT32_MAX or b2 > _UINT32_MAX or t > _UINT32_MAX:
+                errors[row] = _BAD_VARINT
+                break
+            bin_1[k], bin_2[k], tof[k] = b1, b2, t
+            k += 1
+
+
+@_inner
+def _put(out: Any, pos: int, value: int) -> int:
+    """Write ``value`` as an unsigned varint at ``pos``; the next position."""
+    while value >= 0x80:
+        out[pos] = (value & 0x7F) | 0x80
+        value >>= 7
+        pos += 1
+    out[pos] = value
+    return pos + 1
+
+
+@njit(cache=True)
+def _encode_stream(
+    bin_1: Any,
+    bin_2: Any,
+    counts: Any,
+    block_ms: int,
+    duration_ms: int,
+    has_delayed: bool,
+    out: Any,
+) -> int:
+    """Encode the time-block stream (one chunk of event time blocks, then the end mark)."""
+    n_blocks = counts.shape[0]
+    pos = _put(out, 0, n_blocks)
+    k = 0
+    for block in range(n_blocks):
+        start = block * block_ms
+        out[pos] = 0  # TimeBlock case 0: EventTimeBlock
+        pos = _put(out, pos + 1, start)
+        pos = _put(out, pos, min(start + block_ms, duration_ms))
+        out[pos] = 0  # no singles
+        pos += 1
+        for kind in range(2):
+            if kind == 1 and not has_delayed:
+                out[pos] = 0
+                pos += 1
+                continue
+            out[pos] = 1  # one module type …
+            out[pos + 1] = 1  # … paired with itself
+            pos = _put(out, pos + 2, int(counts[block, kind]))
+            for _ in range(counts[block, kind]):
+                pos = _put(out, pos, int(bin_1[k]))
+                pos = _put(out, pos, int(bin_2[k]))
+                out[pos] = 0  # TOF index
+                pos += 1
+                k += 1
+        out[pos] = 0  # no triples
+        out[pos + 1] = 0  # no quadruples
+        pos += 2
+    out[pos] = 0  # end of stream
+    return pos + 1
+
+
+@njit(cache=True)
+def _bins_to_crystals(
+    bins: Any, n_energy: int, n_rings: int, cpb: int, ring: Any, crystal: Any
+) -> None:
+    """Ring and crystal of detection bins laid out as Positrix writes them."""
+    per_module = n_rings * cpb
+    for i in range(bins.size):
+        element_bin = np.int64(bins[i]) // n_energy
+        block = element_bin // per_module
+        rest = element_bin - block * per_module
+        ring[i] = rest // cpb
+        crystal[i] = block * cpb + rest % cpb
