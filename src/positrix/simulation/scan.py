@@ -3,8 +3,8 @@
 The phantom is voxelised on a grid ``refine`` times finer than the reconstruction grid (so
 the simulation is not the reconstruction's own model) and projected there; the truth is
 also voxelised on the reconstruction grid, where analyses compare against it.  Times are s
-after the reference time: for phantoms the scan start (``activity_bq`` is the phantom's
-activity then); for the digital mouse the injection (``activity_bq`` is injected) and the
+after the reference time: for phantoms the scan start (``activity_bq`` is the whole phantom's
+activity then, in the field of view or not); for the digital mouse the injection (``activity_bq`` is injected) and the
 scan starts ``start_s`` later.
 """
 
@@ -85,14 +85,13 @@ def make_phantom(name: str) -> Phantom:
     return makers[name]()
 
 
-def _activities(phantom, frames, activity_bq, tracer, weight_g, nuclide, weights):
+def _activities(phantom, frames, activity_bq, tracer, weight_g, nuclide):
     """Region → decay-corrected truth per frame (Bq/mL)."""
     if phantom.name == "digital-mouse":
         kinetics = MouseKinetics(tracer=tracer, injected_bq=activity_bq, weight_g=weight_g)
         truths = frame_truths(kinetics, frames.start_s, frames.duration_s, nuclide=nuclide)
         return {name: [float(v) for v in values] for name, values in truths.items()}
-    unit = weights.image({r.name: r.activity_bq_ml for r in phantom.regions})
-    total = float(unit.sum(dtype=np.float64)) * abs(np.linalg.det(weights.affine[:3, :3])) / 1e3
+    total = phantom.total_activity_bq()
     if not total > 0:
         raise PositrixError(f"phantom '{phantom.name}' holds no activity", field="PHANTOM")
     scale = activity_bq / total
@@ -125,7 +124,7 @@ def simulate_scan(
     fine_voxel = (voxel[0] / refine, voxel[1] / refine, voxel[2] / refine)
     fine = phantom.region_weights(fine_shape, grid_affine(fine_shape, fine_voxel), supersample=2)
     coarse = phantom.region_weights(shape, grid_affine(shape, voxel), supersample=3)
-    truth = _activities(phantom, frames, activity_bq, tracer, weight_g, nuclide, fine)
+    truth = _activities(phantom, frames, activity_bq, tracer, weight_g, nuclide)
     activity = np.stack(
         [fine.image({n: v[f] for n, v in truth.items()}) for f in range(frames.n_frames)], -1
     )

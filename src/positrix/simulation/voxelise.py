@@ -142,6 +142,22 @@ class Phantom:
             ),
         )
 
+    def total_activity_bq(self, *, voxel_mm: float = 0.5) -> float:
+        """Activity of the whole phantom (Bq), in or out of any field of view, from a
+        voxelisation (``voxel_mm``, 3³ points per voxel) of its bounding box."""
+        corners = []
+        for region in self.regions:
+            low, high = region.shape.bounds()
+            box = np.array(list(itertools.product(*zip(low, high, strict=True))))
+            corners.append(self.pose.to_scanner(box))
+        points = np.concatenate(corners)
+        low, high = points.min(axis=0) - voxel_mm, points.max(axis=0) + voxel_mm
+        shape = tuple(int(np.ceil(n)) for n in (high - low) / voxel_mm)
+        affine = np.diag([voxel_mm, voxel_mm, voxel_mm, 1.0])
+        affine[:3, 3] = low + voxel_mm / 2
+        grid = (shape[0], shape[1], shape[2])
+        return self.voxelise(grid, affine).total_activity_bq()
+
     def voxelise(
         self, shape: tuple[int, int, int], affine: ArrayLike, *, supersample: int = 3
     ) -> PhantomImages:
