@@ -44,12 +44,15 @@ import numpy as np
 import petsird
 from numba import njit
 from numpy.typing import NDArray
+from petsird import _binary
+from petsird import binary as petsird_binary
 
 from positrix.errors import FileFormatError, MissingFieldError, PositrixError
 from positrix.geometry.scanner import ScannerGeometry, get_scanner
 from positrix.io.events import ListModeEvents
 from positrix.io.petsird_geometry import (
     crystal_to_detection_bin,
+    detection_bin_to_crystal,
     expand_detection_bins,
     same_crystal_layout,
     scanner_from_petsird,
@@ -69,6 +72,14 @@ __all__ = [
 ]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: Serializers of the time blocks that are not event blocks, by union tag.
+_OTHER_BLOCKS = {
+    1: petsird_binary.ExternalSignalTimeBlockSerializer,
+    2: petsird_binary.BedMovementTimeBlockSerializer,
+    3: petsird_binary.GantryMovementTimeBlockSerializer,
+    4: petsird_binary.DeadTimeTimeBlockSerializer,
+    5: petsird_binary.SinglesHistogramTimeBlockSerializer,
+}
 _MAGIC = b"yardl"
 _UINT32_MAX = 2**32 - 1
 _TIME_BLOCK_KINDS = (
@@ -185,12 +196,10 @@ def read_petsird_bins(path: str | Path) -> PetsirdData:
     path = Path(path)
     header, offset = _read_header(path)
     stream = _map_stream(path, offset)
-    stats = np.zeros(_N_STATS, np.int64)
-    status, position, lists = _index_stream(stream, stats)
-    _raise_for_status(status, path, offset + int(stats[_S_ITEM_START]), offset + position)
-    columns = _decode(stream, lists, path, offset)
+    (words, types, prompt), stats = _parse(stream, path, offset)
     del stream
-    bin_1, bin_2, tof, time_ms, type_1, type_2, prompt = columns
+    bin_1, bin_2, tof, time_ms = words
+    type_1, type_2 = types
     counts = {f"{kind}_blocks": int(stats[1 + i]) for i, kind in enumerate(_TIME_BLOCK_KINDS)}
     counts |= {"time_blocks": int(stats[_S_BLOCKS]), "singles": int(stats[_S_SINGLES])}
     counts |= {"triples": int(stats[_S_TRIPLES]), "quadruples": int(stats[_S_QUADS])}
@@ -312,23 +321,56 @@ def _map_stream(path: Path, offset: int) -> NDArray[np.uint8]:
     return np.memmap(path, dtype=np.uint8, mode="r", offset=offset, shape=(size,))
 
 
-def _decode(
-    stream: NDArray[np.uint8], lists: NDArray[np.int64], path: Path, offset: int
-) -> tuple[NDArray[Any], ...]:
-    """Decode the indexed coincidence lists into columns (see :class:`PetsirdData`)."""
-    sizes = lists[:, _L_COUNT]
-    first = np.zeros(sizes.size, np.int64)
-    np.cumsum(sizes[:-1], out=first[1:])
-    n = int(sizes.sum())
-    u32 = [np.empty(n, np.uint32) for _ in range(4)]
-    u16 = [np.empty(n, np.uint16) for _ in range(2)]
-    prompt = np.empty(n, np.bool_)
-    errors = np.zeros(sizes.size, np.int64)
-    _decode_lists(stream, lists, first, *u32, *u16, prompt, errors)
-    if errors.any():
-        bad = int(np.argmax(errors != 0))
-        _raise_for_status(int(errors[bad]), path, offset + int(lists[bad, _L_POS]), -1)
-    return (*u32, *u16, prompt)
+def _parse(
+    stream: NDArray[np.uint8], path: Path, offset: int
+) -> tuple[tuple[NDArray[Any], ...], NDArray[np.int64]]:
+    """Decode the coincidences (compiled), skipping the other time blocks.
+
+    Returns ``((words, types, prompt), stats)``: ``words`` rows bin_1, bin_2, tof_index,
+    time_ms (uint32), ``types`` rows type_1, type_2 (uint16), each ``[:, :n]``.
+    """
+    stats = np.zeros(_N_STATS, np.int64)
+    stats[_S_SHORTEST] = 2**62
+    capacity = stream.size // 6 + 1024  # grows when events are shorter than 6 bytes
+    columns = (
+        np.empty((4, capacity), np.uint32),
+        np.empty((2, capacity), np.uint16),
+        np.empty(capacity, np.bool_),
+    )
+    position, remaining, n = 0, 0, 0
+    while True:
+        status, position, remaining, columns, n = _parse_stream(
+            stream, position, remaining, columns, n, stats
+        )
+        if status != _OTHER_BLOCK:
+            break
+        tag = int(stream[position])
+        position = _skip_other_block(path, offset, position, tag)
+        stats[_S_BLOCKS] += 1
+        stats[1 + tag] += 1
+        remaining -= 1
+    _raise_for_status(status, path, offset + int(stats[_S_ITEM_START]), offset + position)
+    words, types, prompt = columns
+    return (words[:, :n], types[:, :n], prompt[:n]), stats
+
+
+def _skip_other_block(path: Path, offset: int, position: int, tag: int) -> int:
+    """Read a non-event time block with the petsird package; the position after it."""
+    with path.open("rb") as handle:
+        handle.seek(offset + position + 1)
+        coded = _binary.CodedInputStream(handle)
+        try:
+            _OTHER_BLOCKS[tag]().read(coded)
+        except Exception as err:  # a third-party decoder on untrusted bytes
+            raise FileFormatError(
+                f"a {_TIME_BLOCK_KINDS[tag]} time block is truncated or corrupt "
+                f"({type(err).__name__}: {err}; byte {offset + position})",
+                source=path,
+                field="time_blocks",
+                fix="the file is corrupt or incomplete: copy or write it again",
+            ) from None
+        end = handle.tell() - (coded._last_read_count - coded._offset)
+    return int(end) - offset
 
 
 def _raise_for_status(status: int, path: Path, item_start: int, position: int) -> None:
@@ -385,28 +427,25 @@ def _check_counts(info: Any, scanner: ScannerGeometry, path: Path) -> None:
         )
 
 
-def _crystals(
-    data: PetsirdData, scanner: ScannerGeometry, path: Path
-) -> tuple[NDArray[np.int64], ...]:
-    """(ring_1, crystal_1, ring_2, crystal_2) of every event."""
-    n_energy = max(int(data.header.scanner.event_energy_bin_edges[0].number_of_bins()), 1)
-    n_bins = scanner.n_crystals * n_energy
+def _crystals(data: PetsirdData, scanner: ScannerGeometry, path: Path) -> NDArray[np.int64]:
+    """Rows ring_1, crystal_1, ring_2, crystal_2 of every event, ``(4, n)``."""
+    edges = data.header.scanner.event_energy_bin_edges
+    n_energy = max(int(edges[0].number_of_bins()), 1) if edges else 1
     if len(data) and (data.type_1.any() or data.type_2.any()):
         raise FileFormatError(
             "events between module types other than 0 in a one-module-type scanner",
             source=path,
             field="time_blocks.prompt_events",
         )
-    if len(data) and max(int(data.bin_1.max()), int(data.bin_2.max())) >= n_bins:
+    ring_of, crystal_of = detection_bin_to_crystal(scanner, np.arange(scanner.n_crystals))
+    out = np.empty((4, len(data)), np.int64)
+    if _bins_to_crystals(data.bin_1, data.bin_2, n_energy, ring_of, crystal_of, out):
         raise FileFormatError(
-            f"a detection bin is ≥ {n_bins}, the number of detection bins of the scanner",
+            f"a detection bin is ≥ {scanner.n_crystals * n_energy}, the number of detection "
+            f"bins of scanner '{scanner.name}'",
             source=path,
             field="time_blocks.prompt_events.detection_bins",
         )
-    out = tuple(np.empty(len(data), np.int64) for _ in range(4))
-    shape = (n_energy, scanner.n_rings, scanner.crystals_per_block)
-    _bins_to_crystals(data.bin_1, *shape, out[0], out[1])
-    _bins_to_crystals(data.bin_2, *shape, out[2], out[3])
     return out
 
 
@@ -576,9 +615,12 @@ def _ordered_bins(
                 field=name,
                 fix="check that the events belong to this scanner",
             )
-    first = crystal_to_detection_bin(scanner, events.ring_1, events.crystal_1)
-    second = crystal_to_detection_bin(scanner, events.ring_2, events.crystal_2)
-    return np.maximum(first, second).astype(np.uint32), np.minimum(first, second).astype(np.uint32)
+    rings, crystals = np.indices((scanner.n_rings, scanner.crystals_per_ring))
+    table = crystal_to_detection_bin(scanner, rings, crystals).astype(np.uint32).ravel()
+    cpr = scanner.crystals_per_ring
+    first = table.take(np.asarray(events.ring_1) * cpr + events.crystal_1)
+    second = table.take(np.asarray(events.ring_2) * cpr + events.crystal_2)
+    return np.maximum(first, second), np.minimum(first, second)
 
 
 def _block_index(
@@ -641,16 +683,13 @@ def _header_bytes(header: Any) -> bytes:
 
 
 # ======================================================================================
-# Compiled stream codec (yardl binary: unsigned LEB128 varints, float32 little-endian)
+# Compiled stream codec (yardl binary: unsigned LEB128 varints)
 
-_OK, _TRUNCATED, _BAD_VARINT, _BAD_TAG, _BAD_TYPE, _TRAILING = 0, 1, 2, 3, 4, 5
-# stats: [0] time blocks, [1..6] blocks per kind, then:
-_S_BLOCKS, _S_MAX_STOP, _S_SHORTEST, _S_EVENT_BLOCKS = 0, 7, 8, 1
+_OK, _TRUNCATED, _BAD_VARINT, _BAD_TAG, _BAD_TYPE, _TRAILING, _OTHER_BLOCK = range(7)
+# stats: [0] time blocks, [1 + tag] time blocks of each kind, then:
+_S_BLOCKS, _S_EVENT_BLOCKS, _S_MAX_STOP, _S_SHORTEST = 0, 1, 7, 8
 _S_SINGLES, _S_TRIPLES, _S_QUADS, _S_ITEM_START = 9, 10, 11, 12
 _N_STATS = 13
-# rows of the coincidence-list index: first event's byte, events, module types, prompt, start
-_L_POS, _L_COUNT, _L_TYPE_1, _L_TYPE_2, _L_PROMPT, _L_START = range(6)
-_N_LIST = 6
 
 #: Compiled helpers called only from compiled code (no Python entry point: faster to compile).
 _inner: Any = njit(cache=True, no_cpython_wrapper=True)  # type: ignore[call-overload]
@@ -659,6 +698,8 @@ _inner: Any = njit(cache=True, no_cpython_wrapper=True)  # type: ignore[call-ove
 @_inner
 def _varint(buf: Any, pos: int) -> tuple[int, int]:
     """(value, next position); next position −1 when truncated, −2 when > 9 bytes."""
+    if pos < 0:
+        return 0, pos
     value = 0
     shift = 0
     while pos < buf.size:
@@ -674,28 +715,9 @@ def _varint(buf: Any, pos: int) -> tuple[int, int]:
 
 
 @_inner
-def _skip_varint(buf: Any, pos: int) -> int:
-    for _ in range(10):
-        if pos >= buf.size:
-            return -_TRUNCATED
-        byte = buf[pos]
-        pos += 1
-        if byte < 0x80:
-            return pos
-    return -_BAD_VARINT
-
-
-@_inner
-def _skip_bytes(buf: Any, pos: int, count: int) -> int:
-    if count < 0 or count > buf.size - pos:
-        return -_TRUNCATED
-    return pos + count
-
-
-@_inner
 def _skip_nested(buf: Any, pos: int, depth: int, per_item: int) -> tuple[int, int]:
     """Skip vectors nested ``depth`` deep of items of ``per_item`` varints: (pos, items)."""
-    count, pos = _varint(buf, pos)
+    count, pos = _varint(buf, pos)  # (a negative pos passes through)
     if pos < 0 or count == 0:
         return pos, 0
     remaining = np.zeros(depth, np.int64)
@@ -706,216 +728,114 @@ def _skip_nested(buf: Any, pos: int, depth: int, per_item: int) -> tuple[int, in
             level -= 1
             continue
         remaining[level] -= 1
-        if level == depth - 1:
-            for _ in range(per_item):
-                pos = _skip_varint(buf, pos)
-                if pos < 0:
-                    return pos, items
-            items += 1
-        else:
+        if level < depth - 1:
             count, pos = _varint(buf, pos)
-            if pos < 0:
-                return pos, items
             level += 1
             remaining[level] = count
+        else:
+            for _ in range(per_item):
+                _, pos = _varint(buf, pos) if pos >= 0 else (0, pos)
+            items += 1
+        if pos < 0:
+            return pos, items
     return pos, items
 
 
 @_inner
-def _skip_terminated(buf: Any, pos: int, n_varints: int) -> int:
-    """Skip ``n_varints`` varints by counting their last bytes (those < 0x80)."""
-    size = buf.size
-    if n_varints > size - pos:
-        return -_TRUNCATED
-    while n_varints > 0:
-        if pos >= size:
-            return -_TRUNCATED
-        if buf[pos] < 0x80:
-            n_varints -= 1
-        pos += 1
-    return pos
-
-
-@_inner
-def _grow(lists: Any) -> Any:
-    bigger = np.empty((2 * lists.shape[0], lists.shape[1]), np.int64)
-    for row in range(lists.shape[0]):
-        for column in range(lists.shape[1]):
-            bigger[row, column] = lists[row, column]
-    return bigger
-
-
-@_inner
-def _index_coincidences(
-    buf: Any, pos: int, is_prompt: bool, start: int, lists: Any, n_lists: int
+def _decode_coincidences(
+    buf: Any, pos: int, is_prompt: bool, start: int, columns: Any, k: int
 ) -> tuple[int, Any, int]:
-    """Index a lower-triangular list of coincidence lists: one row of ``lists`` per list."""
+    """Decode a lower-triangular list of coincidence lists into ``columns`` from row ``k``.
+
+    ``columns`` = (words, types, prompt), see :func:`_parse`; they are replaced by larger
+    ones when full.  Returns (position, columns, events so far).
+    """
     n_1, pos = _varint(buf, pos)
     for i in range(n_1 if pos >= 0 else 0):
         n_2, pos = _varint(buf, pos)
         for j in range(n_2 if pos >= 0 else 0):
-            if i > 65535 or j > 65535:
-                return -_BAD_TYPE, lists, n_lists
             m, pos = _varint(buf, pos)
-            if pos < 0:
-                return pos, lists, n_lists
-            if m == 0:
-                continue
-            if n_lists == lists.shape[0]:
-                lists = _grow(lists)
-            row = lists[n_lists]
-            row[_L_POS], row[_L_COUNT], row[_L_TYPE_1], row[_L_TYPE_2] = pos, m, i, j
-            row[_L_PROMPT], row[_L_START] = is_prompt, start
-            n_lists += 1
-            pos = _skip_terminated(buf, pos, 3 * m)  # detection bins, TOF index
-    return pos, lists, n_lists
+            if pos < 0 or i > 65535 or j > 65535 or 3 * m > buf.size - pos:
+                code = _BAD_TYPE if pos >= 0 and (i > 65535 or j > 65535) else _TRUNCATED
+                return min(pos, -code), columns, k
+            if k + m > columns[2].size:
+                columns = _grown(columns, k, max(2 * columns[2].size, k + m))
+            words, types, prompt = columns
+            for _ in range(m):
+                b1, pos = _varint(buf, pos)
+                b2, pos = _varint(buf, pos)
+                t, pos = _varint(buf, pos)
+                if pos < 0 or b1 > _UINT32_MAX or b2 > _UINT32_MAX or t > _UINT32_MAX:
+                    return min(pos, -_BAD_VARINT), columns, k
+                words[0, k], words[1, k], words[2, k], words[3, k] = b1, b2, t, start
+                types[0, k], types[1, k], prompt[k] = i, j, is_prompt
+                k += 1
+    return pos, columns, k
 
 
 @_inner
-def _event_block(buf: Any, pos: int, lists: Any, n_lists: int, stats: Any) -> tuple[int, Any, int]:
-    start, pos = _varint(buf, pos)
-    stop, pos = _varint(buf, pos) if pos >= 0 else (0, pos)
-    if pos < 0:
-        return pos, lists, n_lists
-    if start > _UINT32_MAX or stop > _UINT32_MAX:
-        return -_BAD_VARINT, lists, n_lists
-    stats[_S_MAX_STOP] = max(stats[_S_MAX_STOP], stop)
-    stats[_S_SHORTEST] = min(stats[_S_SHORTEST], stop - start)
-    pos, items = _skip_nested(buf, pos, 2, 2)
-    stats[_S_SINGLES] += items
-    for is_prompt in (True, False):
-        if pos >= 0:
-            pos, lists, n_lists = _index_coincidences(buf, pos, is_prompt, start, lists, n_lists)
-    if pos >= 0:
+def _grown(columns: Any, used: int, capacity: int) -> Any:
+    """Copies of ``columns`` (first ``used`` rows kept) with room for ``capacity`` events."""
+    words, types, prompt = columns
+    bigger = (
+        np.empty((4, capacity), np.uint32),
+        np.empty((2, capacity), np.uint16),
+        np.empty(capacity, np.bool_),
+    )
+    for k in range(used):
+        for row in range(4):
+            bigger[0][row, k] = words[row, k]
+        bigger[1][0, k], bigger[1][1, k], bigger[2][k] = types[0, k], types[1, k], prompt[k]
+    return bigger
+
+
+@njit(cache=True)
+def _parse_stream(
+    buf: Any, pos: int, remaining: int, columns: Any, k: int, stats: Any
+) -> tuple[int, int, int, Any, int]:
+    """Decode a yardl stream of TimeBlocks from ``pos`` into ``columns`` (see :func:`_parse`).
+
+    ``remaining``: time blocks left in the current stream chunk.  Returns ``(status,
+    position, remaining, columns, events)``; status ``_OTHER_BLOCK`` stops at the tag of a
+    time block that is not an event block (``remaining`` counts it): Python skips it.
+    """
+    while True:
+        if remaining == 0:
+            stats[_S_ITEM_START] = pos
+            remaining, pos = _varint(buf, pos)
+            if pos < 0:
+                return -pos, stats[_S_ITEM_START], 0, columns, k
+            if remaining == 0:
+                break
+        stats[_S_ITEM_START] = pos
+        if pos >= buf.size:
+            return _TRUNCATED, pos, remaining, columns, k
+        if buf[pos] != 0:
+            status = _OTHER_BLOCK if buf[pos] <= 5 else _BAD_TAG
+            return status, pos, remaining, columns, k
+        start, pos = _varint(buf, pos + 1)
+        stop, pos = _varint(buf, pos)
+        if pos >= 0 and (start > _UINT32_MAX or stop > _UINT32_MAX):
+            pos = -_BAD_VARINT
+        stats[_S_MAX_STOP] = max(stats[_S_MAX_STOP], stop)
+        stats[_S_SHORTEST] = min(stats[_S_SHORTEST], stop - start)
+        pos, items = _skip_nested(buf, pos, 2, 2)
+        stats[_S_SINGLES] += items
+        for is_prompt in (True, False):
+            if pos >= 0:
+                pos, columns, k = _decode_coincidences(buf, pos, is_prompt, start, columns, k)
         pos, items = _skip_nested(buf, pos, 4, 5)
         stats[_S_TRIPLES] += items
-    if pos >= 0:
         pos, items = _skip_nested(buf, pos, 5, 5)
         stats[_S_QUADS] += items
-    return pos, lists, n_lists
-
-
-@_inner
-def _skip_dead_time(buf: Any, pos: int) -> int:
-    n_1, pos = _varint(buf, pos)
-    for _ in range(n_1 if pos >= 0 else 0):  # singles alive-time arrays (float32)
-        dim, pos = _varint(buf, pos)
-        pos = _skip_bytes(buf, pos, 4 * dim) if pos >= 0 and dim < buf.size else -_TRUNCATED
         if pos < 0:
-            return pos
-    n_1, pos = _varint(buf, pos) if pos >= 0 else (0, pos)
-    for _ in range(n_1):  # module-pair alive times: arrays of vectors of float32 vectors
-        n_2, pos = _varint(buf, pos)
-        for _ in range(n_2 if pos >= 0 else 0):
-            ndims, pos = _varint(buf, pos)
-            total = 1
-            for _ in range(ndims if pos >= 0 else 0):
-                dim, pos = _varint(buf, pos)
-                total = min(total * dim, buf.size + 1)
-            for _ in range(total if pos >= 0 else 0):
-                pos = _skip_float_vectors(buf, pos)
-                if pos < 0:
-                    return pos
-        if pos < 0:
-            return pos
-    return pos
-
-
-@_inner
-def _skip_float_vectors(buf: Any, pos: int) -> int:
-    """Skip a vector of float32 vectors."""
-    n_1, pos = _varint(buf, pos)
-    for _ in range(n_1 if pos >= 0 else 0):
-        n_2, pos = _varint(buf, pos)
-        pos = _skip_bytes(buf, pos, 4 * n_2) if pos >= 0 and n_2 < buf.size else -_TRUNCATED
-        if pos < 0:
-            return pos
-    return pos
-
-
-@_inner
-def _skip_block(buf: Any, pos: int, tag: int) -> int:
-    """Skip a non-event time block (its time interval already read)."""
-    if tag == 1:  # external signal: id, float32 values
-        pos = _skip_varint(buf, pos)
-        n, pos = _varint(buf, pos) if pos >= 0 else (0, pos)
-        return _skip_bytes(buf, pos, 4 * n) if pos >= 0 and n < buf.size else min(pos, -1)
-    if tag == 2:  # bed movement: one 3 × 4 float32 transform
-        return _skip_bytes(buf, pos, 48)
-    if tag == 3:  # gantry movement: vector of transforms
-        n, pos = _varint(buf, pos)
-        return _skip_bytes(buf, pos, 48 * n) if pos >= 0 and n < buf.size else min(pos, -1)
-    if tag == 4:
-        return _skip_dead_time(buf, pos)
-    pos = _skip_nested(buf, pos, 2, 1)[0]  # singles histograms: uint64 per unit, energy
-    return _skip_nested(buf, pos, 2, 1)[0] if pos >= 0 else pos
-
-
-@njit(cache=True)
-def _index_stream(buf: Any, stats: Any) -> tuple[int, int, Any]:
-    """Walk a yardl stream of TimeBlocks: (status, position, one row per coincidence list)."""
-    stats[_S_SHORTEST] = 2**62
-    lists = np.empty((1024, _N_LIST), np.int64)
-    pos, n_lists = 0, 0
-    while True:
-        stats[_S_ITEM_START] = pos
-        count, pos = _varint(buf, pos)
-        if pos < 0:
-            return -pos, stats[_S_ITEM_START], lists[:n_lists]
-        if count == 0:
-            break
-        for _ in range(count):
-            stats[_S_ITEM_START] = pos
-            if pos >= buf.size:
-                return _TRUNCATED, pos, lists[:n_lists]
-            tag = int(buf[pos])
-            if tag > 5:
-                return _BAD_TAG, pos, lists[:n_lists]
-            stats[_S_BLOCKS] += 1
-            stats[1 + tag] += 1
-            if tag == 0:
-                pos, lists, n_lists = _event_block(buf, pos + 1, lists, n_lists, stats)
-            else:
-                pos = _skip_varint(buf, pos + 1)  # time interval
-                pos = _skip_varint(buf, pos) if pos >= 0 else pos
-                pos = _skip_block(buf, pos, tag) if pos >= 0 else pos
-            if pos < 0:
-                return -pos, stats[_S_ITEM_START], lists[:n_lists]
+            return -pos, stats[_S_ITEM_START], remaining, columns, k
+        stats[_S_BLOCKS] += 1
+        stats[_S_EVENT_BLOCKS] += 1
+        remaining -= 1
     if pos != buf.size:
-        return _TRAILING, pos, lists[:n_lists]
-    return _OK, pos, lists[:n_lists]
-
-
-@njit(cache=True)
-def _decode_lists(
-    buf: Any,
-    lists: Any,
-    first: Any,
-    bin_1: Any,
-    bin_2: Any,
-    tof: Any,
-    time_ms: Any,
-    type_1: Any,
-    type_2: Any,
-    prompt: Any,
-    errors: Any,
-) -> None:
-    """Decode the coincidence lists indexed by :func:`_index_stream`, in parallel."""
-    for row in range(lists.shape[0]):
-        pos, k, m = lists[row, _L_POS], first[row], lists[row, _L_COUNT]
-        type_1[k : k + m] = lists[row, _L_TYPE_1]
-        type_2[k : k + m] = lists[row, _L_TYPE_2]
-        prompt[k : k + m] = lists[row, _L_PROMPT] != 0
-        time_ms[k : k + m] = lists[row, _L_START]
-        for _ in range(m):
-            b1, pos = _varint(buf, pos)
-            b2, pos = _varint(buf, pos)
-            t, pos = _varint(buf, pos)
-            if pos < 0 or b1 > _UINT32_MAX or b2 > _UINT32_MAX or t > _UINT32_MAX:
-                errors[row] = _BAD_VARINT
-                break
-            bin_1[k], bin_2[k], tof[k] = b1, b2, t
-            k += 1
+        return _TRAILING, pos, 0, columns, k
+    return _OK, pos, 0, columns, k
 
 
 @_inner
@@ -973,13 +893,19 @@ def _encode_stream(
 
 @njit(cache=True)
 def _bins_to_crystals(
-    bins: Any, n_energy: int, n_rings: int, cpb: int, ring: Any, crystal: Any
-) -> None:
-    """Ring and crystal of detection bins laid out as Positrix writes them."""
-    per_module = n_rings * cpb
-    for i in range(bins.size):
-        element_bin = np.int64(bins[i]) // n_energy
-        block = element_bin // per_module
-        rest = element_bin - block * per_module
-        ring[i] = rest // cpb
-        crystal[i] = block * cpb + rest % cpb
+    bin_1: Any, bin_2: Any, n_energy: int, ring_of: Any, crystal_of: Any, out: Any
+) -> int:
+    """Rows ring_1, crystal_1, ring_2, crystal_2 of ``out`` from detection bins.
+
+    ``ring_of``/``crystal_of``: look-up tables by detection bin without its energy index.
+    Returns the number of bins outside the tables (then ``out`` is incomplete).
+    """
+    n_bins = ring_of.size
+    for i in range(bin_1.size):
+        b1 = np.int64(bin_1[i]) // n_energy
+        b2 = np.int64(bin_2[i]) // n_energy
+        if b1 >= n_bins or b2 >= n_bins:
+            return 1
+        out[0, i], out[1, i] = ring_of[b1], crystal_of[b1]
+        out[2, i], out[3, i] = ring_of[b2], crystal_of[b2]
+    return 0

@@ -4,8 +4,8 @@ The phantom is voxelised on a grid ``refine`` times finer than the reconstructio
 the simulation is not the reconstruction's own model) and projected there; the truth is
 also voxelised on the reconstruction grid, where analyses compare against it.  Times are s
 after the reference time: for phantoms the scan start (``activity_bq`` is the whole phantom's
-activity then, in the field of view or not); for the digital mouse the injection (``activity_bq`` is injected) and the
-scan starts ``start_s`` later.
+activity then, in the field of view or not); for the digital mouse the injection
+(``activity_bq`` is injected) and the scan starts ``start_s`` later.
 """
 
 from __future__ import annotations

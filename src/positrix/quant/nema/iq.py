@@ -194,8 +194,20 @@ def _voxels(image: Image, data: NDArray[np.float64], pose: PhantomPose) -> _Voxe
     lo = np.maximum(np.floor(index.min(axis=0)).astype(int) - 2, 0)
     hi = np.minimum(np.ceil(index.max(axis=0)).astype(int) + 3, shape)
     block = data[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]]
-    idx = np.indices(block.shape).reshape(3, -1).T + lo
-    return _Voxels(block.ravel(), pose.to_phantom(grid.index_to_world(idx)))
+    # phantom coordinates = R^T (A·index + t − c), built axis by axis (broadcast, no matmul)
+    matrix = pose.rotation.T @ image.affine[:3, :3]
+    offset = pose.rotation.T @ (image.affine[:3, 3] - np.asarray(pose.centre_mm))
+    axes = [np.arange(a, b, dtype=np.float64) for a, b in zip(lo, hi, strict=True)]
+    i, j, k = axes[0][:, None, None], axes[1][None, :, None], axes[2][None, None, :]
+    xyz = np.stack(
+        [
+            np.broadcast_to(matrix[c, 0] * i + matrix[c, 1] * j + matrix[c, 2] * k + offset[c],
+                            block.shape).ravel()
+            for c in range(3)
+        ],
+        axis=1,
+    )  # fmt: skip
+    return _Voxels(block.ravel(), xyz)
 
 
 def _empty_voi(image: Image, name: str) -> PositrixError:

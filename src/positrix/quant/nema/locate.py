@@ -137,10 +137,19 @@ def sample_world(
     data: NDArray[np.float64], grid: Grid, points_mm: ArrayLike, *, order: int = 1
 ) -> NDArray[np.float64]:
     """Values of ``data`` at world points ``(..., 3)`` (mm); 0 outside the image."""
-    points = np.asarray(points_mm, dtype=np.float64)
-    index = grid.world_to_index(points.reshape(-1, 3))
-    values = ndimage.map_coordinates(data, index.T, order=order, mode="constant", cval=0.0)
-    return np.asarray(values, dtype=np.float64).reshape(points.shape[:-1])
+    points = np.asarray(points_mm, dtype=np.float64).reshape(-1, 3)
+    inverse = np.linalg.inv(grid.affine)
+    index = np.stack(  # row by row: faster than a (n, 3) @ (3, 3) product
+        [
+            points[:, 0] * inverse[c, 0]
+            + points[:, 1] * inverse[c, 1]
+            + points[:, 2] * inverse[c, 2]
+            + inverse[c, 3]
+            for c in range(3)
+        ]
+    )
+    values = ndimage.map_coordinates(data, index, order=order, mode="constant", cval=0.0)
+    return np.asarray(values, dtype=np.float64).reshape(np.shape(points_mm)[:-1])
 
 
 def _smooth(data: NDArray[np.float64], grid: Grid, sigma_mm: float) -> NDArray[np.float64]:
@@ -317,7 +326,7 @@ def _refine(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """One pass of steps 2–3: origin along the axis, rod end, tilt and transaxial position."""
     e1, e2 = _perpendicular(axis)
-    u = np.arange(-18.0, 18.0 + 1e-9, _STEP_MM)
+    u = np.arange(-18.0, 18.0 + 1e-9, 2 * _STEP_MM)
     w = np.arange(-45.0, 45.0 + 1e-9, _STEP_MM)
     uu, vv = np.meshgrid(u, u, indexing="ij")
     inside = uu**2 + vv**2 <= 17.5**2
@@ -381,9 +390,9 @@ def _angular_profile(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Angles (rad) and the activity per angle, ``∫ f r dr`` averaged over ``z_range``."""
     e1, e2, axis = basis
-    theta = np.radians(np.arange(0.0, 360.0, 0.5))
-    r = np.arange(r_range[0], r_range[1] + 1e-9, 0.25)
-    z = np.arange(z_range[0], z_range[1] + 1e-9, _STEP_MM)
+    theta = np.radians(np.arange(0.0, 360.0, 1.0))
+    r = np.arange(r_range[0], r_range[1] + 1e-9, _STEP_MM)
+    z = np.arange(z_range[0], z_range[1] + 1e-9, 2 * _STEP_MM)
     ct, st = np.cos(theta), np.sin(theta)
     points = (
         centre
@@ -521,30 +530,34 @@ def find_point_sources(
                 fix="give at least one x,y,z or leave them out",
             )
         return [_peak_near(data, smoothed, grid, p, search_radius_mm, source) for p in positions_mm]
+    if n_sources is not None and n_sources < 1:
+        raise PositrixError(
+            f"n_sources must be ≥ 1, not {n_sources}", field="n_sources", fix="give 1 or more"
+        )
     size = [max(3, 2 * round(min_separation_mm / s) + 1) for s in grid.voxel_size_mm]
     is_max = (ndimage.maximum_filter(smoothed, size=size, mode="constant") == smoothed) & (
         smoothed > 0
     )
+    if n_sources is None:
+        is_max &= smoothed >= threshold * float(smoothed.max())
     candidates = np.argwhere(is_max)
     order = np.argsort(-smoothed[tuple(candidates.T)], kind="stable")
-    candidates = candidates[order]
-    top = float(smoothed[tuple(candidates[0])])
-    if n_sources is None:
-        keep = smoothed[tuple(candidates.T)] >= threshold * top
-        chosen = candidates[keep]
-    else:
-        if n_sources < 1:
-            raise PositrixError(
-                f"n_sources must be ≥ 1, not {n_sources}", field="n_sources", fix="give 1 or more"
-            )
-        if len(candidates) < n_sources:
-            raise PositrixError(
-                f"found {len(candidates)} sources, not {n_sources}",
-                source=source,
-                field="n_sources",
-                fix="check the count, or give the positions",
-            )
-        chosen = candidates[:n_sources]
+    accepted: list[NDArray[np.float64]] = []
+    chosen = []
+    for index in candidates[order]:  # drop equal neighbours (plateaus) and close maxima
+        where = grid.index_to_world(index.astype(np.float64))
+        if all(np.linalg.norm(where - other) >= min_separation_mm for other in accepted):
+            accepted.append(where)
+            chosen.append(index)
+            if n_sources is not None and len(chosen) == n_sources:
+                break
+    if n_sources is not None and len(chosen) < n_sources:
+        raise PositrixError(
+            f"found {len(chosen)} sources, not {n_sources}",
+            source=source,
+            field="n_sources",
+            fix="check the count, or give the positions",
+        )
     return [_climb(data, tuple(int(v) for v in c)) for c in chosen]
 
 
@@ -578,10 +591,11 @@ def _peak_near(
             field="positions_mm",
             fix="give world LPS positions (mm) inside the image",
         )
-    idx = np.indices(grid.shape).reshape(3, -1).T
+    reach = np.ceil(radius_mm / np.asarray(grid.voxel_size_mm)).astype(int) + 1
+    lo = np.maximum(np.round(centre).astype(int) - reach, 0)
+    hi = np.minimum(np.round(centre).astype(int) + reach + 1, grid.shape)
+    idx = np.indices(hi - lo).reshape(3, -1).T + lo
     near = np.linalg.norm(grid.index_to_world(idx) - point, axis=1) <= radius_mm
-    if not np.any(near):
-        near = np.all(np.abs(idx - np.round(centre)) == 0, axis=1)
-    cand = idx[near]
+    cand = idx[near] if np.any(near) else np.round(centre).astype(int)[None, :]
     best = cand[int(np.argmax(smoothed[tuple(cand.T)]))]
     return _climb(data, tuple(int(v) for v in best))
