@@ -8,7 +8,18 @@ import sys
 from collections.abc import Sequence
 
 from positrix import __version__
-from positrix.cli import convert, decay, demo, info, kinetics, nuclide, quant, recon, simulate
+from positrix.cli import (
+    convert,
+    decay,
+    demo,
+    info,
+    kinetics,
+    nema,
+    nuclide,
+    quant,
+    recon,
+    simulate,
+)
 from positrix.errors import PositrixError
 
 __all__ = ["build_parser", "main"]
@@ -30,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     kinetics.add_parser(subparsers)
     recon.add_parser(subparsers)
     simulate.add_parser(subparsers)
+    nema.add_parser(subparsers)
     return parser
 
 

@@ -80,6 +80,10 @@ def _f(value: float, digits: int = 4) -> str:
     return "—" if not math.isfinite(value) else f"{value:.{digits}g}"
 
 
+def _f2(value: float) -> str:
+    return "—" if not math.isfinite(value) else f"{value:.2f}"
+
+
 def run_iq(args: argparse.Namespace) -> int:
     from positrix.io import load
     from positrix.quant.nema.iq import nema_iq
@@ -131,16 +135,16 @@ def run_resolution(args: argparse.Namespace) -> int:
         print_json(result.to_dict())
         return 0
     print(
-        f"{'position x, y, z (mm)':<24} {'r (mm)':>7}  {'FWHM rad/tan/ax (mm)':<22} "
-        f"{'FWTM rad/tan/ax (mm)':<22}"
+        f"{'position x, y, z (mm)':<24} {'r (mm)':>7}  {'FWHM rad/tan/ax (mm)':<20}  "
+        "FWTM rad/tan/ax (mm)"
     )
     for s in result.sources:
         where = ", ".join(f"{v:.1f}" for v in s.position_mm)
-        fwhm = " / ".join(_f(v, 3) for v in (s.fwhm_radial_mm, s.fwhm_tangential_mm,
-                                              s.fwhm_axial_mm))  # fmt: skip
-        fwtm = " / ".join(_f(v, 3) for v in (s.fwtm_radial_mm, s.fwtm_tangential_mm,
-                                              s.fwtm_axial_mm))  # fmt: skip
-        print(f"{where:<24} {s.radial_offset_mm:7.2f}  {fwhm:<22} {fwtm:<22}")
+        fwhm = " / ".join(_f2(v) for v in (s.fwhm_radial_mm, s.fwhm_tangential_mm,
+                                           s.fwhm_axial_mm))  # fmt: skip
+        fwtm = " / ".join(_f2(v) for v in (s.fwtm_radial_mm, s.fwtm_tangential_mm,
+                                           s.fwtm_axial_mm))  # fmt: skip
+        print(f"{where:<24} {s.radial_offset_mm:7.2f}  {fwhm:<20}  {fwtm}")
     return 0
 
 

@@ -17,7 +17,7 @@ Recovery coefficients (NEMA, ``rc``)
     (SD_uniform/mean_uniform)²)``.  Slices are those of the image when its slice axis is
     within the tilt whose drift over the 10 mm stays below half an in-plane voxel;
     otherwise the image is first resampled (trilinear) onto a grid aligned with the phantom
-    with the image's own voxel sizes.
+    with the image's own voxel sizes.  SDs are sample SDs (n − 1).
 Mean-based recovery coefficients (``rc_mean``)
     Mean over the central 10 mm of each rod of the voxels lying wholly inside the rod
     (centre within ``R − ½·in-plane voxel diagonal`` of the rod axis), divided by the
@@ -321,6 +321,9 @@ def _recovery(
 ) -> tuple[float, float, tuple[float, float, float]]:
     rx, ry = pose.rod_xy(diameter)
     near = (xy[..., 0] - rx) ** 2 + (xy[..., 1] - ry) ** 2 <= float(diameter) ** 2
+    if not np.any(near):  # voxels coarser than the search circle: the nearest pixel
+        gap = (xy[..., 0] - rx) ** 2 + (xy[..., 1] - ry) ** 2
+        near = gap == gap.min()
     average = stack.mean(axis=0)
     candidates = np.argwhere(near)
     p, q = candidates[int(np.argmax(average[near]))]
