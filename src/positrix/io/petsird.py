@@ -14,7 +14,8 @@ How Positrix stores its data (the geometry layout is described in
 :mod:`positrix.io.petsird_geometry`):
 
 - **time**: events are grouped into consecutive time blocks of ``time_block_ms`` ms (PETSIRD
-  time intervals are whole ms after the acquisition start).  Every block from the start to
+  time intervals are whole ms after the acquisition start); an event at ``time_s`` goes to
+  block ``round(time_s in ns) // (time_block_ms · 10⁶)``.  Every block from the start to
   the end of the acquisition is written, empty or not; the last one stops at the duration
   rounded up to a whole ms.  An event's time read back is the *start* of its block, so the
   time resolution is the block length;
@@ -37,6 +38,7 @@ import io
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +83,7 @@ _OTHER_BLOCKS = {
     5: petsird_binary.SinglesHistogramTimeBlockSerializer,
 }
 _MAGIC = b"yardl"
+_EVENTS_PER_WRITE = 4_000_000  # events encoded per write (≈ 44 MB of buffer)
 _UINT32_MAX = 2**32 - 1
 _TIME_BLOCK_KINDS = (
     *("event", "external_signal", "bed_movement"),
@@ -115,10 +118,13 @@ class PetsirdData:
     duration_ms
         Latest stop of the event time blocks (ms).
     time_block_ms
-        Shortest event time block (ms): the time resolution (0 without event blocks).
+        Longest event time block (ms): the time resolution (0 without event blocks).
     counts
-        Time blocks of each kind (``event``, ``dead_time``…, ``time_blocks`` in all) and the
-        events that are not returned: ``singles``, ``triples``, ``quadruples``.
+        Time blocks of each kind (``event_blocks``, ``dead_time_blocks``…, ``time_blocks``
+        in all) and the events that are not returned: ``singles``, ``triples``,
+        ``quadruples``.
+    source
+        The file read (named in errors).
     """
 
     header: Any
@@ -132,6 +138,7 @@ class PetsirdData:
     duration_ms: int
     time_block_ms: int
     counts: dict[str, int] = field(default_factory=dict)
+    source: str = ""
 
     def __len__(self) -> int:
         return int(self.bin_1.size)
@@ -146,11 +153,18 @@ class PetsirdData:
     ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
         """Module, element and energy indices of the first (1) or second (2) detections.
 
+        Returns
+        -------
+        tuple of ndarray of int64
+            ``(module_index, element_index, energy_index)``, each ``(n,)``.
+
         Raises
         ------
         FileFormatError
             When an event's module type is not in the header.
         """
+        if detection not in (1, 2):
+            raise PositrixError(f"detection is {detection}, not 1 or 2", field="detection")
         types = self.type_1 if detection == 1 else self.type_2
         bins = self.bin_1 if detection == 1 else self.bin_2
         n_types = len(self.header.scanner.scanner_geometry.replicated_modules)
@@ -159,6 +173,7 @@ class PetsirdData:
             if kind >= n_types:
                 raise FileFormatError(
                     f"events of module type {kind}, but the header has {n_types} module types",
+                    source=self.source or None,
                     field="time_blocks.prompt_events",
                 )
             chosen = types == kind
@@ -203,7 +218,6 @@ def read_petsird_bins(path: str | Path) -> PetsirdData:
     counts = {f"{kind}_blocks": int(stats[1 + i]) for i, kind in enumerate(_TIME_BLOCK_KINDS)}
     counts |= {"time_blocks": int(stats[_S_BLOCKS]), "singles": int(stats[_S_SINGLES])}
     counts |= {"triples": int(stats[_S_TRIPLES]), "quadruples": int(stats[_S_QUADS])}
-    shortest = int(stats[_S_SHORTEST]) if stats[_S_EVENT_BLOCKS] else 0
     return PetsirdData(
         header,
         type_1,
@@ -214,8 +228,9 @@ def read_petsird_bins(path: str | Path) -> PetsirdData:
         time_ms,
         prompt,
         duration_ms=int(stats[_S_MAX_STOP]),
-        time_block_ms=shortest,
+        time_block_ms=int(stats[_S_LONGEST]),
         counts=counts,
+        source=str(path),
     )
 
 
@@ -297,16 +312,25 @@ def _read_header(path: Path) -> tuple[Any, int]:
 
 
 def _open_reader(handle: Any, path: Path) -> Any:
+    """The package's reader, past the magic bytes, format version and schema."""
     try:
         return petsird.BinaryPETSIRDReader(handle)
-    except Exception as err:  # magic bytes, format version, schema
-        problem = "written with another PETSIRD version" if "schema" in str(err) else str(err)
-        raise FileFormatError(
-            f"cannot read this PETSIRD file: {problem}",
-            source=path,
-            field="schema",
-            fix=f"convert it to PETSIRD {petsird.version.__version__}",
-        ) from None
+    except Exception as err:  # a third-party decoder on untrusted bytes
+        text = str(err)
+        if "schema" in text or "version" in text:
+            problem = f"it was written with another PETSIRD or yardl version ({text})"
+            fix = f"convert it to PETSIRD {_package_version()}"
+        else:
+            problem = f"the file is truncated or corrupt before its header ({text})"
+            fix = "copy or write it again"
+        raise FileFormatError(problem, source=path, field="schema", fix=fix) from None
+
+
+def _package_version() -> str:
+    try:
+        return metadata.version("petsird")
+    except metadata.PackageNotFoundError:  # pragma: no cover - petsird is a dependency
+        return "0.12"
 
 
 def _map_stream(path: Path, offset: int) -> NDArray[np.uint8]:
@@ -330,7 +354,6 @@ def _parse(
     time_ms (uint32), ``types`` rows type_1, type_2 (uint16), each ``[:, :n]``.
     """
     stats = np.zeros(_N_STATS, np.int64)
-    stats[_S_SHORTEST] = 2**62
     capacity = stream.size // 6 + 1024  # grows when events are shorter than 6 bytes
     columns = (
         np.empty((4, capacity), np.uint32),
@@ -383,7 +406,9 @@ def _raise_for_status(status: int, path: Path, item_start: int, position: int) -
         _BAD_TYPE: "a module-type index is larger than 65535",
         _TRAILING: "there are bytes after the end of the time-block stream",
     }
-    where = f"byte {item_start}" + (f", error at byte {position}" if position >= 0 else "")
+    where = f"time block at byte {item_start}"
+    if position not in (-1, item_start):
+        where += f", error at byte {position}"
     raise FileFormatError(
         f"{problems[status]} ({where})",
         source=path,
@@ -528,21 +553,61 @@ def write_petsird(
     geometry = _writer_scanner(events, scanner, path)
     block_ms = _block_length(time_block_ms, path)
     duration_ms = _duration_ms(events, path)
-    bin_1, bin_2 = _ordered_bins(events, geometry, path)
-    key = _block_index(events, block_ms, duration_ms, path) * 2 + ~np.asarray(events.prompt, bool)
+    bin_1, bin_2, counts = _sorted_events(events, geometry, block_ms, duration_ms, path)
+    has_delayed = bool(counts[:, 1].any())
+    head = _header_bytes(_header(events, geometry, has_delayed=has_delayed))
+    timing = np.array([block_ms, duration_ms, has_delayed], np.int64)
+    with path.open("wb") as handle:
+        handle.write(head)
+        _write_stream(handle, bin_1, bin_2, counts, timing)
+    return path
+
+
+def _sorted_events(
+    events: ListModeEvents, scanner: ScannerGeometry, block_ms: int, duration_ms: int, path: Path
+) -> tuple[NDArray[np.uint32], NDArray[np.uint32], NDArray[np.int64]]:
+    """Detection bins sorted by time block (prompts first) and counts ``(n_blocks, 2)``."""
+    bin_1, bin_2 = _ordered_bins(events, scanner, path)
+    delayed = ~np.asarray(events.prompt, dtype=bool)
+    key = _block_index(events, block_ms, duration_ms, path) * 2 + delayed
     if key.size > 1 and not bool((key[1:] >= key[:-1]).all()):
         order = np.argsort(key, kind="stable")
         key, bin_1, bin_2 = key[order], bin_1[order], bin_2[order]
     n_blocks = -(-duration_ms // block_ms)
-    counts = np.bincount(key, minlength=2 * n_blocks).reshape(n_blocks, 2)
-    has_delayed = bool(counts[:, 1].any())
-    head = _header_bytes(_header(events, geometry, has_delayed=has_delayed))
-    out = np.empty(bin_1.size * 11 + n_blocks * 40 + 32, np.uint8)
-    used = _encode_stream(bin_1, bin_2, counts, block_ms, duration_ms, has_delayed, out)
-    with path.open("wb") as handle:
-        handle.write(head)
+    return bin_1, bin_2, np.bincount(key, minlength=2 * n_blocks).reshape(n_blocks, 2)
+
+
+def _write_stream(
+    handle: Any,
+    bin_1: NDArray[np.uint32],
+    bin_2: NDArray[np.uint32],
+    counts: NDArray[np.int64],
+    timing: NDArray[np.int64],
+) -> None:
+    """The time-block stream: one chunk of all blocks, encoded a few million events at a time."""
+    n_blocks = counts.shape[0]
+    ends = np.cumsum(counts.sum(axis=1))  # events up to the end of each block
+    handle.write(_varint_bytes(n_blocks))
+    block, k = 0, 0
+    while block < n_blocks:
+        stop = int(np.searchsorted(ends, k + _EVENTS_PER_WRITE, side="right"))
+        stop = min(max(stop, block + 1), block + _EVENTS_PER_WRITE // 4, n_blocks)
+        out = np.empty(int(ends[stop - 1] - k) * 11 + (stop - block) * 40, np.uint8)
+        blocks = np.array([block, stop], np.int64)
+        used = _encode_blocks(bin_1, bin_2, counts, blocks, k, timing, out)
         out[:used].tofile(handle)
-    return path
+        block, k = stop, int(ends[stop - 1])
+    handle.write(b"\x00")  # end of stream
+
+
+def _varint_bytes(value: int) -> bytes:
+    """``value`` as a yardl unsigned varint."""
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
 
 
 def _writer_scanner(
@@ -626,7 +691,11 @@ def _ordered_bins(
 def _block_index(
     events: ListModeEvents, block_ms: int, duration_ms: int, path: Path
 ) -> NDArray[np.int64]:
-    """Time block of each event: ``floor(time_s · 1000 / time_block_ms)``."""
+    """Time block of each event: its time in whole ns (rounded) // the block length in ns.
+
+    Counting in ns makes a time read back from a file (a block start in ms, as float s)
+    land in its own block again.
+    """
     times = np.asarray(events.time_s, dtype=np.float64)
     duration = float(events.duration_s)
     if times.size and not (times.min() >= 0 and times.max() <= duration * (1 + 1e-9)):
@@ -637,7 +706,7 @@ def _block_index(
             field="time_s",
         )
     n_blocks = -(-duration_ms // block_ms)
-    index = np.floor(times * (1000.0 / block_ms)).astype(np.int64)
+    index = np.rint(times * 1e9).astype(np.int64) // (block_ms * 1_000_000)
     return np.minimum(index, n_blocks - 1)
 
 
@@ -687,7 +756,7 @@ def _header_bytes(header: Any) -> bytes:
 
 _OK, _TRUNCATED, _BAD_VARINT, _BAD_TAG, _BAD_TYPE, _TRAILING, _OTHER_BLOCK = range(7)
 # stats: [0] time blocks, [1 + tag] time blocks of each kind, then:
-_S_BLOCKS, _S_EVENT_BLOCKS, _S_MAX_STOP, _S_SHORTEST = 0, 1, 7, 8
+_S_BLOCKS, _S_EVENT_BLOCKS, _S_MAX_STOP, _S_LONGEST = 0, 1, 7, 8
 _S_SINGLES, _S_TRIPLES, _S_QUADS, _S_ITEM_START = 9, 10, 11, 12
 _N_STATS = 13
 
@@ -818,7 +887,7 @@ def _parse_stream(
         if pos >= 0 and (start > _UINT32_MAX or stop > _UINT32_MAX):
             pos = -_BAD_VARINT
         stats[_S_MAX_STOP] = max(stats[_S_MAX_STOP], stop)
-        stats[_S_SHORTEST] = min(stats[_S_SHORTEST], stop - start)
+        stats[_S_LONGEST] = max(stats[_S_LONGEST], stop - start)
         pos, items = _skip_nested(buf, pos, 2, 2)
         stats[_S_SINGLES] += items
         for is_prompt in (True, False):
@@ -850,20 +919,18 @@ def _put(out: Any, pos: int, value: int) -> int:
 
 
 @njit(cache=True)
-def _encode_stream(
-    bin_1: Any,
-    bin_2: Any,
-    counts: Any,
-    block_ms: int,
-    duration_ms: int,
-    has_delayed: bool,
-    out: Any,
+def _encode_blocks(
+    bin_1: Any, bin_2: Any, counts: Any, blocks: Any, k: int, timing: Any, out: Any
 ) -> int:
-    """Encode the time-block stream (one chunk of event time blocks, then the end mark)."""
-    n_blocks = counts.shape[0]
-    pos = _put(out, 0, n_blocks)
-    k = 0
-    for block in range(n_blocks):
+    """Encode event time blocks ``blocks[0] … blocks[1] − 1`` into ``out``; bytes used.
+
+    ``counts[block]``: prompts, delayeds of each block; their detection bins start at row
+    ``k`` of ``bin_1``/``bin_2``.  ``timing``: block length (ms), acquisition length (ms),
+    whether a delayed list is written (1/0).
+    """
+    block_ms, duration_ms, has_delayed = timing[0], timing[1], timing[2]
+    pos = 0
+    for block in range(blocks[0], blocks[1]):
         start = block * block_ms
         out[pos] = 0  # TimeBlock case 0: EventTimeBlock
         pos = _put(out, pos + 1, start)
@@ -872,7 +939,7 @@ def _encode_stream(
         pos += 1
         for kind in range(2):
             if kind == 1 and not has_delayed:
-                out[pos] = 0
+                out[pos] = 0  # no delayed lists
                 pos += 1
                 continue
             out[pos] = 1  # one module type …
@@ -887,8 +954,7 @@ def _encode_stream(
         out[pos] = 0  # no triples
         out[pos + 1] = 0  # no quadruples
         pos += 2
-    out[pos] = 0  # end of stream
-    return pos + 1
+    return pos
 
 
 @njit(cache=True)

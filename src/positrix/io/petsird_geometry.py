@@ -21,12 +21,14 @@ out in PETSIRD (one module type):
   whole window is ``W`` wide, ``|t1 − t2| ≤ W/2``.
 
 All lengths are in mm, as in PETSIRD; coordinates are stored as float32 (≈ 1e-5 mm at the
-ring radius of the built-in scanners).
+ring radius of the built-in scanners).  Not stored: ``detection_efficiency`` (PETSIRD's
+detection efficiencies are written as 1 with calibration factor 1, "not measured"), crystal
+material (no bulk materials), TOF and energy resolution (0 = unknown).
 """
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import replace
 from os import PathLike
 from typing import Any
 
@@ -56,6 +58,12 @@ SPEED_OF_LIGHT_MM_PER_NS = 299.792458
 POSITION_TOLERANCE_MM = 1e-3
 
 _GEOMETRY_FIELD = "scanner.scanner_geometry"
+#: ScannerGeometry fields stored in the PETSIRD geometry, and in its windows.
+_HARDWARE_FIELDS = (
+    *("blocks_per_ring", "crystals_per_block", "n_rings", "transaxial_pitch_mm"),
+    *("axial_pitch_mm", "crystal_size_mm", "ring_diameter_mm", "mean_doi_mm"),
+)
+_WINDOW_FIELDS = ("energy_window_kev", "coincidence_window_ns")
 _Source = str | PathLike[str] | None
 
 
@@ -76,8 +84,8 @@ def scanner_to_petsird(scanner: ScannerGeometry) -> petsird.ScannerInformation:
     petsird.ScannerInformation
         ``model_name`` = ``scanner.name``; geometry, energy window (one energy bin),
         coincidence window (one TOF bin), all efficiencies 1 (calibration factor 1), no
-        singles, triples or quadruples.  TOF resolution and energy resolution are 0
-        (unknown): :class:`ScannerGeometry` does not hold them.
+        singles, triples or quadruples, collimator ``NONE``.  TOF resolution and energy
+        resolution are 0 (unknown): :class:`ScannerGeometry` does not hold them.
     """
     module = petsird.DetectorModule(
         detecting_elements=petsird.ReplicatedBoxSolidVolume(
@@ -270,8 +278,10 @@ def scanner_from_petsird(
     Works for the layout :func:`scanner_to_petsird` writes (built-in and user scanners).  The
     result is checked against the header: every crystal position
     (:meth:`ScannerGeometry.crystal_positions_mm`) lies within 1e-3 mm of its element origin.
-    A geometry equal to a built-in one (within float32 rounding) gives the built-in values,
-    with the name from ``info.model_name``.
+    A geometry equal to a built-in one (within float32 rounding) gives the built-in values
+    (windows from the header), with the name from ``info.model_name``.  Fields PETSIRD does
+    not hold (``detection_efficiency``) come from that built-in scanner, else they keep the
+    :class:`ScannerGeometry` defaults.
 
     Parameters
     ----------
@@ -294,8 +304,11 @@ def scanner_from_petsird(
     geometry = _build_geometry(info, n_modules, layout, box, source)
     _check_positions(info, geometry, source)
     for builtin in SCANNERS.values():
-        if _same_values(geometry, builtin):
-            return replace(builtin, name=geometry.name)
+        if _same_values(geometry, builtin, _HARDWARE_FIELDS):
+            windows = {key: getattr(geometry, key) for key in _WINDOW_FIELDS}
+            if _same_values(geometry, builtin, _WINDOW_FIELDS):
+                windows = {}
+            return replace(builtin, name=geometry.name, **windows)
     return geometry
 
 
@@ -456,13 +469,11 @@ def _positions_by_module(geometry: ScannerGeometry) -> NDArray[np.float64]:
     return positions.transpose(1, 0, 2, 3).reshape(blocks, geometry.n_rings * cpb, 3)
 
 
-def _same_values(a: ScannerGeometry, b: ScannerGeometry) -> bool:
-    """Every field but the name equal, floats within float32 rounding."""
-    for item in fields(ScannerGeometry):
-        if item.name == "name":
-            continue
-        left = np.atleast_1d(np.asarray(getattr(a, item.name), dtype=np.float64))
-        right = np.atleast_1d(np.asarray(getattr(b, item.name), dtype=np.float64))
+def _same_values(a: ScannerGeometry, b: ScannerGeometry, names: tuple[str, ...]) -> bool:
+    """Fields ``names`` equal, floats within float32 rounding."""
+    for name in names:
+        left = np.atleast_1d(np.asarray(getattr(a, name), dtype=np.float64))
+        right = np.atleast_1d(np.asarray(getattr(b, name), dtype=np.float64))
         if left.shape != right.shape or not np.allclose(left, right, rtol=1e-5, atol=1e-5):
             return False
     return True
