@@ -322,6 +322,7 @@ def nema_qc(folder: Path, *, log: Callable[[str], None]) -> dict[str, Any]:
     """Simulate the NEMA IQ phantom (3.7 MBq F-18, 1 min) on the demo ring, reconstruct it
     with every correction and run the NU 4 image-quality analysis (``iq.json``)."""
     import json
+    from datetime import UTC, datetime
 
     from positrix.geometry.scanner import ScannerGeometry
     from positrix.image.frames import FrameTable
@@ -351,6 +352,7 @@ def nema_qc(folder: Path, *, log: Callable[[str], None]) -> dict[str, Any]:
         nuclide="F-18",
         randoms=randoms,
         mu_per_mm=hu_to_mu(scan.ct_hu, kvp=80),
+        acquisition_start=datetime(2026, 1, 1, tzinfo=UTC),  # decay-corrected to the start
     )
     folder.mkdir(parents=True, exist_ok=True)
     save(image, folder / "iq.nii.gz")
