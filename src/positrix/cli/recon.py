@@ -20,7 +20,8 @@ def add_parser(subparsers: Any) -> None:
         "recon", help="reconstruct list-mode events into a calibrated image (Bq/mL)"
     )
     parser.add_argument(
-        "input", help="list-mode event file (.npz) or Interfile sinogram (.hs), see docs/recon.md"
+        "input",
+        help="list-mode events (PETSIRD .petsird/.bin or .npz) or an Interfile sinogram (.hs)",
     )
     parser.add_argument("-o", "--output", required=True, help="output image (.nii.gz, folder…)")
     parser.add_argument("--scanner", help="built-in scanner or TOML file (default: the file's)")
@@ -212,9 +213,23 @@ def _from_sinogram(args: argparse.Namespace, options: Any, log: Any):
     return image, scanner, int(sino.data.sum()), 0
 
 
+def _read_listmode(args: argparse.Namespace):
+    """Events from a PETSIRD file (``.petsird``/``.bin``) or a Positrix ``.npz``."""
+    from positrix.io.events import read_events
+    from positrix.io.petsird import read_petsird
+
+    if Path(args.input).suffix in (".petsird", ".bin"):
+        given = None
+        if args.scanner is not None and args.scanner.endswith(".toml"):
+            from positrix.geometry import load_scanner
+
+            given = load_scanner(args.scanner)
+        return read_petsird(args.input, scanner=given)
+    return read_events(args.input)
+
+
 def run(args: argparse.Namespace) -> int:
     from positrix.io import save
-    from positrix.io.events import read_events
     from positrix.io.safety import check_writable
     from positrix.recon.study import ReconOptions, reconstruct_events
 
@@ -240,7 +255,7 @@ def run(args: argparse.Namespace) -> int:
     if args.input.endswith(".hs"):
         image, scanner, prompts, delayeds = _from_sinogram(args, options, log)
     else:
-        events = read_events(args.input)
+        events = _read_listmode(args)
         scanner = _scanner(args, events.scanner)
         mu = _mu_map(args.mu_map, args.ct_kvp, scanner) if args.mu_map else None
         norm = _normalisation(args.norm) if args.norm else None
