@@ -234,7 +234,10 @@ def run(args: argparse.Namespace) -> int:
     from positrix.recon.study import ReconOptions, reconstruct_events
 
     target = Path(args.output)
-    check_writable([target], overwrite=args.force, inputs=[Path(args.input)])
+    given = [args.input, args.mu_map, args.norm, args.randoms, args.delayeds]
+    inputs = [Path(p) for p in given if p]
+    inputs += [p.with_suffix(".s") for p in inputs if p.suffix == ".hs"]
+    check_writable([target], overwrite=args.force, inputs=inputs)
     options = ReconOptions(
         algorithm=args.algorithm,
         iterations=args.iterations,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -54,16 +55,28 @@ def _scanner(name: str):
     return load_scanner(name) if name.endswith(".toml") else get_scanner(name)
 
 
+#: Reference time of simulated data: the scan start of a phantom, the injection of the mouse.
+REFERENCE = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+
+
 def _frames(args: argparse.Namespace):
+    from positrix.errors import PositrixError
     from positrix.image.frames import FrameTable
     from positrix.physics.units import parse_duration
 
     start = 0.0 if args.start in ("0", "0s") else parse_duration(args.start, field="--start")
+    if start and args.phantom != "digital-mouse":
+        raise PositrixError(
+            "--start is the delay after injection of the digital mouse; a phantom's --activity "
+            "is already its activity at the scan start",
+            field="--start",
+            fix="leave --start out",
+        )
     if args.frames:
         table = FrameTable.from_spec(args.frames)
     else:
         table = FrameTable.from_durations([parse_duration(args.duration, field="--duration")])
-    return FrameTable(table.start_s + start, table.duration_s, None)
+    return FrameTable(table.start_s + start, table.duration_s, REFERENCE)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -74,6 +87,10 @@ def run(args: argparse.Namespace) -> int:
     from positrix.simulation.scan import make_phantom, simulate_scan
 
     out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        raise PositrixError("the output exists and is not a folder", source=out, field="-o")
+    if args.refine < 1:
+        raise PositrixError("--refine must be ≥ 1", field="--refine")
     if out.exists() and any(out.iterdir()) and not args.force:
         raise PositrixError(
             "the output folder is not empty", source=out, field="-o", fix="add --force"
@@ -127,7 +144,10 @@ def _write(scan, out: Path, args: argparse.Namespace) -> list[str]:
         ("labels.nii.gz", scan.truth.labels.astype(np.float32), "label", "OT"),
     ):
         frames = scan.frames if name == "truth.nii.gz" else None
-        image = Image(data, affine, unit=unit, frames=frames, modality=modality)
+        reference = REFERENCE if name == "truth.nii.gz" else None
+        image = Image(
+            data, affine, unit=unit, frames=frames, decay_reference=reference, modality=modality
+        )
         save(image, out / name, overwrite=args.force)
         files.append(name)
     if args.listmode:
@@ -152,7 +172,10 @@ def _write(scan, out: Path, args: argparse.Namespace) -> list[str]:
 def _write_events(scan, out: Path, args: argparse.Namespace) -> str:
     from positrix.simulation.acquisition import events_from_frames
 
-    events = events_from_frames(scan.layout, scan.acquisition, nuclide=args.nuclide)
+    start = REFERENCE + timedelta(seconds=float(scan.frames.start_s[0]))
+    events = events_from_frames(
+        scan.layout, scan.acquisition, nuclide=args.nuclide, acquisition_start=start
+    )
     try:
         from positrix.io.petsird import write_petsird
     except ImportError:  # pragma: no cover - PETSIRD support is part of the package
@@ -177,6 +200,11 @@ def _summary(scan, args: argparse.Namespace, files: list[str]) -> dict[str, Any]
             "duration_s": scan.frames.duration_s.tolist(),
         },
         "span": scan.layout.span,
+        "reference_time": REFERENCE.isoformat(),
+        "frame_start_times": [
+            (REFERENCE + timedelta(seconds=float(s))).isoformat() for s in scan.frames.start_s
+        ],
+        "live_fraction": [f.mean_live_fraction for f in scan.acquisition],
         "files": files,
         "prompts": [float(s.prompts.sum()) for s in sino],
         "delayeds": [float(s.delayeds.sum()) for s in sino],

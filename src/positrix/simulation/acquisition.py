@@ -23,7 +23,8 @@ Physics, in the order applied (each switchable):
 
 Frame activity images are decay-corrected frame means (Bq/mL at the activity's reference
 time, as a scanner reports them), so the expected counts are exact for any kinetics.
-List-mode events carry times drawn from the decaying rate within each frame.
+List-mode events carry times drawn from the decaying rate within each frame (prompts
+``e^(−λt)``, delayeds ``e^(−2λt)``); uptake changes within a frame are not resolved.
 """
 
 from __future__ import annotations
@@ -107,9 +108,9 @@ def _frames(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     starts = np.atleast_1d(np.asarray(start_s, dtype=np.float64))
     durations = np.atleast_1d(np.asarray(duration_s, dtype=np.float64))
-    n = 1 if activity.ndim == 3 else activity.shape[3]
     if activity.ndim not in (3, 4):
         raise PositrixError("activity must be 3-D or 4-D (frames last)", field="activity")
+    n = 1 if activity.ndim == 3 else activity.shape[3]
     if starts.shape != (n,) or durations.shape != (n,):
         raise PositrixError(
             f"{n} activity frame(s) but {starts.size} start(s) and {durations.size} duration(s)",
@@ -172,6 +173,8 @@ def simulate_acquisition(
     """
     activity = np.asarray(activity_bq_ml, dtype=np.float32)
     starts, durations = _frames(activity, frame_start_s, frame_duration_s)
+    if dead_time_s is not None and not dead_time_s > 0:
+        raise PositrixError("the dead time must be > 0 s", field="dead_time_s")
     frames = activity if activity.ndim == 4 else activity[..., None]
     voxel = tuple(float(v) for v in np.asarray(voxel_size_mm, dtype=np.float64).reshape(3))
     info = get_nuclide(nuclide)
@@ -198,7 +201,7 @@ def simulate_acquisition(
             nuclide=nuclide,
             calibration=k,
             efficiencies=eff * live,
-            singles_cps=singles * live if randoms else None,
+            singles_cps=singles * eff * live if randoms else None,
             scatter_scale=scatter_scale,
             frame_start_s=float(starts[f]),
             seed=seed + f,
@@ -258,10 +261,11 @@ def events_from_frames(
             nuclide=nuclide,
             seed=seed + n,
         )
+        # prompts follow the decay e^(−λt), delayeds (∝ singles²) e^(−2λt)
+        rate = np.where(events.prompt, lam, 2.0 * lam)
         u = rng.uniform(size=len(events))
-        span = -np.expm1(-lam * frame.duration_s)
-        times = -np.log1p(-u * span) / lam if lam > 0 else u * frame.duration_s
-        parts.append((events, np.sort(times) + frame.start_s - t0))
+        times = -np.log1p(-u * -np.expm1(-rate * frame.duration_s)) / rate
+        parts.append((events, times + frame.start_s - t0))
     order = np.argsort(np.concatenate([t for _, t in parts]), kind="stable")
 
     def column(name: str) -> NDArray:

@@ -97,8 +97,11 @@ def derenzo_phantom(
 
     Region names ``body`` and ``rods_<d>mm``.
     """
-    if len(rod_diameters_mm) < 1 or min(rod_diameters_mm) <= 0:
-        raise PositrixError("give at least one rod diameter > 0 mm", field="rod_diameters_mm")
+    if not 1 <= len(rod_diameters_mm) <= 6 or min(rod_diameters_mm) <= 0:
+        raise PositrixError(
+            "give 1 to 6 rod diameters > 0 mm (the triangular lattice fills 60° sectors)",
+            field="rod_diameters_mm",
+        )
     half = length_mm / 2.0
     regions = [Region("body", Cylinder(radius_mm + 3.0, (-half - 3.0, half + 3.0)), "pmma")]
     n = len(rod_diameters_mm)

@@ -34,7 +34,11 @@ class Pose:
 
     def __post_init__(self) -> None:
         r = np.asarray(self.rotation, dtype=np.float64)
-        if r.shape != (3, 3) or not np.allclose(r @ r.T, np.eye(3), atol=1e-6):
+        if (
+            r.shape != (3, 3)
+            or not np.allclose(r @ r.T, np.eye(3), atol=1e-6)
+            or np.linalg.det(r) < 0
+        ):
             raise PositrixError("the pose rotation must be a 3 × 3 rotation", field="rotation")
 
     @classmethod

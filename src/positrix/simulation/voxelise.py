@@ -32,7 +32,9 @@ class Material:
 
 #: µ at 511 keV = (µ/ρ)·ρ with µ/ρ from NIST XCOM at 511 keV (water 0.0960 cm²/g, PMMA
 #: 0.0927, soft tissue/muscle 0.0953, cortical bone 0.0896); densities water 1.00, PMMA 1.19,
-#: soft tissue 1.04, lung 0.30, adipose 0.95, bone 1.92 g/cm³.  HU are typical 80 kVp values.
+#: soft tissue 1.04, lung 0.30, adipose 0.95, bone 1.92 g/cm³.  HU are typical 80 kVp values;
+#: the bilinear HU → µ conversion (Carney 2006) maps them back to slightly lower µ for PMMA
+#: (−6 %) and bone (−21 %), as on real systems: CT-based µ-maps inherit that error.
 MATERIALS: dict[str, Material] = {
     "air": Material(0.0, -1000.0),
     "water": Material(0.00960, 0.0),
@@ -199,17 +201,41 @@ class Phantom:
         if supersample < 1:
             raise PositrixError("supersample must be ≥ 1", field="supersample")
         grid = (int(shape[0]), int(shape[1]), int(shape[2]))
-        remaining = np.ones(grid)
+        boxes = [_index_box(r.shape, self.pose, matrix, grid) for r in self.regions]
+        # sub-sample points already taken by a later region (regions are visited last first)
+        claimed = np.zeros((*grid, supersample**3), dtype=bool)
+        voxel_ml = abs(float(np.prod(np.diag(matrix)[:3]))) / 1000.0
         parts: list[tuple[str, tuple[slice, slice, slice], NDArray[np.float32]]] = []
-        for region in reversed(self.regions):  # a later region takes its share first
-            box = _index_box(region.shape, self.pose, matrix, grid)
+        small: list[tuple[str, tuple[slice, slice, slice], NDArray[np.float32]]] = []
+        for region, box in zip(reversed(self.regions), reversed(boxes), strict=True):
             if box is None:
                 continue
-            fraction = _coverage(region.shape, self.pose, matrix, box, supersample)
-            parts.append((region.name, box, (fraction * remaining[box]).astype(np.float32)))
-            remaining[box] *= 1.0 - fraction
+            point = _point_share(region.shape, self.pose, matrix, grid, voxel_ml)
+            if point is not None:  # smaller than a voxel: its volume, placed trilinearly
+                small.append((region.name, *point))
+                continue
+            cover = _coverage(region.shape, self.pose, matrix, box, supersample, claimed[box])
+            parts.append((region.name, box, cover.astype(np.float32)))
+        for _, box, share in small:  # tiny sources displace what surrounds them
+            for n, (name, other, weights) in enumerate(parts):
+                overlap = tuple(
+                    slice(max(a.start, b.start), min(a.stop, b.stop))
+                    for a, b in zip(box, other, strict=True)
+                )
+                if all(o.stop > o.start for o in overlap):
+                    local = tuple(
+                        slice(o.start - b.start, o.stop - b.start)
+                        for o, b in zip(overlap, other, strict=True)
+                    )
+                    mine = tuple(
+                        slice(o.start - b.start, o.stop - b.start)
+                        for o, b in zip(overlap, box, strict=True)
+                    )
+                    weights = weights.copy()
+                    weights[local] *= 1.0 - share[mine]
+                    parts[n] = (name, other, weights)
         names = tuple(dict.fromkeys(r.name for r in self.regions))
-        return RegionWeights(grid, matrix, names, tuple(reversed(parts)))
+        return RegionWeights(grid, matrix, names, tuple(reversed(parts + small)))
 
 
 @dataclass(frozen=True)
@@ -264,8 +290,10 @@ def _coverage(
     affine: NDArray[np.float64],
     box: tuple[slice, slice, slice],
     supersample: int,
+    claimed: NDArray[np.bool_],
 ) -> NDArray[np.float64]:
-    """Fraction of each voxel of ``box`` inside ``shape`` (slab by slab along k)."""
+    """Share of each voxel of ``box`` inside ``shape`` and not yet ``claimed`` (sub-sample
+    flags of the box, ``(..., supersample³)``, updated in place), slab by slab along k."""
     step, origin = np.diag(affine[:3, :3]), affine[:3, 3]
     offsets = (np.arange(supersample) + 0.5) / supersample - 0.5
     sub = np.stack(np.meshgrid(offsets, offsets, offsets, indexing="ij"), -1).reshape(-1, 3)
@@ -277,5 +305,35 @@ def _coverage(
         centres = np.stack(np.meshgrid(ii, jj, k, indexing="ij"), -1).astype(np.float64)
         points = (centres[..., None, :] + sub) * step + origin
         inside = shape.inside(pose.to_phantom(points))
-        fraction[:, :, start : start + k.size] = inside.mean(axis=-1)
+        taken = claimed[:, :, start : start + k.size]
+        fraction[:, :, start : start + k.size] = (inside & ~taken).mean(axis=-1)
+        taken |= inside
     return fraction
+
+
+def _point_share(
+    shape: Shape,
+    pose: Pose,
+    affine: NDArray[np.float64],
+    grid: tuple[int, int, int],
+    voxel_ml: float,
+) -> tuple[tuple[slice, slice, slice], NDArray[np.float32]] | None:
+    """For a shape smaller than a voxel in every direction: its volume (in voxels) spread
+    trilinearly around its centre; ``None`` for larger shapes."""
+    low, high = shape.bounds()
+    step, origin = np.diag(affine[:3, :3]), affine[:3, 3]
+    if np.any(high - low >= np.abs(step)):
+        return None
+    centre = pose.to_scanner(((low + high) / 2.0)[None, :])[0]
+    index = (centre - origin) / step
+    base = np.floor(index).astype(int)
+    frac = index - base
+    if np.any(base < 0) or np.any(base + 1 >= np.asarray(grid)):
+        return None
+    weights = np.ones((2, 2, 2))
+    for axis in range(3):
+        profile = np.array([1.0 - frac[axis], frac[axis]])
+        weights *= profile.reshape([2 if a == axis else 1 for a in range(3)])
+    share = weights * shape.volume_ml() / voxel_ml
+    box = (slice(base[0], base[0] + 2), slice(base[1], base[1] + 2), slice(base[2], base[2] + 2))
+    return box, share.astype(np.float32)
