@@ -42,3 +42,23 @@ def test_calibration_factor_round_trip_and_errors():
     assert nominal_calibration(get_scanner("inveon")) > 0
     with pytest.raises(PositrixError, match="no positrons"):
         to_concentration(image, calibration=1.0, duration_s=1.0, nuclide="Lu-177")
+
+
+@pytest.mark.parametrize(("name", "published"), [("inveon", 0.072), ("nanoscan", 0.0841)])
+def test_nominal_calibration_gives_the_published_peak_sensitivity(name, published):
+    """Expected trues per decay of a point at the centre = the published peak absolute
+    sensitivity (Inveon 7.2 %, Bao 2009; nanoScan 8.41 %, Nagy 2013), within 0.5 %."""
+    from positrix.geometry.scanner import get_scanner
+    from positrix.geometry.sinogram import SinogramLayout
+    from positrix.recon.corrections.crystal_pairs import crystal_pair_sinogram
+    from positrix.recon.sinogram_projector import SinogramProjector
+
+    scanner = get_scanner(name)
+    layout = SinogramLayout(scanner, span=3)
+    v = scanner.axial_pitch_mm / 2
+    point = np.zeros((9, 9, 9), np.float32)
+    point[4, 4, 4] = 1000.0 / v**3  # 1 Bq in the centre voxel, in Bq/mL
+    lines = SinogramProjector(layout, point.shape, (v, v, v)).apply(point)
+    pairs = crystal_pair_sinogram(layout, np.ones((scanner.n_rings, scanner.crystals_per_ring)))
+    sensitivity = nominal_calibration(scanner) * float((pairs * lines).sum(dtype=np.float64))
+    assert sensitivity == pytest.approx(published, rel=0.005)

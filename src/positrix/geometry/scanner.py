@@ -161,7 +161,7 @@ SCANNERS: dict[str, ScannerGeometry] = {
         mean_doi_mm=4.58,
         energy_window_kev=(350.0, 625.0),
         coincidence_window_ns=3.432,
-        detection_efficiency=0.3926,  # → 7.2 % peak absolute sensitivity (Bao 2009)
+        detection_efficiency=0.3194,  # → 7.2 % peak absolute sensitivity (Bao 2009)
     ),
     "nanoscan": ScannerGeometry(
         name="nanoscan",
@@ -175,7 +175,7 @@ SCANNERS: dict[str, ScannerGeometry] = {
         mean_doi_mm=6.5,
         energy_window_kev=(400.0, 600.0),
         coincidence_window_ns=5.0,
-        detection_efficiency=0.5175,  # → 8.41 % peak absolute sensitivity (Nagy 2013)
+        detection_efficiency=0.4267,  # → 8.41 % peak absolute sensitivity (Nagy 2013)
     ),
 }
 
