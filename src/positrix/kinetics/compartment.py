@@ -17,24 +17,15 @@ from positrix.errors import PositrixError
 from positrix.kinetics.data import InputFunction
 from positrix.kinetics.fitting import FitResult, fit_least_squares
 from positrix.kinetics.sampling import Sampling, exp_convolve
+from positrix.simulation.input_function import two_tissue_irf
 
 __all__ = ["fit_compartment", "irf_two_tissue", "pet_frames"]
 
 
 def irf_two_tissue(K1: float, k2: float, k3: float, k4: float) -> tuple[list[float], list[float]]:
-    """Amplitudes and rates (1/min) of the 2TCM impulse response (k3 = 0: 1TCM).
-
-    ``IRF(t) = K1/(α2−α1) [(k3 + k4 − α1) e^(−α1 t) + (α2 − k3 − k4) e^(−α2 t)]`` with
-    ``α1,2 = (k2 + k3 + k4 ∓ √((k2 + k3 + k4)² − 4 k2 k4)) / 2``.
-    """
-    if k3 == 0.0:
-        return [K1], [k2]
-    total = k2 + k3 + k4
-    root = np.sqrt(max(total * total - 4.0 * k2 * k4, 0.0))
-    a1, a2 = (total - root) / 2.0, (total + root) / 2.0
-    if a2 - a1 < 1e-12:
-        a2 = a1 + 1e-12
-    return [K1 * (k3 + k4 - a1) / (a2 - a1), K1 * (a2 - k3 - k4) / (a2 - a1)], [a1, a2]
+    """Amplitudes and rates (1/min) of the 2TCM impulse response (k3 = 0: 1TCM); see
+    :func:`positrix.simulation.input_function.two_tissue_irf`."""
+    return two_tissue_irf(K1, k2, k3, k4)
 
 
 def pet_frames(
