@@ -64,3 +64,14 @@ def test_simulate_refuses_a_non_empty_folder(tmp_path, capsys):
     assert code == 2
     assert "not empty" in capsys.readouterr().err
     assert (tmp_path / "keep.txt").read_text() == "data"
+
+
+def test_recon_refuses_sinogram_options_for_list_mode(tmp_path, capsys):
+    events = str(EXAMPLES / "cylinder_events.npz")
+    code = main(
+        ["recon", events, "--scanner", str(EXAMPLES / "mini.toml"), "--delayeds", "d.hs"]
+        + ["-o", str(tmp_path / "x.nii")]
+    )
+    assert code == 2
+    assert "--delayeds" in capsys.readouterr().err
+    assert not (tmp_path / "x.nii").exists()

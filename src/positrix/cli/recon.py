@@ -258,6 +258,15 @@ def run(args: argparse.Namespace) -> int:
     if args.input.endswith(".hs"):
         image, scanner, prompts, delayeds = _from_sinogram(args, options, log)
     else:
+        for option in ("randoms", "delayeds", "nuclide", "duration_s", "start"):
+            if getattr(args, option):
+                flag = "--" + option.replace("_", "-")
+                raise PositrixError(
+                    f"{flag} is for a .hs sinogram; list-mode files carry their own",
+                    source=args.input,
+                    field=flag,
+                    fix=f"leave {flag} out",
+                )
         events = _read_listmode(args)
         scanner = _scanner(args, events.scanner)
         mu = _mu_map(args.mu_map, args.ct_kvp, scanner) if args.mu_map else None
