@@ -68,10 +68,8 @@ def test_simulate_refuses_a_non_empty_folder(tmp_path, capsys):
 
 def test_recon_refuses_sinogram_options_for_list_mode(tmp_path, capsys):
     events = str(EXAMPLES / "cylinder_events.npz")
-    code = main(
-        ["recon", events, "--scanner", str(EXAMPLES / "mini.toml"), "--delayeds", "d.hs"]
-        + ["-o", str(tmp_path / "x.nii")]
-    )
+    args = ["recon", events, "--scanner", str(EXAMPLES / "mini.toml"), "--delayeds", "d.hs"]
+    code = main([*args, "-o", str(tmp_path / "x.nii")])
     assert code == 2
     assert "--delayeds" in capsys.readouterr().err
     assert not (tmp_path / "x.nii").exists()
