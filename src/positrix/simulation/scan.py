@@ -147,7 +147,7 @@ def simulate_scan(
     truth_frames = np.stack(
         [coarse.image({n: v[f] for n, v in truth.items()}) for f in range(frames.n_frames)], -1
     )
-    images = phantom.voxelise(shape, grid_affine(shape, voxel), supersample=3)
+    images = phantom.images(coarse)  # the truth grid's weights, not voxelised again
     images = PhantomImages(
         truth_frames[..., 0],
         images.mu_per_mm,

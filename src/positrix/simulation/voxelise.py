@@ -174,7 +174,10 @@ class Phantom:
         supersample
             Points per voxel edge (``supersample³`` per voxel) for partial volumes.
         """
-        weights = self.region_weights(shape, affine, supersample=supersample)
+        return self.images(self.region_weights(shape, affine, supersample=supersample))
+
+    def images(self, weights: RegionWeights) -> PhantomImages:
+        """Activity, µ, HU and labels from this phantom's region weights."""
         materials = {r.name: MATERIALS[r.material] for r in self.regions}
         activities = {r.name: r.activity_bq_ml for r in self.regions}
         air = MATERIALS["air"]
