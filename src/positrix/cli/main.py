@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from positrix import __version__
 from positrix.cli import (
@@ -22,7 +22,7 @@ from positrix.cli import (
 )
 from positrix.errors import PositrixError
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "iter_parsers", "main"]
 
 EXIT_USAGE = 2
 
@@ -43,6 +43,24 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_parser(subparsers)
     nema.add_parser(subparsers)
     return parser
+
+
+def iter_parsers(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    """Every parser under ``parser`` with its command path, depth first.
+
+    Examples
+    --------
+    >>> paths = [p for p, _ in iter_parsers(build_parser())]
+    >>> ("kinetics", "fit") in paths and () in paths
+    True
+    """
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                yield from iter_parsers(child, (*path, name))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,7 +9,7 @@ from positrix.cli.output import print_json
 
 __all__ = ["add_parsers"]
 
-_UNITS = "Bq/mL, kBq/mL, %ID/g, %ID/mL, SUVbw, SUL, SUL-James, SUVbsa"
+_UNITS = "Bq/mL, kBq/mL, %%ID/g, %%ID/mL, SUVbw, SUL, SUL-James, SUVbsa"  # argparse %-escaped
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
