@@ -34,6 +34,12 @@ def add_parser(subparsers: Any) -> None:
 
 def _elapsed_s(start: datetime | float, end: datetime | float) -> float:
     if isinstance(start, datetime) and isinstance(end, datetime):
+        if (start.tzinfo is None) != (end.tzinfo is None):
+            raise UnitError(
+                "one of --from and --to has a UTC offset and the other has none",
+                field="--from/--to",
+                fix="give both with their offset (e.g. +01:00), or both without",
+            )
         return (end - start).total_seconds()
     if isinstance(start, float) and isinstance(end, float):
         return end - start
@@ -42,6 +48,13 @@ def _elapsed_s(start: datetime | float, end: datetime | float) -> float:
         field="--from/--to",
         fix="give both as ISO date-times or both as minutes",
     )
+
+
+def _moment(key: str, value: datetime | float) -> dict[str, str | float]:
+    """``{"from": ISO text}`` for a date-time, ``{"from_min": minutes}`` for minutes."""
+    if isinstance(value, datetime):
+        return {key: value.isoformat()}
+    return {f"{key}_min": value / 60.0}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,8 +68,8 @@ def run(args: argparse.Namespace) -> int:
         "nuclide": nuclide.name,
         "half_life_s": nuclide.half_life_s,
         "activity_bq": activity,
-        "from": start.isoformat() if isinstance(start, datetime) else start,
-        "to": end.isoformat() if isinstance(end, datetime) else end,
+        **_moment("from", start),
+        **_moment("to", end),
         "elapsed_s": elapsed,
         "decay_factor": factor,
         "decayed_activity_bq": activity * factor,

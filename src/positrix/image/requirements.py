@@ -90,15 +90,10 @@ def with_dose_unit(image: Image, unit: str) -> Image:
     """
     import dataclasses
 
-    from positrix.physics.units import ACTIVITY_UNITS_BQ
+    from positrix.physics.units import activity_unit_factor
 
     injection = image.injection
-    factor = ACTIVITY_UNITS_BQ.get(unit.lower())
-    if factor is None:
-        from positrix.errors import UnitError
-
-        raise UnitError(f"unknown activity unit '{unit}'", field="dose unit",
-                        fix="use Bq, kBq, MBq, GBq, mCi or uCi")  # fmt: skip
+    factor = activity_unit_factor(unit, field="--dose-unit")
     if injection is None or injection.activity_before_bq is None:
         return image
     rescaled = dataclasses.replace(

@@ -31,7 +31,7 @@ from scipy import ndimage
 from positrix.errors import PositrixError
 from positrix.image.grid import Grid, affine_from_spacing
 from positrix.image.image import Image
-from positrix.physics.units import CONCENTRATION_UNITS_BQ_PER_ML
+from positrix.physics.units import concentration_factor, is_concentration_unit
 from positrix.quant._region_kernel import MODE_CODES, region_moments
 from positrix.quant.voi import VOI, sphere
 
@@ -216,10 +216,7 @@ def region_stats(
     volume = wsum * image.voxel_volume_ml
     ml = default_peak_ml(image) if peak_ml is None else peak_ml
     peaks = _peaks(image, vois, ml) if ml > 0 else None
-    factor = next(
-        (v for k, v in CONCENTRATION_UNITS_BQ_PER_ML.items() if k.lower() == image.unit.lower()),
-        None,
-    )
+    factor = concentration_factor(image.unit) if is_concentration_unit(image.unit) else None
     rows = []
     for r, voi in enumerate(vois):
         for t in range(image.n_frames):

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from positrix.errors import MissingFieldError, UnitError
 from positrix.image.image import Image
 from positrix.image.requirements import injected_activity_bq, subject_weight_g
-from positrix.physics.units import CONCENTRATION_UNITS_BQ_PER_ML
+from positrix.physics.units import concentration_factor, is_concentration_unit
 
 __all__ = [
     "UPTAKE_UNITS",
@@ -144,9 +144,7 @@ def convert_units(image: Image, unit: str) -> Image:
     MissingFieldError
         When weight, height, sex, dose or times needed for ``unit`` are missing.
     """
-    factors = {k.lower(): v for k, v in CONCENTRATION_UNITS_BQ_PER_ML.items()}
-    source = factors.get(image.unit.lower())
-    if source is None:
+    if not is_concentration_unit(image.unit):
         raise UnitError(
             f"the image is in '{image.unit}', not an activity concentration",
             source=image.metadata.get("source_path"),
@@ -155,11 +153,10 @@ def convert_units(image: Image, unit: str) -> Image:
         )
     if unit == image.unit:
         return image
-    bq_per_ml = np.asarray(image.data, dtype=np.float64) * source
-    if unit.lower() in factors:
-        data = bq_per_ml / factors[unit.lower()]
-        canonical = next(k for k in CONCENTRATION_UNITS_BQ_PER_ML if k.lower() == unit.lower())
-        return image.replace(data=data.astype(np.float32), unit=canonical)
+    bq_per_ml = np.asarray(image.data, dtype=np.float64) * concentration_factor(image.unit)
+    if is_concentration_unit(unit):
+        data = bq_per_ml / concentration_factor(unit, field="--unit")
+        return image.replace(data=data.astype(np.float32), unit=unit)
     if unit not in UPTAKE_UNITS:
         raise UnitError(
             f"unknown unit '{unit}'",
