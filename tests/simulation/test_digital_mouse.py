@@ -7,6 +7,7 @@ from positrix.errors import PositrixError
 from positrix.kinetics.compartment import irf_two_tissue, pet_frames
 from positrix.kinetics.data import InputFunction
 from positrix.kinetics.sampling import Sampling
+from positrix.physics.compartments import two_tissue_irf
 from positrix.recon.reconstruct import grid_affine
 from positrix.simulation.digital_mouse import (
     MOUSE_REGIONS,
@@ -15,7 +16,7 @@ from positrix.simulation.digital_mouse import (
     frame_truths,
     organ_curves,
 )
-from positrix.simulation.input_function import FengInput, compartment_curve, two_tissue_irf
+from positrix.simulation.input_function import FengInput, compartment_curve
 
 
 def test_feng_convolution_matches_numerical_integration():

@@ -154,9 +154,7 @@ def run_sensitivity(args: argparse.Namespace) -> int:
     from positrix.quant.nema.sensitivity import nema_sensitivity, read_steps
 
     activity = parse_activity(args.activity, field="--activity")
-    when = parse_iso_datetime(
-        args.activity_time, field="--activity-time", require_offset=True
-    )
+    when = parse_iso_datetime(args.activity_time, field="--activity-time", require_offset=True)
     result = nema_sensitivity(
         read_events(args.events),
         read_steps(args.steps),

@@ -204,9 +204,7 @@ def _from_sinogram(args: argparse.Namespace, options: Any, log: Any):
         options=options,
         duration_s=duration,
         nuclide=nuclide,
-        acquisition_start=parse_iso_datetime(
-            args.start, field="--start", require_offset=True
-        ),
+        acquisition_start=parse_iso_datetime(args.start, field="--start", require_offset=True),
         randoms=randoms,
         mu_per_mm=mu,
         normalisation=norm,

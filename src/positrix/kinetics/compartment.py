@@ -17,14 +17,14 @@ from positrix.errors import PositrixError
 from positrix.kinetics.data import InputFunction
 from positrix.kinetics.fitting import FitResult, fit_least_squares
 from positrix.kinetics.sampling import Sampling, exp_convolve
-from positrix.simulation.input_function import two_tissue_irf
+from positrix.physics.compartments import two_tissue_irf
 
 __all__ = ["fit_compartment", "irf_two_tissue", "pet_frames"]
 
 
 def irf_two_tissue(K1: float, k2: float, k3: float, k4: float) -> tuple[list[float], list[float]]:
     """Amplitudes and rates (1/min) of the 2TCM impulse response (k3 = 0: 1TCM); see
-    :func:`positrix.simulation.input_function.two_tissue_irf`."""
+    :func:`positrix.physics.compartments.two_tissue_irf`."""
     return two_tissue_irf(K1, k2, k3, k4)
 
 

@@ -234,7 +234,9 @@ def parse_quantity(
         raise UnitError(f"'{text}' is out of range", field=field, fix=f"give e.g. {example}")
     if (value < 0 and not allow_negative) or (positive and value == 0):
         bound = "> 0" if positive else "≥ 0"
-        raise UnitError(f"{kind} '{text}' must be {bound}", field=field, fix=f"give a value {bound}")
+        raise UnitError(
+            f"{kind} '{text}' must be {bound}", field=field, fix=f"give a value {bound}"
+        )
     return value
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from positrix.errors import FileFormatError, PositrixError
 from positrix.image.grid import Grid
 from positrix.io.dicom.sniff import is_dicom_file
-from positrix.quant.labels import LabelImage
+from positrix.quant.label_image import LabelImage
 
 __all__ = ["is_seg", "read_seg", "write_seg"]
 

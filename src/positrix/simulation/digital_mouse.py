@@ -21,8 +21,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from positrix.errors import PositrixError
+from positrix.physics.compartments import two_tissue_irf
 from positrix.physics.nuclides import get_nuclide
-from positrix.simulation.input_function import FengInput, compartment_curve, two_tissue_irf
+from positrix.simulation.input_function import FengInput, compartment_curve
 from positrix.simulation.shapes import Cylinder, Ellipsoid
 from positrix.simulation.voxelise import Phantom, Region
 
