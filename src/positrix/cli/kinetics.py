@@ -35,7 +35,15 @@ def add_parser(subparsers: Any) -> None:
     )
     fit.add_argument("--nuclide", help="nuclide for counts weighting (decay), e.g. C-11")
     fit.add_argument("--frame-model", default="average", choices=["average", "midpoint"])
-    fit.add_argument("--plot", help="folder for one plot per region (data, fit, residuals)")
+    fit.add_argument(
+        "--plot",
+        help="folder for one plot per region: the TAC with the fit and residuals, and for "
+        "graphical methods their own plot (Patlak, Logan …) with t* and the fitted line",
+    )
+    fit.add_argument("--plot-format", default="png", choices=["png", "pdf", "svg"])
+    fit.add_argument("--title", help="plot title prefix (e.g. animal, tracer, injected activity)")
+    fit.add_argument("--log", action="store_true", help="logarithmic activity axis")
+    fit.add_argument("--force", action="store_true", help="replace existing plots")
     fit.add_argument("--json", action="store_true")
     fit.set_defaults(run=run_fit)
 
@@ -80,25 +88,68 @@ def run_fit(args: argparse.Namespace) -> int:
         weights=args.weights,
         half_life_min=half_life,
     )
+    targets = _plot_targets(args, tacs)
     results = fit_regions(
         args.model, tacs, regions=args.region, inp=inp, ref=args.ref, options=options
     )
-    if args.plot:
+    if targets:
         from positrix.kinetics.plots import plot_fit
 
         for result in results:
-            plot_fit(result, tacs, args.plot)
+            plot_fit(result, tacs, targets[result.region], title=args.title, log_y=args.log)
     if args.json:
         print_json([r.to_dict() for r in results])
         return 0
     for r in results:
-        status = "" if r.converged else f"  FAILED: {r.reason}"
-        values = ", ".join(
-            f"{k} {v:.4g}" + (f" ± {r.se[k]:.2g}" if k in r.se and r.se[k] == r.se[k] else "")
-            for k, v in r.parameters.items()
-        )
-        print(f"{r.region:<10} {r.model:<9} {values}{status}")
+        print(format_fit(r))
     return 0
+
+
+def format_fit(result: Any) -> str:
+    """One fit as text: every parameter with its SE and unit, then its flags.
+
+    A failed fit prints its reason; a flagged one prints each flag on its own line after
+    ``!``, so a flagged number is never shown as a plain number.
+    """
+    from positrix.kinetics.fitting import parameter_unit
+
+    head = f"{result.region:<10} {result.model:<9}"
+    if not result.converged:
+        return f"{head} FAILED: {result.reason}"
+    values = []
+    for name, value in result.parameters.items():
+        se = result.se.get(name, float("nan"))
+        unit = parameter_unit(name, result.model)
+        text = f"{name} {value:.4g}" + (f" ± {se:.2g}" if se == se else "")
+        text += "" if unit in ("1", "coefficient") else f" {unit}"
+        values.append(text + (" (!)" if result.flagged(name) else ""))
+    status = "  [FLAGGED]" if result.flags else ""
+    lines = [f"{head} {', '.join(values)}{status}"]
+    lines += [f"{'':<10} ! {flag}" for flag in result.flags]
+    return "\n".join(lines)
+
+
+def _plot_targets(args: argparse.Namespace, tacs: Any) -> dict[str, Any]:
+    """Plot file per region, checked before any fitting (folder, suffix, existing files)."""
+    from pathlib import Path
+
+    from positrix.errors import PositrixError
+    from positrix.io.safety import check_writable
+
+    if not args.plot:
+        return {}
+    folder = Path(args.plot)
+    if folder.exists() and not folder.is_dir():
+        raise PositrixError(
+            "--plot names a folder for one plot per region, and this is a file",
+            source=folder,
+            field="--plot",
+            fix="give a folder name (it is created)",
+        )
+    regions = args.region or [r for r in tacs.regions if r != args.ref]
+    targets = {r: folder / f"{r}_{args.model}.{args.plot_format}" for r in regions}
+    check_writable(targets.values(), overwrite=args.force)
+    return targets
 
 
 def _reference_curve(args: argparse.Namespace, image: Any) -> Any:

@@ -24,6 +24,7 @@ from positrix.kinetics.models.srtm2 import fit_srtm2
 from positrix.kinetics.models.suvr import fit_suvr
 from positrix.kinetics.models.two_tcm import fit_2tcm
 from positrix.kinetics.models.two_tcm_irr import fit_2tcm_irr
+from positrix.kinetics.quality import assess
 
 __all__ = ["MODELS", "FitOptions", "fit_regions"]
 
@@ -55,7 +56,11 @@ def fit_regions(
     ref: str | None = None,
     options: FitOptions = FitOptions(),
 ) -> list[FitResult]:
-    """Fit ``model`` to each region (all but the reference by default)."""
+    """Fit ``model`` to each region (all but the reference by default).
+
+    Each result is :func:`~positrix.kinetics.quality.assess`-ed: its ``flags`` say why a
+    number must not be taken at face value.
+    """
     if model not in MODELS:
         raise PositrixError(
             f"unknown model '{model}'", field="--model", fix="use one of " + ", ".join(MODELS)
@@ -89,7 +94,7 @@ def fit_regions(
         w = frame_weights(
             options.weights, s, data, column=tacs.weight, half_life_min=options.half_life_min
         )
-        results.append(_fit_one(model, data, reference, inp, s, w, name, options))
+        results.append(assess(_fit_one(model, data, reference, inp, s, w, name, options)))
     return results
 
 

@@ -44,6 +44,8 @@ class RegionalData:
         The table's ``weight`` column, or ``None``.
     source
         File the data came from (for messages).
+    unit
+        Unit of the values from the table's ``# unit: …`` line, or ``None`` if not stated.
     """
 
     sampling: Sampling
@@ -51,6 +53,7 @@ class RegionalData:
     values: NDArray[np.float64]
     weight: NDArray[np.float64] | None = None
     source: str | None = None
+    unit: str | None = None
 
     def curve(self, region: str) -> NDArray[np.float64]:
         """One region's TAC; a clear error names the missing region."""
@@ -143,7 +146,15 @@ def read_tacs(path: str | Path, *, frame_model: str = "average") -> RegionalData
             else ("frame_start_min/frame_duration_min")
         )
         raise PositrixError(err.problem, source=path, field=columns, fix=err.fix) from None
-    return RegionalData(sampling, regions, values, weight, str(path))
+    return RegionalData(sampling, regions, values, weight, str(path), _unit_line(path))
+
+
+def _unit_line(path: Path) -> str | None:
+    """The unit stated by a ``# unit: …`` comment line, or ``None``."""
+    for line in path.read_text(encoding="utf-8-sig").splitlines():
+        if line.startswith("#") and line[1:].strip().lower().startswith("unit:"):
+            return line[1:].strip()[5:].strip() or None
+    return None
 
 
 @dataclass(frozen=True, eq=False)
@@ -223,6 +234,15 @@ def read_input(path: str | Path) -> InputFunction:
     if plasma_name not in header:
         raise FileFormatError("the input needs a plasma column", source=path, field="plasma")
     plasma = _column(header, rows, plasma_name, path)
+    if np.any(plasma < 0):
+        row = int(np.argmax(plasma < 0)) + 2
+        raise FileFormatError(
+            f"line {row}: plasma activity {plasma[row - 2]:g} is negative",
+            source=path,
+            field=plasma_name,
+            fix="correct the sample (a concentration is ≥ 0; set background-subtracted "
+            "negatives to 0)",
+        )
     for fraction_name in ("parent_fraction", "metabolite_parent_fraction"):
         if fraction_name in header:
             fraction = _column(header, rows, fraction_name, path, missing_ok=True)

@@ -14,7 +14,38 @@ from scipy import optimize
 from positrix.errors import PositrixError
 from positrix.kinetics.sampling import Sampling
 
-__all__ = ["FitResult", "fit_least_squares", "frame_weights", "information_criteria"]
+__all__ = [
+    "FitResult",
+    "GraphicalPlot",
+    "fit_least_squares",
+    "frame_weights",
+    "information_criteria",
+    "parameter_unit",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class GraphicalPlot:
+    """The linearised coordinates of a graphical method (Patlak, Logan, …) for its plot.
+
+    Attributes
+    ----------
+    x, y
+        Coordinates of every frame, shape ``(n_frames,)``.
+    late
+        Frames used by the line fit (start ≥ t*), shape ``(n_frames,)``.
+    x_label, y_label
+        Axis labels with units.
+    tstar_min
+        t* in min.
+    """
+
+    x: NDArray[np.float64]
+    y: NDArray[np.float64]
+    late: NDArray[np.bool_]
+    x_label: str
+    y_label: str
+    tstar_min: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,6 +68,16 @@ class FitResult:
         Names of parameters that ended on a bound.
     n_parameters
         Number of fitted parameters.
+    flags
+        Why a number must not be taken at face value (at a bound, not identifiable,
+        physically impossible, the model's assumption fails); empty when none.
+    graphical
+        Linearised coordinates of a graphical method, for its plot; ``None`` otherwise.
+
+    Notes
+    -----
+    ``converged`` says only that the optimiser met its tolerance; whether the numbers can be
+    trusted is ``status``: ``"ok"``, ``"flagged"`` (see ``flags``) or ``"failed"``.
     """
 
     model: str
@@ -52,6 +93,19 @@ class FitResult:
     at_bounds: tuple[str, ...] = ()
     n_parameters: int = 0
     weighted_rss: float = float("nan")
+    flags: tuple[str, ...] = ()
+    graphical: GraphicalPlot | None = None
+
+    def flagged(self, name: str) -> bool:
+        """Whether a flag concerns parameter ``name``."""
+        return any(flag.startswith(f"{name} ") for flag in self.flags)
+
+    @property
+    def status(self) -> str:
+        """``"failed"``, ``"flagged"`` or ``"ok"``."""
+        if not self.converged:
+            return "failed"
+        return "flagged" if self.flags else "ok"
 
     def to_dict(self) -> dict[str, Any]:
         """The ``positrix kinetics fit --json`` object."""
@@ -63,10 +117,13 @@ class FitResult:
             "region": self.region,
             "model": self.model,
             "parameters": {k: clean(v) for k, v in self.parameters.items()},
+            "units": {k: parameter_unit(k, self.model) for k in self.parameters},
             "se": {k: clean(v) for k, v in self.se.items()},
             "aic": clean(self.aic),
             "bic": clean(self.bic),
             "converged": self.converged,
+            "status": self.status,
+            "flags": list(self.flags),
             "reason": self.reason,
             "at_bounds": list(self.at_bounds),
         }
@@ -81,6 +138,51 @@ class FitResult:
     def failed(cls, model: str, region: str, names: Sequence[str], reason: str) -> FitResult:
         """A failed fit: NaN parameters and the reason."""
         return cls(model, region, {n: float("nan") for n in names}, converged=False, reason=reason)
+
+
+#: Units of the kinetic parameters (concentrations per mL of tissue; "1" is dimensionless).
+PARAMETER_UNITS: dict[str, str] = {
+    "K1": "mL/cm³/min",
+    "k2": "1/min",
+    "k3": "1/min",
+    "k4": "1/min",
+    "Ki": "mL/cm³/min",
+    "V0": "mL/cm³",
+    "VT": "mL/cm³",
+    "vB": "1",
+    "delay_s": "s",
+    "BPND": "1",
+    "DVR": "1",
+    "R1": "1",
+    "k2_prime": "1/min",
+    "SUVR": "1",
+    "intercept": "min",
+}
+
+
+#: Parameters whose unit depends on the model.
+_MODEL_UNITS: dict[tuple[str, str], str] = {
+    ("ref-patlak", "Ki"): "1/min",
+    ("ref-patlak", "intercept"): "1",
+}
+
+
+def parameter_unit(name: str, model: str = "") -> str:
+    """The unit of a kinetic parameter of ``model`` (``"1"`` when dimensionless).
+
+    Regression coefficients of the multilinear methods (``gamma1`` …) have the unit
+    ``"coefficient"``: their unit depends on the term they multiply.
+
+    Examples
+    --------
+    >>> parameter_unit("Ki"), parameter_unit("BPND"), parameter_unit("Ki", "ref-patlak")
+    ('mL/cm³/min', '1', '1/min')
+    """
+    if (model, name) in _MODEL_UNITS:
+        return _MODEL_UNITS[(model, name)]
+    if name.startswith("gamma"):
+        return "coefficient"
+    return PARAMETER_UNITS.get(name, "?")
 
 
 def frame_weights(

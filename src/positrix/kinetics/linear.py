@@ -8,6 +8,7 @@ start is at or after it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -15,7 +16,7 @@ from numpy.typing import NDArray
 
 from positrix.errors import PositrixError
 from positrix.kinetics.data import InputFunction
-from positrix.kinetics.fitting import FitResult, information_criteria
+from positrix.kinetics.fitting import FitResult, GraphicalPlot, information_criteria
 from positrix.kinetics.sampling import Sampling
 
 __all__ = ["input_at_frames", "late_frames", "line_fit", "regression", "tac_integral"]
@@ -108,9 +109,12 @@ def line_fit(
     names: Sequence[str],
     model: str,
     region: str,
+    labels: tuple[str, str] = ("x", "y"),
+    tstar_min: float = 0.0,
 ) -> FitResult:
     """Weighted straight line ``y = slope · x + intercept`` over the ``late`` frames
-    (the graphical plots); ``names`` are (slope, intercept)."""
+    (the graphical plots); ``names`` are (slope, intercept).  The result carries every
+    frame's ``(x, y)`` with the axis ``labels`` and t* for its plot."""
     result, _, _ = regression(
         [x[late], np.ones(int(late.sum()))],
         y[late],
@@ -119,7 +123,8 @@ def line_fit(
         model=model,
         region=region,
     )
-    return result
+    plot = GraphicalPlot(np.asarray(x), np.asarray(y), late, labels[0], labels[1], tstar_min)
+    return dataclasses.replace(result, graphical=plot)
 
 
 def ratio_se(a: float, b: float, cov_ab: NDArray[np.float64]) -> float:

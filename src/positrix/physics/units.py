@@ -37,6 +37,7 @@ __all__ = [
     "parse_mass",
     "parse_quantity",
     "parse_time_point",
+    "readable_concentration",
 ]
 
 #: Activity units found in file headers (lower-case codes of fixed vocabularies) → Bq.
@@ -137,7 +138,7 @@ def _registry() -> Any:
     """The pint registry of nuclear-medicine units (built once, on first use)."""
     import pint
 
-    registry = pint.UnitRegistry(None, autoconvert_offset_to_baseunit=False)
+    registry: Any = pint.UnitRegistry(None, autoconvert_offset_to_baseunit=False)
     for line in _DEFINITIONS.strip().splitlines():
         registry.define(line)
     return registry
@@ -301,6 +302,24 @@ def format_activity(activity_bq: float) -> str:
         if abs(activity_bq) >= scale:
             return f"{activity_bq / scale:.4g} {unit}"
     return f"{activity_bq:.4g} Bq"
+
+
+def readable_concentration(unit: str, largest: float) -> tuple[float, str]:
+    """A display unit for concentrations up to ``largest`` (in ``unit``): ``(factor, name)``
+    such that ``value * factor`` is in ``name`` (Bq/mL → kBq/mL or MBq/mL; others unchanged).
+
+    Examples
+    --------
+    >>> readable_concentration("Bq/mL", 2.5e7)
+    (1e-06, 'MBq/mL')
+    """
+    if not is_concentration_unit(unit):
+        return 1.0, unit
+    bq_per_ml = abs(largest) * concentration_factor(unit)
+    for name, scale in (("MBq/mL", 1e6), ("kBq/mL", 1e3)):
+        if bq_per_ml >= scale:
+            return concentration_factor(unit) / scale, name
+    return concentration_factor(unit), "Bq/mL"
 
 
 def concentration_factor(unit: str, *, field: str = "unit") -> float:

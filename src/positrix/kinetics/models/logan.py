@@ -28,5 +28,15 @@ def fit_logan(
     int_ct = tac_integral(sampling, data)
     with np.errstate(divide="ignore", invalid="ignore"):
         x, y = int_cp / data, int_ct / data
-    result = line_fit(x, y, weights, late, names=["VT", "intercept"], model="logan", region=region)
+    result = line_fit(
+        x,
+        y,
+        weights,
+        late,
+        names=["VT", "intercept"],
+        model="logan",
+        region=region,
+        labels=("∫Cp dt / C_T (min·mL/cm³)", "∫C_T dt / C_T (min)"),
+        tstar_min=tstar_min,
+    )
     return result

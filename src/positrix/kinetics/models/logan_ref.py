@@ -34,7 +34,15 @@ def fit_logan_ref(
     with np.errstate(divide="ignore", invalid="ignore"):
         x, y = (int_cr + extra) / data, int_ct / data
     result = line_fit(
-        x, y, weights, late, names=["DVR", "intercept"], model="logan-ref", region=region
+        x,
+        y,
+        weights,
+        late,
+        names=["DVR", "intercept"],
+        model="logan-ref",
+        region=region,
+        labels=("(∫C_R dt + C_R/k2′) / C_T (min)", "∫C_T dt / C_T (min)"),
+        tstar_min=tstar_min,
     )
     if not result.converged:
         return result

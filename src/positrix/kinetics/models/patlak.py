@@ -31,8 +31,18 @@ def fit_patlak(
     tstar_min: float,
     region: str = "",
 ) -> FitResult:
-    """Ki (1/min) and intercept V0 from the frames after t*."""
+    """Ki (mL/cm³/min) and intercept V0 (mL/cm³) from the frames after t*."""
     late = late_frames(sampling, tstar_min)
     x, y = patlak_axes(data, inp, sampling)
-    result = line_fit(x, y, weights, late, names=["Ki", "V0"], model="patlak", region=region)
+    result = line_fit(
+        x,
+        y,
+        weights,
+        late,
+        names=["Ki", "V0"],
+        model="patlak",
+        region=region,
+        labels=("∫Cp dt / Cp (min)", "C_T / Cp (mL/cm³)"),
+        tstar_min=tstar_min,
+    )
     return result

@@ -29,6 +29,14 @@ def fit_ref_patlak(
     with np.errstate(divide="ignore", invalid="ignore"):
         x, y = int_cr / reference, data / reference
     result = line_fit(
-        x, y, weights, late, names=["Ki", "intercept"], model="ref-patlak", region=region
+        x,
+        y,
+        weights,
+        late,
+        names=["Ki", "intercept"],
+        model="ref-patlak",
+        region=region,
+        labels=("∫C_R dt / C_R (min)", "C_T / C_R (1)"),
+        tstar_min=tstar_min,
     )
     return result
