@@ -70,3 +70,18 @@ def make_pet(
 @pytest.fixture
 def pet() -> Image:
     return make_pet()
+
+
+@pytest.fixture(scope="session")
+def demo_output(tmp_path_factory):
+    """The demo, run once per test session (≈ 1 min) over a stale earlier output with
+    ``force=True``; returns ``(folder, result)``."""
+    from positrix.pipeline.demo import run_demo
+
+    folder = tmp_path_factory.mktemp("demo") / "demo-output"
+    stale = folder / "dicom" / "pet" / "stale.dcm"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("from an earlier run")
+    result = run_demo(folder, force=True, log=lambda _: None)
+    assert not stale.exists()  # --force replaced the demo's own earlier output
+    return folder, result

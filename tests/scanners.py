@@ -1,18 +1,17 @@
-"""Small ring scanners for fast tests (Inveon ring diameter, 160 crystals of 3.18 mm)."""
+"""Small ring scanners for fast tests: the built-in demo ring with fewer rings."""
 
-from positrix.geometry.scanner import ScannerGeometry
+import dataclasses
+
+from positrix.geometry.scanner import ScannerGeometry, get_scanner
 
 
 def mini_scanner(n_rings: int = 16, name: str = "mini") -> ScannerGeometry:
-    """A 16-block ring of 10 crystals (3.18 mm pitch) with ``n_rings`` rings."""
-    return ScannerGeometry(
+    """The demo ring (16 blocks of 10 crystals, 3.18 mm pitch) with ``n_rings`` rings and
+    the default energy and coincidence windows."""
+    return dataclasses.replace(
+        get_scanner("demo-ring"),
         name=name,
-        blocks_per_ring=16,
-        crystals_per_block=10,
         n_rings=n_rings,
-        transaxial_pitch_mm=3.18,
-        axial_pitch_mm=3.18,
-        crystal_size_mm=(3.0, 3.0, 10.0),
-        ring_diameter_mm=161.0,
-        mean_doi_mm=4.58,
+        energy_window_kev=(350.0, 650.0),
+        coincidence_window_ns=3.4,
     )

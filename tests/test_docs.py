@@ -27,19 +27,12 @@ def _examples(path: Path) -> list[tuple[str, list[str]]]:
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
-@pytest.fixture(scope="module")
-def demo_output(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("demo") / "demo-output"
-    assert main(["demo", "--out", str(folder)]) == 0
-    return folder
-
-
 @pytest.fixture
 def workdir(tmp_path, demo_output):
     """A fresh folder per document, with a copy of the demo output."""
     import shutil
 
-    shutil.copytree(demo_output, tmp_path / "demo-output")
+    shutil.copytree(demo_output[0], tmp_path / "demo-output")
     shutil.copytree(ROOT / "docs" / "examples", tmp_path / "docs" / "examples")
     return tmp_path
 

@@ -35,6 +35,8 @@ def format_summary(summary: dict[str, Any]) -> list[tuple[str, str]]:
     activity = summary["injected_activity_bq"]
     weight = summary["weight_g"]
     return [
+        ("subject", summary.get("subject_id") or "unknown"),
+        ("study", summary.get("description") or "unknown"),
         ("modality", summary["modality"]),
         ("shape", " × ".join(str(n) for n in summary["shape"])),
         ("voxel size", " × ".join(f"{v:.4g}" for v in summary["voxel_size_mm"]) + " mm"),

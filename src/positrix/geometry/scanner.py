@@ -177,6 +177,22 @@ SCANNERS: dict[str, ScannerGeometry] = {
         coincidence_window_ns=5.0,
         detection_efficiency=0.4267,  # → 8.41 % peak absolute sensitivity (Nagy 2013)
     ),
+    # Not a real scanner: the Inveon's ring (Ø 161 mm) with 3.18 mm crystals and 32 rings
+    # (102 mm axially), so that the demo and the tests reconstruct in seconds.  Its detection
+    # efficiency is the default, not a published calibration.
+    "demo-ring": ScannerGeometry(
+        name="demo-ring",
+        blocks_per_ring=16,
+        crystals_per_block=10,
+        n_rings=32,
+        transaxial_pitch_mm=3.18,
+        axial_pitch_mm=3.18,
+        crystal_size_mm=(3.0, 3.0, 10.0),
+        ring_diameter_mm=161.0,
+        mean_doi_mm=4.58,
+        energy_window_kev=(350.0, 625.0),
+        coincidence_window_ns=3.432,
+    ),
 }
 
 

@@ -15,7 +15,8 @@ def summarize(image: Image) -> dict[str, Any]:
 
     Keys: ``modality, shape, voxel_size_mm, unit, frames[{start_s, duration_s}], tracer,
     nuclide, injected_activity_bq`` (net, at injection), ``injection_time, weight_g,
-    decay_reference`` (ISO 8601 strings for times; ``None`` where unknown).
+    decay_reference, subject_id, species, description`` (the study or series description)
+    (ISO 8601 strings for times; ``None`` where unknown).
     """
     injection = image.injection
     try:
@@ -40,4 +41,7 @@ def summarize(image: Image) -> dict[str, Any]:
         "decay_reference": image.decay_reference.isoformat()
         if image.decay_reference is not None
         else None,
+        "subject_id": image.subject.id if image.subject is not None else None,
+        "species": image.subject.species if image.subject is not None else None,
+        "description": image.description,
     }

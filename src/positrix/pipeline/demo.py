@@ -140,17 +140,49 @@ def quantify(pet: Image, study: DemoStudy, folder: Path) -> dict[str, Any]:
     percent = convert_units(late, "%ID/g")
     per_gram = {r.region: r.mean for r in region_stats(percent, vois, peak_ml=0)}
     total = float(percent.data.sum(dtype=np.float64)) * percent.voxel_volume_ml
+    bq_ml = {r.region: r.mean for r in region_stats(late, vois, peak_ml=0)}
     tumour_centre = ORGANS["tumour"][0]
     lesion = lesion_metrics(late, tumour_centre)
+    organs = [
+        {
+            "organ": name,
+            "mean_bq_per_ml": bq_ml[name],
+            "suv_bw": suv[name],
+            "percent_id_per_g": per_gram[name],
+        }
+        for name in tacs.regions
+    ]
+    _write_csv(folder / "uptake.csv", organs, note="last frame, decay-corrected to injection")
+    _write_csv(folder / "tumour.csv", [_scalar_fields(lesion.to_dict())], note="last frame")
     return {
-        "organs": [
-            {"organ": name, "suv_bw": suv[name], "percent_id_per_g": per_gram[name]}
-            for name in tacs.regions
-        ],
+        "organs": organs,
         "percent_id_in_fov": total,
         "tumour": lesion.to_dict(),
-        "files": ["labels.nii.gz", "labels.tsv", "tacs.csv", "tacs.png"],
+        "files": [
+            "labels.nii.gz",
+            "labels.tsv",
+            "tacs.csv",
+            "tacs.png",
+            "uptake.csv",
+            "tumour.csv",
+        ],
     }
+
+
+def _scalar_fields(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The scalar fields of a dict (a table row)."""
+    return {k: v for k, v in metrics.items() if not isinstance(v, list | dict)}
+
+
+def _write_csv(path: Path, rows: list[dict[str, Any]], *, note: str) -> None:
+    """A CSV table with a ``# note`` line above the header (names carry the units)."""
+    import csv
+
+    with path.open("x", newline="", encoding="utf-8") as handle:
+        handle.write(f"# {note}\n")
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def kinetics(
@@ -165,6 +197,7 @@ def kinetics(
     from positrix.kinetics.fitting import frame_weights
     from positrix.kinetics.maps import MapOptions, parametric_maps
     from positrix.kinetics.models.patlak import fit_patlak
+    from positrix.kinetics.quality import assess
     from positrix.kinetics.sampling import Sampling
 
     vois = {v.name: v for v in load_labels(labels_path).vois()}
@@ -172,42 +205,31 @@ def kinetics(
     assert pet.frames is not None
     sampling = Sampling.from_frames(pet.frames)
     tacs = extract_tacs(pet, list(vois.values()))
-    organs = {}
+    organs, flags = {}, {}
     for name in ("tumour", "brain", "liver", "kidneys"):
         curve = tacs.curve(name)
-        fit = fit_patlak(
-            curve,
-            inp,
-            sampling,
-            frame_weights("duration", sampling, curve),
-            tstar_min=5.0,
-            region=name,
+        fit = assess(
+            fit_patlak(
+                curve,
+                inp,
+                sampling,
+                frame_weights("duration", sampling, curve),
+                tstar_min=5.0,
+                region=name,
+            )
         )
         organs[name] = fit.parameters["Ki"]
+        flags[name] = list(fit.flags)
     body = load_labels(labels_path).labels > 0
     maps = parametric_maps(
         pet, "patlak", mask=body, inp=inp, options=MapOptions(tstar_min=5.0), log=log
     )
     save(maps["Ki"], folder / "patlak_Ki.nii.gz")
-    return {"patlak_ki_per_min": organs, "files": ["patlak_Ki.nii.gz", "patlak_Ki.json"]}
-
-
-#: The demo's scanner: the Inveon's ring (Ø 161 mm) with 3.18 mm crystals and 32 rings
-#: (102 mm axially), so that the demo reconstructs in seconds (the full Inveon takes about a
-#: minute per OSEM iteration on two cores, see benchmarks/recon).
-DEMO_SCANNER = dict(
-    name="demo-ring",
-    blocks_per_ring=16,
-    crystals_per_block=10,
-    n_rings=32,
-    transaxial_pitch_mm=3.18,
-    axial_pitch_mm=3.18,
-    crystal_size_mm=(3.0, 3.0, 10.0),
-    ring_diameter_mm=161.0,
-    mean_doi_mm=4.58,
-    energy_window_kev=(350.0, 625.0),
-    coincidence_window_ns=3.432,
-)
+    return {
+        "patlak_ki_per_min": organs,
+        "flags": flags,
+        "files": ["patlak_Ki.nii.gz", "patlak_Ki.json"],
+    }
 
 
 def reconstruction(study: DemoStudy, folder: Path, *, log: Callable[[str], None]) -> dict[str, Any]:
@@ -218,7 +240,7 @@ def reconstruction(study: DemoStudy, folder: Path, *, log: Callable[[str], None]
     The µ-map comes from the CT (HU → µ at 511 keV, 80 kVp bilinear); scatter is estimated
     from a first reconstruction; the normalisation is known (the simulated efficiencies).
     """
-    from positrix.geometry.scanner import ScannerGeometry
+    from positrix.geometry.scanner import get_scanner
     from positrix.geometry.sinogram import SinogramLayout
     from positrix.image.grid import Grid
     from positrix.image.resample import resample_to
@@ -230,7 +252,7 @@ def reconstruction(study: DemoStudy, folder: Path, *, log: Callable[[str], None]
     from positrix.recon.reconstruct import SystemModel, default_grid, grid_affine, reconstruct
     from positrix.simulation.sinogram import simulate_sinograms
 
-    scanner = ScannerGeometry(**DEMO_SCANNER)  # type: ignore[arg-type]
+    scanner = get_scanner("demo-ring")
     layout = SinogramLayout(scanner, span=3)
     shape, voxel = default_grid(scanner)
     grid = Grid(shape, grid_affine(shape, voxel))
@@ -259,11 +281,6 @@ def reconstruction(study: DemoStudy, folder: Path, *, log: Callable[[str], None]
         singles_cps=np.full(efficiencies.shape, 3000.0),
         seed=3,
     )
-    log(
-        f"      simulated {sim.prompts.sum():.3g} prompts "
-        f"({sim.scatter.sum() / sim.trues.sum():.1%} scatter/trues, "
-        f"{sim.randoms.sum() / sim.prompts.sum():.1%} randoms)"
-    )
     norm = Normalisation(efficiencies, np.ones(layout.n_radial)).factors(layout)
     attenuation = attenuation_factors(layout, mu, voxel)
     model = SystemModel(layout, shape, voxel, efficiency=norm, attenuation=attenuation)
@@ -283,6 +300,17 @@ def reconstruction(study: DemoStudy, folder: Path, *, log: Callable[[str], None]
         model, sim.prompts, randoms=randoms, scatter=scatter.sinogram, iterations=3, subsets=8
     )
     bq_ml = to_concentration(image, calibration=k, duration_s=duration, nuclide="F-18")
+    # three more iterations from there: how far each organ is from convergence
+    more = reconstruct(
+        model,
+        sim.prompts,
+        randoms=randoms,
+        scatter=scatter.sinogram,
+        iterations=3,
+        subsets=8,
+        start=image,
+    )
+    bq_ml_6 = to_concentration(more, calibration=k, duration_s=duration, nuclide="F-18")
     # the simulated scan starts when the last frame does; values are decay-corrected to then
     assert study.pet.frames is not None and study.pet.frames.acquisition_start is not None
     start = study.pet.frames.acquisition_start + timedelta(
@@ -303,17 +331,19 @@ def reconstruction(study: DemoStudy, folder: Path, *, log: Callable[[str], None]
         folder / "osem.nii.gz",
         overwrite=True,
     )
-    organs = {}
+    organs, organs_6 = {}, {}
     for number, name in enumerate(ORGANS, start=1):
         inside = labels == number
         if np.count_nonzero(inside) >= 50:
             organs[name] = round(float(bq_ml[inside].mean() / truth[inside].mean()), 3)
-    log(
-        "      recovered / true organ mean: " + ", ".join(f"{n} {v:.2f}" for n, v in organs.items())
-    )
+            organs_6[name] = round(float(bq_ml_6[inside].mean() / truth[inside].mean()), 3)
     return {
+        "prompts": float(sim.prompts.sum()),
+        "scatter_per_trues": float(sim.scatter.sum() / sim.trues.sum()),
+        "randoms_fraction": float(sim.randoms.sum() / sim.prompts.sum()),
         "scatter_fraction": round(scatter.scatter_fraction, 4),
         "organ_recovery": organs,
+        "organ_recovery_6_iterations": organs_6,
         "files": ["osem.nii.gz", "osem.json"],
     }
 
@@ -324,8 +354,9 @@ def nema_qc(folder: Path, *, log: Callable[[str], None]) -> dict[str, Any]:
     import json
     from datetime import UTC, datetime
 
-    from positrix.geometry.scanner import ScannerGeometry
-    from positrix.image.frames import FrameTable
+    from positrix.geometry.scanner import get_scanner
+    from positrix.physics.injection import Injection
+    from positrix.physics.nuclides import get_nuclide
     from positrix.quant.nema import nema_iq
     from positrix.recon.corrections.attenuation import hu_to_mu
     from positrix.recon.corrections.crystal_pairs import crystal_pair_sinogram, fit_crystal_factors
@@ -333,7 +364,10 @@ def nema_qc(folder: Path, *, log: Callable[[str], None]) -> dict[str, Any]:
     from positrix.simulation.phantoms import nema_iq_phantom
     from positrix.simulation.scan import simulate_scan
 
-    scanner = ScannerGeometry(**DEMO_SCANNER)  # type: ignore[arg-type]
+    from positrix.image.subject import Subject
+
+    scanner = get_scanner("demo-ring")
+    start = datetime(2026, 1, 1, tzinfo=UTC)
     scan = simulate_scan(
         nema_iq_phantom(),
         scanner,
@@ -352,18 +386,28 @@ def nema_qc(folder: Path, *, log: Callable[[str], None]) -> dict[str, Any]:
         nuclide="F-18",
         randoms=randoms,
         mu_per_mm=hu_to_mu(scan.ct_hu, kvp=80),
-        acquisition_start=datetime(2026, 1, 1, tzinfo=UTC),  # decay-corrected to the start
+        acquisition_start=start,  # decay-corrected to the start
+    )
+    image = image.replace(
+        subject=Subject(id="NEMA NU 4 IQ phantom", species="phantom"),
+        injection=Injection(
+            nuclide=get_nuclide("F-18"),
+            tracer="F-18 (NEMA NU 4 IQ phantom fill)",
+            injection_time=start,
+            activity_before_bq=3.7e6,
+            activity_before_time=start,
+        ),
+        description="NEMA NU 4 image quality, demo ring",
     )
     folder.mkdir(parents=True, exist_ok=True)
-    save(image, folder / "iq.nii.gz")
+    save(image, folder / "iq.nii.gz")  # with its sidecar iq.json
     ct = Image(scan.ct_hu, image.affine, unit="HU", modality="CT")
     result = nema_iq(image, ct=ct).to_dict()
-    (folder / "iq.json").write_text(json.dumps(result, indent=1, default=float))
+    (folder / "iq_analysis.json").write_text(json.dumps(result, indent=1, default=float))
     truth = scan.region_truth["uniform"][0]
-    uniformity = result["uniformity"]
-    log(
-        f"      {sino.prompts.sum():.3g} prompts; uniform mean {uniformity['mean'] / truth:.3f} "
-        f"× truth, %STD {uniformity['pct_std']:.1f}; RC 5 mm {result['rc']['5']:.2f}, "
-        f"SOR water {result['sor']['water']:.2f} (3.18 mm crystals)"
-    )
-    return {"uniform_ratio": uniformity["mean"] / truth, **result}
+    return {
+        "prompts": float(sino.prompts.sum()),
+        "uniform_ratio": result["uniformity"]["mean"] / truth,
+        **result,
+        "files": ["iq.nii.gz", "iq.json", "iq_analysis.json"],
+    }
