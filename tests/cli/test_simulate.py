@@ -19,10 +19,12 @@ def test_listmode_petsird_simulation_reconstructs_to_the_truth(tmp_path, capsys)
     args += ["--activity", "2MBq", "--duration", "30s", "--listmode", "-o", str(out), "--json"]
     assert main(args) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["files"][-1] == "events.petsird"
-    assert (out / "simulation.json").exists()
+    # every file written is counted and named (the sidecars and simulation.json too)
+    assert sorted(summary["files"]) == sorted(p.name for p in out.iterdir())
+    assert "events.petsird" in summary["files"] and "ct.json" in summary["files"]
     recon = ["recon", str(out / "events.petsird"), "--scanner", str(EXAMPLES / "mini.toml")]
-    recon += ["--mu-map", str(out / "ct.nii.gz"), "--ct-kvp", "80", "-o", str(tmp_path / "r.nii")]
+    # the CT's sidecar records its kVp: no --ct-kvp needed
+    recon += ["--mu-map", str(out / "ct.nii.gz"), "-o", str(tmp_path / "r.nii")]
     assert main(recon) == 0
     image = np.asarray(load(tmp_path / "r.nii").data)
     labels = np.asarray(load(out / "labels.nii.gz").data)

@@ -35,5 +35,6 @@ def run(args: argparse.Namespace) -> int:
 
     image = load(source, log=log)
     written = save(image, target, overwrite=args.force, log=log)
-    print(f"wrote {len(written)} file(s): {target}")
+    names = ", ".join(str(p) for p in written)
+    print(f"wrote {len(written)} file{'s' if len(written) != 1 else ''}: {names}")
     return 0

@@ -31,20 +31,31 @@ def add_parser(subparsers: Any) -> None:
     fit.add_argument("--fit-delay", action="store_true", help="fit a blood delay (s)")
     fit.add_argument("--k2-prime", type=float, help="reference efflux k2′ (1/min)")
     fit.add_argument(
-        "--weights", default="duration", choices=["uniform", "duration", "counts", "column"]
+        "--weights",
+        default="duration",
+        choices=["uniform", "duration", "counts", "column"],
+        help="frame weights: uniform, frame duration, counts (needs --nuclide) or the "
+        "table's weight column",
     )
     fit.add_argument("--nuclide", help="nuclide for counts weighting (decay), e.g. C-11")
-    fit.add_argument("--frame-model", default="average", choices=["average", "midpoint"])
+    fit.add_argument(
+        "--frame-model",
+        default="average",
+        choices=["average", "midpoint"],
+        help="compare the model's frame average (default) or its value at mid-frame",
+    )
     fit.add_argument(
         "--plot",
         help="folder for one plot per region: the TAC with the fit and residuals, and for "
         "graphical methods their own plot (Patlak, Logan …) with t* and the fitted line",
     )
-    fit.add_argument("--plot-format", default="png", choices=["png", "pdf", "svg"])
+    fit.add_argument(
+        "--plot-format", default="png", choices=["png", "pdf", "svg"], help="plot file type"
+    )
     fit.add_argument("--title", help="plot title prefix (e.g. animal, tracer, injected activity)")
     fit.add_argument("--log", action="store_true", help="logarithmic activity axis")
     fit.add_argument("--force", action="store_true", help="replace existing plots")
-    fit.add_argument("--json", action="store_true")
+    fit.add_argument("--json", action="store_true", help="machine-readable output")
     fit.set_defaults(run=run_fit)
 
     maps = commands.add_parser("map", help="voxel-wise parametric maps")
@@ -68,7 +79,7 @@ def add_parser(subparsers: Any) -> None:
     maps.add_argument("--basis", type=int, default=100, help="number of basis functions")
     maps.add_argument("-o", "--output", required=True, help="output folder (one NIfTI per map)")
     maps.add_argument("--force", action="store_true", help="replace existing maps")
-    maps.add_argument("--json", action="store_true")
+    maps.add_argument("--json", action="store_true", help="machine-readable output")
     maps.set_defaults(run=run_map)
 
 

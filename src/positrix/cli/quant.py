@@ -20,7 +20,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def add_parsers(subparsers: Any) -> None:
     stats = subparsers.add_parser("stats", help="region statistics per VOI and frame")
-    stats.add_argument("image")
+    stats.add_argument("image", help="PET image: DICOM folder, NIfTI, Interfile, Inveon")
     stats.add_argument(
         "--voi",
         action="append",
@@ -31,14 +31,18 @@ def add_parsers(subparsers: Any) -> None:
         "--peak-ml", type=float, help="SUVpeak sphere volume in mL (default 1; mouse 0.02; rat 0.1)"
     )
     stats.add_argument(
-        "--mode", default="all", choices=["all", "fraction_of_max", "top_fraction", "above"]
+        "--mode",
+        default="all",
+        choices=["all", "fraction_of_max", "top_fraction", "above"],
+        help="voxels of each VOI to use: all, those ≥ a fraction of its max, the hottest "
+        "fraction, or those above a value (see --level)",
     )
     stats.add_argument("--level", type=float, help="level of --mode (fraction or value)")
     _common(stats)
     stats.set_defaults(run=run_stats)
 
     tac = subparsers.add_parser("tac", help="time-activity curves per VOI")
-    tac.add_argument("image")
+    tac.add_argument("image", help="dynamic PET image")
     tac.add_argument("--voi", action="append", required=True, help="as for stats; repeatable")
     tac.add_argument("-o", "--output", required=True, help="table: .csv or .tsv")
     tac.add_argument("--plot", help="also plot the curves (.png, .pdf, .svg)")
@@ -48,7 +52,7 @@ def add_parsers(subparsers: Any) -> None:
     tac.set_defaults(run=run_tac)
 
     lesion = subparsers.add_parser("lesion", help="SUVmax, SUVpeak, SUVmean, MTV, TLG")
-    lesion.add_argument("image")
+    lesion.add_argument("image", help="PET image (static, or a frame of a dynamic one)")
     lesion.add_argument(
         "--seed",
         required=True,
@@ -67,7 +71,7 @@ def add_parsers(subparsers: Any) -> None:
     )
     lesion.add_argument("--dose-unit", help="the file's dose is in this unit (e.g. MBq)")
     lesion.add_argument("--unit", default="SUVbw", help="SUVbw (default), SUL, %%ID/g, …")
-    lesion.add_argument("--json", action="store_true")
+    lesion.add_argument("--json", action="store_true", help="machine-readable output")
     lesion.set_defaults(run=run_lesion)
 
 
@@ -201,8 +205,10 @@ def add_study_parsers(subparsers: Any) -> None:
     response.add_argument(
         "followup", help="JSON at follow-up (may add new_lesions, reference_mean, cycles)"
     )
-    response.add_argument("--criteria", default="percist", choices=["percist", "eortc"])
-    response.add_argument("--json", action="store_true")
+    response.add_argument(
+        "--criteria", default="percist", choices=["percist", "eortc"], help="response criteria"
+    )
+    response.add_argument("--json", action="store_true", help="machine-readable output")
     response.set_defaults(run=run_response)
 
     biodist = subparsers.add_parser("biodist", help="biodistribution tables (%%ID/g) and charts")
@@ -218,7 +224,7 @@ def add_study_parsers(subparsers: Any) -> None:
     biodist.add_argument("--nuclide", help="nuclide of a gamma-counter table, e.g. F-18")
     biodist.add_argument("--plot", help="grouped bar chart (.png, .pdf, .svg)")
     biodist.add_argument("--force", action="store_true", help="replace an existing plot")
-    biodist.add_argument("--json", action="store_true")
+    biodist.add_argument("--json", action="store_true", help="machine-readable output")
     biodist.set_defaults(run=run_biodist)
 
 

@@ -26,10 +26,13 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("-o", "--output", required=True, help="output image (.nii.gz, folder…)")
     parser.add_argument("--scanner", help="built-in scanner or TOML file (default: the file's)")
     parser.add_argument(
-        "--algorithm", default="osem", choices=["osem", "lm-osem", "mlem", "map-rdp", "fbp"]
+        "--algorithm",
+        default="osem",
+        choices=["osem", "lm-osem", "mlem", "map-rdp", "fbp"],
+        help="reconstruction algorithm",
     )
-    parser.add_argument("--iterations", type=int, default=3)
-    parser.add_argument("--subsets", type=int, default=8)
+    parser.add_argument("--iterations", type=int, default=3, help="iterations (≥ 1)")
+    parser.add_argument("--subsets", type=int, default=8, help="ordered subsets (≥ 1)")
     parser.add_argument("--span", type=int, default=3, help="axial compression (odd)")
     parser.add_argument("--psf-fwhm-mm", type=float, help="resolution model in the loop (mm)")
     parser.add_argument(
@@ -40,7 +43,9 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--post-filter-mm", type=float, help="Gaussian post-filter FWHM (mm)")
     parser.add_argument("--beta", type=float, default=0.5, help="RDP strength (map-rdp)")
     parser.add_argument("--mu-map", help="µ-map on the reconstruction grid (1/cm, 1/mm or HU)")
-    parser.add_argument("--ct-kvp", type=float, help="tube voltage of an HU µ-map")
+    parser.add_argument(
+        "--ct-kvp", type=float, help="tube voltage of an HU µ-map (default: the CT's KVP)"
+    )
     parser.add_argument("--norm", help="normalisation .npz (efficiencies, radial)")
     parser.add_argument("--no-scatter", action="store_true", help="skip scatter correction")
     parser.add_argument("--frames", help='frame list, e.g. "10x10s,6x30s,5x5min"')
@@ -58,7 +63,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--duration-s", type=float, help="frame duration of a .hs input (s)")
     parser.add_argument("--start", help="acquisition start of a .hs input (ISO 8601), for decay")
     parser.add_argument("--force", action="store_true", help="replace existing output files")
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(run=run)
 
 
@@ -103,12 +108,15 @@ def _mu_map(path: str, kvp: float | None, scanner):
     if unit == "1/mm":
         return data
     if unit == "hu":
+        recorded = image.metadata.get("KVP")
+        if kvp is None and recorded not in (None, ""):
+            kvp = float(recorded)
         if kvp is None:
             raise PositrixError(
                 "an HU µ-map needs the CT tube voltage",
                 source=path,
                 field="--ct-kvp",
-                fix="add --ct-kvp 80 (or 100 … 140)",
+                fix="add --ct-kvp 80 (or 100 … 140); the CT's KVP field is empty",
             )
         return hu_to_mu(data, kvp=kvp)
     raise PositrixError(

@@ -24,7 +24,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("phantom", choices=PHANTOMS, metavar="PHANTOM", help=", ".join(PHANTOMS))
     parser.add_argument("-o", "--output", required=True, help="output folder (created)")
     parser.add_argument("--scanner", default="inveon", help="built-in scanner or TOML file")
-    parser.add_argument("--nuclide", default="F-18")
+    parser.add_argument("--nuclide", default="F-18", help="nuclide of the activity")
     parser.add_argument(
         "--activity",
         default="3.7MBq",
@@ -39,13 +39,17 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--listmode", action="store_true", help="write list-mode (PETSIRD)")
     parser.add_argument("--span", type=int, default=3, help="sinogram span (list-mode: 1)")
     parser.add_argument("--refine", type=int, default=2, help="simulation grid refinement")
-    parser.add_argument("--no-scatter", action="store_true")
-    parser.add_argument("--no-randoms", action="store_true")
+    parser.add_argument(
+        "--no-scatter", action="store_true", help="simulate no scattered coincidences"
+    )
+    parser.add_argument("--no-randoms", action="store_true", help="simulate no random coincidences")
     parser.add_argument("--dead-time-ns", type=float, help="paralysable dead time per event")
-    parser.add_argument("--ct-dose-mgy", type=float, default=100.0)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--ct-dose-mgy", type=float, default=100.0, help="CT dose (mGy): sets the CT noise"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed (same seed, same data)")
     parser.add_argument("--force", action="store_true", help="replace existing output files")
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(run=run)
 
 
@@ -57,6 +61,9 @@ def _scanner(name: str):
 
 #: Reference time of simulated data: the scan start of a phantom, the injection of the mouse.
 REFERENCE = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+#: Tube voltage of the simulated CT (its HU follow the 80 kVp HU → µ conversion); recorded in
+#: the CT's sidecar so that ``recon --mu-map ct.nii.gz`` needs no ``--ct-kvp``.
+CT_KVP = 80.0
 
 
 def _frames(args: argparse.Namespace):
@@ -83,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from positrix.errors import PositrixError
+    from positrix.physics.nuclides import get_nuclide
     from positrix.physics.units import parse_activity
     from positrix.simulation.scan import make_phantom, simulate_scan
 
@@ -97,13 +105,15 @@ def run(args: argparse.Namespace) -> int:
         )
     scanner = _scanner(args.scanner)
     frames = _frames(args)
+    activity_bq = parse_activity(args.activity, field="--activity")
+    get_nuclide(args.nuclide)  # an unknown nuclide is refused before any work
     span = 1 if args.listmode else args.span
     with tqdm(total=frames.n_frames, desc="simulate", unit="frame") as bar:
         scan = simulate_scan(
             make_phantom(args.phantom),
             scanner,
             nuclide=args.nuclide,
-            activity_bq=parse_activity(args.activity, field="--activity"),
+            activity_bq=activity_bq,
             frames=frames,
             span=span,
             refine=args.refine,
@@ -116,7 +126,8 @@ def run(args: argparse.Namespace) -> int:
             progress=lambda done, total: bar.update(1),
         )
     out.mkdir(parents=True, exist_ok=True)
-    files = _write(scan, out, args)
+    files = _write(scan, out, args, activity_bq)
+    files.append("simulation.json")
     summary = _summary(scan, args, files)
     (out / "simulation.json").write_text(json.dumps(summary, indent=1))
     if args.json:
@@ -129,13 +140,25 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write(scan, out: Path, args: argparse.Namespace) -> list[str]:
+def _write(scan, out: Path, args: argparse.Namespace, activity_bq: float) -> list[str]:
+    """Write the truth, CT, labels and the data; returns every file name written."""
     from positrix.image.image import Image
+    from positrix.image.subject import Subject
     from positrix.io import save
     from positrix.io.interfile_sinogram import write_sinogram
+    from positrix.physics.injection import Injection
+    from positrix.physics.nuclides import get_nuclide
     from positrix.recon.reconstruct import grid_affine
 
-    files = []
+    files: list[str] = []
+    subject = Subject(id=f"simulated {args.phantom}", species="phantom")
+    injection = Injection(
+        nuclide=get_nuclide(args.nuclide),
+        tracer=args.tracer if args.phantom == "digital-mouse" else None,
+        injection_time=REFERENCE,
+        activity_before_bq=activity_bq,
+        activity_before_time=REFERENCE,
+    )
     affine = grid_affine(scan.truth.activity_bq_ml.shape, scan.truth.affine.diagonal()[:3])
     truth = scan.truth_frames if scan.frames.n_frames > 1 else scan.truth_frames[..., 0]
     for name, data, unit, modality in (
@@ -146,10 +169,17 @@ def _write(scan, out: Path, args: argparse.Namespace) -> list[str]:
         frames = scan.frames if name == "truth.nii.gz" else None
         reference = REFERENCE if name == "truth.nii.gz" else None
         image = Image(
-            data, affine, unit=unit, frames=frames, decay_reference=reference, modality=modality
+            data,
+            affine,
+            unit=unit,
+            frames=frames,
+            decay_reference=reference,
+            modality=modality,
+            subject=subject,
+            injection=injection if modality == "PT" else None,
+            metadata={"KVP": CT_KVP} if modality == "CT" else {},
         )
-        save(image, out / name, overwrite=args.force)
-        files.append(name)
+        files += [p.name for p in save(image, out / name, overwrite=args.force)]
     if args.listmode:
         files.append(_write_events(scan, out, args))
         return files
@@ -157,7 +187,7 @@ def _write(scan, out: Path, args: argparse.Namespace) -> list[str]:
         suffix = "" if len(scan.acquisition) == 1 else f"_f{n + 1:02d}"
         for kind in ("prompts", "delayeds"):
             name = f"{kind}{suffix}.hs"
-            write_sinogram(
+            written = write_sinogram(
                 out / name,
                 scan.layout,
                 getattr(frame.sinograms, kind),
@@ -165,7 +195,7 @@ def _write(scan, out: Path, args: argparse.Namespace) -> list[str]:
                 nuclide=args.nuclide,
                 overwrite=args.force,
             )
-            files.append(name)
+            files += [p.name for p in written]
     return files
 
 
@@ -218,5 +248,5 @@ def _summary(scan, args: argparse.Namespace, files: list[str]) -> dict[str, Any]
         ],
         "region_truth_bq_ml": scan.region_truth,
         "label_names": list(scan.truth.label_names),
-        "ct_kvp": 80,
+        "ct_kvp": CT_KVP,
     }
