@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from positrix.errors import FileFormatError
+from positrix.errors import FileFormatError, PositrixError
 from positrix.image.frames import FrameTable
 from positrix.image.image import Image
 from positrix.image.subject import Subject
@@ -161,18 +161,65 @@ def write_nifti(image: Image, path: str | Path, *, overwrite: bool = False) -> l
     return [path, side]
 
 
-def _from_positrix(block: dict[str, Any]) -> tuple[Injection | None, Subject | None]:
+def _nuclide(name: Any, path: Path, field: str) -> Any:
+    """The nuclide named in the sidecar; an unknown name is refused naming file and key."""
+    try:
+        return get_nuclide(str(name))
+    except PositrixError as err:
+        raise FileFormatError(
+            err.problem, source=sidecar_path(path), field=field, fix=err.fix
+        ) from None
+
+
+def _block_value(
+    section: dict[str, Any], key: str, path: Path, *, positive: bool = False
+) -> float | None:
+    """A number of the Positrix block (``None`` if absent), checked for type and sign."""
+    value = section.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
+        raise FileFormatError(
+            f"'{value}' is not a number",
+            source=sidecar_path(path),
+            field=f"Positrix.{key}",
+            fix="write the value as a JSON number (or repair the file with positrix edit)",
+        )
+    if value < 0 or (positive and value == 0):
+        raise FileFormatError(
+            f"{key} is {value}: it must be {'> 0' if positive else '≥ 0'}",
+            source=sidecar_path(path),
+            field=f"Positrix.{key}",
+            fix="correct the value (positrix edit sets subject and injection values)",
+        )
+    return float(value)
+
+
+def _block_time(section: dict[str, Any], key: str, path: Path) -> datetime | None:
+    try:
+        return parse_iso_datetime(section.get(key), field=f"Positrix.{key}")
+    except PositrixError as err:
+        raise FileFormatError(
+            err.problem, source=sidecar_path(path), field=err.field, fix=err.fix
+        ) from None
+
+
+def _from_positrix(
+    block: dict[str, Any], path: Path
+) -> tuple[Injection | None, Subject | None]:
     inj = block.get("injection")
     injection = None
     if inj:
         injection = Injection(
-            nuclide=get_nuclide(inj["nuclide"]) if inj.get("nuclide") else None,
+            nuclide=_nuclide(inj["nuclide"], path, "Positrix.nuclide")
+            if inj.get("nuclide")
+            else None,
             tracer=inj.get("tracer"),
-            injection_time=parse_iso_datetime(inj.get("injection_time")),
-            activity_before_bq=inj.get("activity_before_bq"),
-            activity_before_time=parse_iso_datetime(inj.get("activity_before_time")),
-            residual_bq=inj.get("residual_bq") or 0.0,
-            residual_time=parse_iso_datetime(inj.get("residual_time")),
+            injection_time=_block_time(inj, "injection_time", path),
+            activity_before_bq=_block_value(inj, "activity_before_bq", path),
+            activity_before_time=_block_time(inj, "activity_before_time", path),
+            residual_bq=_block_value(inj, "residual_bq", path) or 0.0,
+            residual_time=_block_time(inj, "residual_time", path),
         )
     sub = block.get("subject")
     subject = None
@@ -183,11 +230,50 @@ def _from_positrix(block: dict[str, Any]) -> tuple[Injection | None, Subject | N
             species=sub.get("species"),
             strain=sub.get("strain"),
             sex=sub.get("sex"),
-            weight_g=sub.get("weight_g"),
+            weight_g=_block_value(sub, "weight_g", path, positive=True),
             date_of_birth=date.fromisoformat(birth) if birth else None,
-            height_cm=sub.get("height_cm"),
+            height_cm=_block_value(sub, "height_cm", path, positive=True),
         )
     return injection, subject
+
+
+def _contradiction(path: Path, key: str, bids: str, ours: str) -> FileFormatError:
+    return FileFormatError(
+        f"the sidecar contradicts itself: {key} says {bids}, its Positrix block {ours}",
+        source=sidecar_path(path),
+        field=key,
+        fix=f"correct {key} or the Positrix block so that they agree (or remove {key})",
+    )
+
+
+def _check_agreement(
+    side: dict[str, Any], injection: Injection | None, subject: Subject | None, path: Path
+) -> None:
+    """The PET-BIDS keys must agree with the Positrix block they duplicate."""
+    if "TracerRadionuclide" in side:
+        nuclide = _nuclide(side["TracerRadionuclide"], path, "TracerRadionuclide")
+        ours = injection.nuclide if injection is not None else None
+        if ours is None or ours.name != nuclide.name:
+            raise _contradiction(
+                path, "TracerRadionuclide", nuclide.name, ours.name if ours else "nothing"
+            )
+    activity = _scaled(side, "InjectedRadioactivity", path, _ACTIVITY, "MBq")
+    if activity is not None:
+        try:
+            ours_bq = injection.net_activity_bq if injection is not None else None
+        except PositrixError:
+            ours_bq = None
+        if ours_bq is None or not np.isclose(activity, ours_bq, rtol=1e-6):
+            shown = f"{ours_bq / 1e6:.6g} MBq" if ours_bq is not None else "nothing"
+            raise _contradiction(
+                path, "InjectedRadioactivity", f"{activity / 1e6:.6g} MBq", shown
+            )
+    weight = _scaled(side, "BodyWeight", path, _MASS, "kg")
+    if weight is not None:
+        ours_g = subject.weight_g if subject is not None else None
+        if ours_g is None or not np.isclose(weight, ours_g, rtol=1e-6):
+            shown = f"{ours_g:g} g" if ours_g is not None else "nothing"
+            raise _contradiction(path, "BodyWeight", f"{weight:g} g", shown)
 
 
 def _number(side: dict[str, Any], key: str, path: Path) -> float | None:
@@ -237,6 +323,13 @@ def _scaled(
             field=f"{key}Units",
             fix="use one of " + ", ".join(units),
         )
+    if value < 0 or (key == "BodyWeight" and value == 0):
+        raise FileFormatError(
+            f"{key} is {value} {unit}: it must be {'> 0' if key == 'BodyWeight' else '≥ 0'}",
+            source=sidecar_path(path),
+            field=key,
+            fix="correct the value in the sidecar",
+        )
     return value * units[unit]
 
 
@@ -252,7 +345,7 @@ def _from_bids(
     if "TracerRadionuclide" in side or "InjectedRadioactivity" in side:
         start = _number(side, "InjectionStart", path)
         injection = Injection(
-            nuclide=get_nuclide(str(side["TracerRadionuclide"]))
+            nuclide=_nuclide(side["TracerRadionuclide"], path, "TracerRadionuclide")
             if "TracerRadionuclide" in side
             else None,
             tracer=side.get("TracerName"),
@@ -326,12 +419,15 @@ def read_nifti(path: str | Path) -> Image:
 
     path = Path(path)
     try:
-        nii: Any = nib.load(path)
+        with nib.imageglobals.LoggingOutputSuppressor():  # header problems: our own error
+            nii: Any = nib.load(path)
         data = nii.get_fdata(dtype=np.float32)  # scaled, and a copy rather than a memmap
     except Exception as err:  # nibabel raises many types for broken files
+        reason = " ".join(str(err).split())
         raise FileFormatError(
-            f"cannot read NIfTI ({err})", source=path, fix="check that the file is complete"
+            f"cannot read NIfTI ({reason})", source=path, fix="check that the file is complete"
         ) from None
+    _check_voxel_size(nii, path)
     affine = _LPS_RAS @ nii.affine
     if data.ndim == 5 and data.shape[3] == 1:
         data = data[:, :, :, 0, :]
@@ -349,6 +445,27 @@ def read_nifti(path: str | Path) -> Image:
                 fix="repair or remove the sidecar",
             ) from None
     return _image_from(data, affine, side, path, _header_step_s(nii))
+
+
+def _check_voxel_size(nii: Any, path: Path) -> None:
+    """Refuse a header with no orientation (qform and sform codes 0) and voxel sizes ≤ 0:
+    nibabel would silently take 1 mm voxels."""
+    import nibabel as nib
+
+    header = nii.header
+    if isinstance(header, nib.Nifti1Header) and not isinstance(header, nib.Nifti2Header):
+        with nib.openers.ImageOpener(path) as handle:  # unfixed: nibabel sets 0 dims to 1
+            header = nib.Nifti1Header.from_fileobj(handle, check=False)
+    pixdim = np.asarray(header["pixdim"][1:4], dtype=np.float64)
+    coded = int(header["qform_code"]) > 0 or int(header["sform_code"]) > 0
+    if not coded and not np.all(pixdim > 0):
+        raise FileFormatError(
+            f"the header gives voxel sizes {pixdim.tolist()} mm and no qform/sform, so "
+            "the voxel size is unknown",
+            source=path,
+            field="pixdim",
+            fix="set pixdim[1:4] to the voxel size in mm (or a qform/sform) and write it again",
+        )
 
 
 def _header_step_s(nii: Any) -> float:
@@ -394,8 +511,9 @@ def _image_from(
     unit = DICOM_TO_UNIT.get(units.upper(), units)
     metadata = dict(block.get("metadata", {}))
     if block:
-        injection, subject = _from_positrix(block)
-        reference = parse_iso_datetime(block.get("decay_reference"))
+        injection, subject = _from_positrix(block, path)
+        _check_agreement(side, injection, subject, path)
+        reference = _block_time(block, "decay_reference", path)
     else:
         injection, subject = _from_bids(side, zero, path)
         reference = _bids_decay_reference(side, zero, injection, unit, path)

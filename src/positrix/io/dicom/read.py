@@ -40,6 +40,11 @@ __all__ = ["is_dicom_file", "read_dicom"]
 
 
 _MEDIA_DIRECTORY = "1.2.840.10008.1.3.10"
+#: Image storage SOP classes (CT, enhanced CT, MR, NM, secondary capture, PET, enhanced PET):
+#: such a file without pixel data is truncated, not a non-image object to skip.
+_IMAGE_STORAGE = {
+    f"1.2.840.10008.5.1.4.1.1.{n}" for n in ("2", "2.1", "4", "20", "7", "128", "130")
+}
 
 
 def _headers(paths: Iterable[Path]) -> list[tuple[Path, Dataset]]:
@@ -50,7 +55,15 @@ def _headers(paths: Iterable[Path]) -> list[tuple[Path, Dataset]]:
         try:
             # one parse per file; the pixel data is read only when it is used
             header = dcmread(path, defer_size="4 KB")
-            if header.get("SOPClassUID") == _MEDIA_DIRECTORY or "PixelData" not in header:
+            sop_class = str(header.get("SOPClassUID", ""))
+            if "PixelData" not in header and (sop_class in _IMAGE_STORAGE or not sop_class):
+                raise FileFormatError(
+                    "the DICOM file ends before its pixel data (truncated)",
+                    source=path,
+                    field="PixelData",
+                    fix="copy or export the file again",
+                )
+            if sop_class == _MEDIA_DIRECTORY or "PixelData" not in header:
                 continue  # a DICOMDIR or a non-image object: not part of an image series
             found.append((path, header))
         except (InvalidDicomError, OSError, ValueError, EOFError) as err:
@@ -66,8 +79,20 @@ def _series_files(path: Path) -> list[tuple[Path, Dataset]]:
         headers = _headers(sorted(p for p in path.rglob("*") if p.is_file()))
         wanted = None
     else:
+        try:
+            wanted = dcmread(path, stop_before_pixels=True).get("SeriesInstanceUID")
+        except (InvalidDicomError, OSError, ValueError, EOFError) as err:
+            raise FileFormatError(
+                f"corrupt DICOM header ({err})", source=path, fix="re-export the series"
+            ) from None
+        if not wanted:
+            raise FileFormatError(
+                "the DICOM file has no SeriesInstanceUID (truncated or not an image)",
+                source=path,
+                field="SeriesInstanceUID",
+                fix="copy or export the file again",
+            )
         headers = _headers(sorted(p for p in path.parent.iterdir() if p.is_file()))
-        wanted = dcmread(path, stop_before_pixels=True).SeriesInstanceUID
     if not headers:
         raise FileFormatError("no DICOM files found", source=path, fix="point to a DICOM folder")
     series: dict[str, list[tuple[Path, Dataset]]] = defaultdict(list)
@@ -164,6 +189,40 @@ def _geometry(
     return frame, affine
 
 
+def _skipped_note(folder: Path) -> str:
+    """Names of the folder's files that are not DICOM (a corrupt slice is one of them)."""
+    others = [p.name for p in sorted(folder.iterdir()) if p.is_file() and not is_dicom_file(p)]
+    if not others:
+        return ""
+    listed = ", ".join(others[:5]) + (" …" if len(others) > 5 else "")
+    return f" (not DICOM, so skipped: {listed})"
+
+
+def _rescale_slope(path: Path, header: Dataset) -> float:
+    """RescaleSlope; PET and CT must carry a non-zero one (stored values are not Bq/mL or HU)."""
+    value = header.get("RescaleSlope")
+    modality = str(header.get("Modality", ""))
+    if value in (None, ""):
+        if modality in ("PT", "CT"):
+            raise FileFormatError(
+                f"a {modality} image without RescaleSlope: its stored integers are not "
+                f"{'Bq/mL' if modality == 'PT' else 'HU'}",
+                source=path,
+                field="RescaleSlope",
+                fix="export the series again with Rescale Slope/Intercept (type 1 in DICOM)",
+            )
+        return 1.0
+    slope = float(value)
+    if slope == 0 or not np.isfinite(slope):
+        raise FileFormatError(
+            f"RescaleSlope is {value}: every voxel would be the intercept",
+            source=path,
+            field="RescaleSlope",
+            fix="export the series again; the slope must be a non-zero number",
+        )
+    return slope
+
+
 def _pixels(path: Path, header: Dataset) -> NDArray[np.float32]:
     try:
         raw = header.pixel_array
@@ -174,7 +233,7 @@ def _pixels(path: Path, header: Dataset) -> NDArray[np.float32]:
             field="PixelData",
             fix="the file is truncated or corrupt: copy or export it again",
         ) from None
-    slope = float(header.get("RescaleSlope", 1) or 1)
+    slope = _rescale_slope(path, header)
     intercept = float(header.get("RescaleIntercept", 0) or 0)
     return (raw.astype(np.float64) * slope + intercept).T.astype(np.float32)
 
@@ -334,7 +393,8 @@ def read_dicom(path: str | Path, *, log: Logger | None = None) -> Image:
     sizes = {len(group) for group in frames_files}
     if len(sizes) > 1:
         raise FileFormatError(
-            f"the frames have different numbers of slices ({sorted(sizes)}): files are missing",
+            f"the frames have different numbers of slices ({sorted(sizes)}): files are missing"
+            + _skipped_note(items[0][0].parent),
             source=path,
             fix="copy the complete series",
         )
