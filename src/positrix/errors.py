@@ -49,6 +49,12 @@ class PositrixError(Exception):
         self.fix = fix
         super().__init__(self._message())
 
+    def with_source(self, source: str | PathLike[str]) -> PositrixError:
+        """The same error naming ``source`` (unchanged if it already names one)."""
+        if self.source:
+            return self
+        return type(self)(self.problem, source=source, field=self.field, fix=self.fix)
+
     def _message(self) -> str:
         parts = []
         if self.source:

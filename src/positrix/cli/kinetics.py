@@ -169,10 +169,16 @@ def _reference_curve(args: argparse.Namespace, image: Any) -> Any:
     from positrix.quant.stats import region_stats
 
     vois = parse_voi(args.ref_voi, image.grid)
+    names = ", ".join(v.name for v in vois)
     if args.ref_label:
         vois = [v for v in vois if v.name == args.ref_label]
+        if not vois:
+            raise PositrixError(
+                f"'{args.ref_label}' is not a label of {args.ref_voi}",
+                field="--ref-label",
+                fix=f"use one of {names}",
+            )
     if len(vois) != 1:
-        names = ", ".join(v.name for v in parse_voi(args.ref_voi, image.grid))
         raise PositrixError(
             f"the reference VOI must be one region; '{args.ref_voi}' gives {len(vois)}",
             field="--ref-label",
@@ -199,6 +205,31 @@ def _mask(args: argparse.Namespace, image: Any) -> Any:
     return finite & (total > 0.01 * total.max())
 
 
+def _check_map_options(args: argparse.Namespace, folder: Any) -> None:
+    """Refuse a bad --basis and an output that is a file or holds this model's maps."""
+    from positrix.errors import PositrixError
+
+    if args.basis < 1:
+        raise PositrixError(
+            f"--basis is {args.basis}; it must be ≥ 1", field="--basis", fix="e.g. --basis 100"
+        )
+    if folder.exists() and not folder.is_dir():
+        raise PositrixError(
+            "-o names a folder for the maps, and this is a file",
+            source=folder,
+            field="--output",
+            fix="give a folder name (it is created)",
+        )
+    existing = sorted(folder.glob(f"{args.model}_*.nii.gz")) if folder.is_dir() else []
+    if existing and not args.force:
+        raise PositrixError(
+            f"the folder already holds {args.model} maps ({existing[0].name} …)",
+            source=folder,
+            field="--output",
+            fix="choose another folder, or pass --force to replace them",
+        )
+
+
 def run_map(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
@@ -208,6 +239,8 @@ def run_map(args: argparse.Namespace) -> int:
     from positrix.kinetics.data import read_input
     from positrix.kinetics.maps import MapOptions, parametric_maps
 
+    folder = Path(args.output)
+    _check_map_options(args, folder)
     image = load(args.image)
     inp = read_input(args.input) if args.input else None
     reference = _reference_curve(args, image) if args.ref_voi else None
@@ -221,7 +254,6 @@ def run_map(args: argparse.Namespace) -> int:
         options=options,
         log=lambda line: print(line, file=sys.stderr),
     )
-    folder = Path(args.output)
     targets = {name: folder / f"{args.model}_{name}.nii.gz" for name in maps}
     check_writable(targets.values(), overwrite=args.force)
     written = []

@@ -25,6 +25,7 @@ from positrix.errors import PositrixError
 __all__ = ["build_parser", "iter_parsers", "main"]
 
 EXIT_USAGE = 2
+EXIT_INTERNAL = 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,11 +67,33 @@ def iter_parsers(
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (2 for bad input, no traceback)."""
     args = build_parser().parse_args(argv)
+    name = " ".join(
+        str(value)
+        for key, value in vars(args).items()
+        if key == "command" or (key.endswith("_command") and value)
+    )
     try:
         return int(args.run(args))
     except PositrixError as err:
-        print(f"positrix {args.command}: error: {err}", file=sys.stderr)
+        print(f"positrix {name}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as err:  # the file system refused: name the file, no traceback
+        where = err.filename or "a file"
+        print(
+            f"positrix {name}: error: {where}: {err.strerror or err}. "
+            "Fix: check the path, its permissions and the free disk space",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    except Exception as err:  # a bug: one line for the user, the traceback on request
+        if os.environ.get("POSITRIX_DEBUG"):
+            raise
+        print(
+            f"positrix {name}: internal error ({type(err).__name__}: {err}). This is a bug in "
+            "Positrix: please report it with the command; POSITRIX_DEBUG=1 shows the traceback",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

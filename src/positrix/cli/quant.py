@@ -94,9 +94,24 @@ def _vois(args: argparse.Namespace, image: Any) -> list[Any]:
     return [voi for spec in args.voi for voi in parse_voi(spec, image.grid)]
 
 
+def _check_peak_ml(args: argparse.Namespace) -> None:
+    import math
+
+    from positrix.errors import PositrixError
+
+    value = args.peak_ml
+    if value is not None and not (math.isfinite(value) and 0 < value <= 100):
+        raise PositrixError(
+            f"--peak-ml is {value}; the SUVpeak sphere must be > 0 and ≤ 100 mL",
+            field="--peak-ml",
+            fix="give e.g. 0.02 (mouse), 0.1 (rat) or 1 (human)",
+        )
+
+
 def run_stats(args: argparse.Namespace) -> int:
     from positrix.quant.stats import region_stats
 
+    _check_peak_ml(args)
     image = _image(args)
     rows = region_stats(
         image, _vois(args, image), mode=args.mode, level=args.level, peak_ml=args.peak_ml
@@ -117,9 +132,29 @@ def run_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_tac_outputs(args: argparse.Namespace) -> None:
+    """Every output of ``tac`` is checked before any work: format, existence, distinct."""
+    from pathlib import Path
+
+    from positrix.errors import PositrixError
+    from positrix.io.safety import PLOT_SUFFIXES, check_suffix, check_writable
+
+    check_suffix(args.output, (".csv", ".tsv"), field="--output")
+    targets = [Path(args.output)]
+    if args.plot:
+        check_suffix(args.plot, PLOT_SUFFIXES, field="--plot")
+        if Path(args.plot).resolve() == Path(args.output).resolve():
+            raise PositrixError(
+                "--plot and --output name the same file", field="--plot", fix="name them apart"
+            )
+        targets.append(Path(args.plot))
+    check_writable(targets, overwrite=args.force, inputs=[Path(args.image)])
+
+
 def run_tac(args: argparse.Namespace) -> int:
     from positrix.quant.tac import extract_tacs, plot_tacs, write_tacs
 
+    _check_tac_outputs(args)
     image = _image(args)
     tacs = extract_tacs(image, _vois(args, image), peak_ml=None if args.statistics else 0.0)
     written = [write_tacs(tacs, args.output, statistics=args.statistics, overwrite=args.force)]
@@ -142,15 +177,25 @@ def run_tac(args: argparse.Namespace) -> int:
 
 
 def _threshold(text: str) -> tuple[float | None, float | None]:
+    import math
+
     from positrix.errors import PositrixError
 
     try:
         if text.strip().endswith("%"):
-            return float(text.strip()[:-1]) / 100.0, None
-        return None, float(text)
+            fraction = float(text.strip()[:-1]) / 100.0
+            if not 0 < fraction <= 1:
+                raise ValueError
+            return fraction, None
+        value = float(text)
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError
+        return None, value
     except ValueError:
         raise PositrixError(
-            f"cannot read threshold '{text}'", field="--threshold", fix="write e.g. 40% or 2.5"
+            f"cannot use threshold '{text}': a percentage of SUVmax in (0, 100] % or a value > 0",
+            field="--threshold",
+            fix="write e.g. 40% or 2.5",
         ) from None
 
 
@@ -158,6 +203,8 @@ def run_lesion(args: argparse.Namespace) -> int:
     from positrix.errors import PositrixError
     from positrix.quant.lesion import lesion_metrics
 
+    _check_peak_ml(args)
+    fraction, absolute = _threshold(args.threshold)
     image = _image(args)
     text = " ".join(args.seed).replace(",", " ")
     try:
@@ -175,7 +222,6 @@ def run_lesion(args: argparse.Namespace) -> int:
             field="--frame",
             fix=f"give 0 … {image.n_frames - 1} (or -1, the last)",
         )
-    fraction, absolute = _threshold(args.threshold)
     metrics = lesion_metrics(
         image,
         seed,
@@ -244,9 +290,9 @@ def run_response(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_biodist(args: argparse.Namespace) -> int:
+def _biodist_summary(args: argparse.Namespace) -> list[dict[str, Any]]:
     from positrix.errors import PositrixError
-    from positrix.quant.biodist import gamma_counter_uptake, plot_groups, read_table, summarise
+    from positrix.quant.biodist import gamma_counter_uptake, read_table, summarise
 
     rows: list[dict[str, Any]] = list(read_table(args.table))
     if "counts" in rows[0] and args.value not in rows[0]:
@@ -259,6 +305,25 @@ def run_biodist(args: argparse.Namespace) -> int:
         rows = gamma_counter_uptake(rows, args.nuclide)
     by = [c.strip() for c in args.by.split(",") if c.strip()]
     summary = summarise(rows, value=args.value, by=by)
+    return summary
+
+
+def run_biodist(args: argparse.Namespace) -> int:
+    from positrix.errors import PositrixError
+    from positrix.quant.biodist import plot_groups
+
+    by = [c.strip() for c in args.by.split(",") if c.strip()]
+    if args.plot:
+        from pathlib import Path
+
+        from positrix.io.safety import PLOT_SUFFIXES, check_suffix, check_writable
+
+        check_suffix(args.plot, PLOT_SUFFIXES, field="--plot")
+        check_writable([Path(args.plot)], overwrite=args.force, inputs=[Path(args.table)])
+    try:
+        summary = _biodist_summary(args)
+    except PositrixError as err:
+        raise err.with_source(args.table) from None
     if args.plot:
         category = "organ" if "organ" in by else by[-1]
         series = [c for c in by if c != category] or [category]

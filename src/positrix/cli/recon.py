@@ -236,8 +236,47 @@ def _read_listmode(args: argparse.Namespace):
     return read_events(args.input)
 
 
+#: Options that must be ≥ 1, > 0 or ≥ 0 when given: checked before any work.
+_AT_LEAST_ONE = ("iterations", "subsets", "span")
+_POSITIVE = ("psf_fwhm_mm", "post_filter_mm", "calibration", "duration_s")
+_NON_NEGATIVE = ("beta",)
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuse nonsense options before reading or reconstructing anything."""
+    import math
+
+    def refuse(name: str, bound: str) -> None:
+        flag = "--" + name.replace("_", "-")
+        raise PositrixError(
+            f"{flag} is {getattr(args, name)}; it must be {bound}",
+            field=flag,
+            fix=f"give {flag} {bound}",
+        )
+
+    for name in _AT_LEAST_ONE:
+        if getattr(args, name) < 1:
+            refuse(name, "≥ 1")
+    if args.span % 2 == 0:
+        refuse("span", "odd (1, 3, 5 …)")
+    for name in _POSITIVE:
+        value = getattr(args, name)
+        if value is not None and not (math.isfinite(value) and value > 0):
+            refuse(name, "> 0")
+    for name in _NON_NEGATIVE:
+        value = getattr(args, name)
+        if not (math.isfinite(value) and value >= 0):
+            refuse(name, "≥ 0")
+    if args.ct_kvp is not None and not 20 <= args.ct_kvp <= 200:
+        refuse("ct_kvp", "a tube voltage between 20 and 200 kV")
+    if args.frames:
+        from positrix.image.frames import FrameTable
+
+        FrameTable.from_spec(args.frames)
+
+
 def run(args: argparse.Namespace) -> int:
-    from positrix.io import save
+    from positrix.io import planned_outputs, save
     from positrix.io.safety import check_writable
     from positrix.recon.study import ReconOptions, reconstruct_events
 
@@ -245,7 +284,8 @@ def run(args: argparse.Namespace) -> int:
     given = [args.input, args.mu_map, args.norm, args.randoms, args.delayeds]
     inputs = [Path(p) for p in given if p]
     inputs += [p.with_suffix(".s") for p in inputs if p.suffix == ".hs"]
-    check_writable([target], overwrite=args.force, inputs=inputs)
+    check_writable(planned_outputs(target), overwrite=args.force, inputs=inputs)
+    _check_options(args)
     options = ReconOptions(
         algorithm=args.algorithm,
         iterations=args.iterations,

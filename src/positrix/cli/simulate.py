@@ -98,7 +98,23 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise PositrixError("the output exists and is not a folder", source=out, field="-o")
     if args.refine < 1:
-        raise PositrixError("--refine must be ≥ 1", field="--refine")
+        raise PositrixError("--refine must be ≥ 1", field="--refine", fix="e.g. --refine 2")
+    if not args.ct_dose_mgy > 0:
+        raise PositrixError(
+            f"--ct-dose-mgy is {args.ct_dose_mgy}; a CT dose must be > 0 mGy",
+            field="--ct-dose-mgy",
+            fix="e.g. --ct-dose-mgy 100",
+        )
+    if args.dead_time_ns is not None and not args.dead_time_ns >= 0:
+        raise PositrixError(
+            f"--dead-time-ns is {args.dead_time_ns}; it must be ≥ 0",
+            field="--dead-time-ns",
+            fix="e.g. --dead-time-ns 200",
+        )
+    if args.span < 1 or args.span % 2 == 0:
+        raise PositrixError(
+            f"--span is {args.span}; it must be odd and ≥ 1", field="--span", fix="e.g. --span 3"
+        )
     if out.exists() and any(out.iterdir()) and not args.force:
         raise PositrixError(
             "the output folder is not empty", source=out, field="-o", fix="add --force"

@@ -17,9 +17,11 @@ User scanners come from a TOML file with the same field names (:func:`load_scann
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -208,6 +210,49 @@ def get_scanner(name: str) -> ScannerGeometry:
     return SCANNERS[key]
 
 
+#: The type each TOML key must have: int, float, str or a tuple of (length, float).
+_KEY_TYPES: dict[str, Any] = {
+    "name": str,
+    "blocks_per_ring": int,
+    "crystals_per_block": int,
+    "n_rings": int,
+    "crystal_size_mm": (3, float),
+    "energy_window_kev": (2, float),
+}
+
+
+def _typed(key: str, value: Any, path: Path) -> Any:
+    """``value`` of TOML ``key`` as the field's type; a clear error names the key."""
+    kind = _KEY_TYPES.get(key, float)
+
+    def refuse(expected: str) -> FileFormatError:
+        return FileFormatError(
+            f"{key} = {value!r} is not {expected}", source=path, field=key, fix=f"write {expected}"
+        )
+
+    if kind is str:
+        if not isinstance(value, str):
+            raise refuse("a quoted name")
+        return value
+    if isinstance(kind, tuple):
+        n = kind[0]
+        numbers = isinstance(value, list) and len(value) == n
+        if not numbers or not all(_is_number(v) for v in value):
+            raise refuse(f"a list of {n} numbers, e.g. [{', '.join(['1.5'] * n)}]")
+        return tuple(float(v) for v in value)
+    if kind is int:
+        if not (_is_number(value) and float(value).is_integer()):
+            raise refuse("a whole number, e.g. 16")
+        return int(value)
+    if not _is_number(value):
+        raise refuse("a number, e.g. 3.18")
+    return float(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def load_scanner(path: str | Path) -> ScannerGeometry:
     """A scanner from a TOML file whose keys are the :class:`ScannerGeometry` fields."""
     path = Path(path)
@@ -231,9 +276,7 @@ def load_scanner(path: str | Path) -> ScannerGeometry:
     )
     if missing:
         raise FileFormatError(f"missing key(s) {', '.join(missing)}", source=path, field=missing[0])
-    for key in ("crystal_size_mm", "energy_window_kev"):
-        if key in data:
-            data[key] = tuple(float(v) for v in data[key])
+    data = {key: _typed(key, value, path) for key, value in data.items()}
     try:
         return ScannerGeometry(**data)
     except PositrixError as err:

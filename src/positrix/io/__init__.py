@@ -11,7 +11,7 @@ from pathlib import Path
 from positrix.image.image import Image
 from positrix.progress import Logger
 
-__all__ = ["load", "save"]
+__all__ = ["load", "planned_outputs", "save"]
 
 
 def load(path: str | Path, *, log: Logger | None = None) -> Image:
@@ -45,6 +45,31 @@ def _read(path: Path, log: Logger | None) -> Image:
     from positrix.io.inveon import read_inveon
 
     return read_inveon(path)
+
+
+def planned_outputs(path: str | Path) -> list[Path]:
+    """The files :func:`save` would write for ``path`` (refuses a name of no known format),
+    so that a command can check every output before any work.
+
+    Examples
+    --------
+    >>> [p.name for p in planned_outputs("pet.nii.gz")]
+    ['pet.nii.gz', 'pet.json']
+    """
+    from positrix.io.formats import format_for_output
+
+    path = Path(path)
+    kind = format_for_output(path)
+    if kind == "nifti":
+        from positrix.io.nifti import sidecar_path
+
+        return [path, sidecar_path(path)]
+    if kind == "interfile":
+        return [path.with_suffix(".hv"), path.with_suffix(".v")]
+    if kind == "inveon":
+        data = path if path.name.endswith(".img") else path.with_name(path.name[: -len(".hdr")])
+        return [data, data.with_name(data.name + ".hdr")]
+    return [path]
 
 
 def save(

@@ -20,6 +20,7 @@ entry          type      meaning
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -77,8 +78,24 @@ def read_events(path: str | Path) -> ListModeEvents:
     path = Path(path)
     try:
         archive = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as err:
-        raise FileFormatError(f"not a NumPy .npz event file ({err})", source=path) from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+        reason = (
+            "truncated or not a zip archive"
+            if isinstance(err, zipfile.BadZipFile)
+            else (
+                "it holds pickled objects, which are never loaded" if "pickle" in str(err) else err
+            )
+        )
+        raise FileFormatError(
+            f"not a NumPy .npz event file ({reason})",
+            source=path,
+            fix="give list-mode events (.npz from positrix, PETSIRD .petsird/.bin) or an "
+            "Interfile sinogram (.hs); copy a truncated file again",
+        ) from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise FileFormatError(
+            "a single NumPy array, not an .npz event archive", source=path, fix="see docs/recon.md"
+        )
     with archive:
         for name in (*_FIELDS, "header"):
             if name not in archive.files:

@@ -11,6 +11,7 @@ block with those; readers that do not know it ignore it.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -204,9 +205,7 @@ def _block_time(section: dict[str, Any], key: str, path: Path) -> datetime | Non
         ) from None
 
 
-def _from_positrix(
-    block: dict[str, Any], path: Path
-) -> tuple[Injection | None, Subject | None]:
+def _from_positrix(block: dict[str, Any], path: Path) -> tuple[Injection | None, Subject | None]:
     inj = block.get("injection")
     injection = None
     if inj:
@@ -265,9 +264,7 @@ def _check_agreement(
             ours_bq = None
         if ours_bq is None or not np.isclose(activity, ours_bq, rtol=1e-6):
             shown = f"{ours_bq / 1e6:.6g} MBq" if ours_bq is not None else "nothing"
-            raise _contradiction(
-                path, "InjectedRadioactivity", f"{activity / 1e6:.6g} MBq", shown
-            )
+            raise _contradiction(path, "InjectedRadioactivity", f"{activity / 1e6:.6g} MBq", shown)
     weight = _scaled(side, "BodyWeight", path, _MASS, "kg")
     if weight is not None:
         ours_g = subject.weight_g if subject is not None else None
@@ -418,15 +415,19 @@ def read_nifti(path: str | Path) -> Image:
     import nibabel as nib
 
     path = Path(path)
+    nibabel_log = logging.getLogger("nibabel.global")
+    level = nibabel_log.level
     try:
-        with nib.imageglobals.LoggingOutputSuppressor():  # header problems: our own error
-            nii: Any = nib.load(path)
+        nibabel_log.setLevel(logging.CRITICAL + 1)  # header problems get our own error
+        nii: Any = nib.load(path)
         data = nii.get_fdata(dtype=np.float32)  # scaled, and a copy rather than a memmap
     except Exception as err:  # nibabel raises many types for broken files
         reason = " ".join(str(err).split())
         raise FileFormatError(
             f"cannot read NIfTI ({reason})", source=path, fix="check that the file is complete"
         ) from None
+    finally:
+        nibabel_log.setLevel(level)
     _check_voxel_size(nii, path)
     affine = _LPS_RAS @ nii.affine
     if data.ndim == 5 and data.shape[3] == 1:
@@ -454,7 +455,7 @@ def _check_voxel_size(nii: Any, path: Path) -> None:
 
     header = nii.header
     if isinstance(header, nib.Nifti1Header) and not isinstance(header, nib.Nifti2Header):
-        with nib.openers.ImageOpener(path) as handle:  # unfixed: nibabel sets 0 dims to 1
+        with nib.openers.ImageOpener(str(path)) as handle:  # unfixed: nibabel sets 0 to 1
             header = nib.Nifti1Header.from_fileobj(handle, check=False)
     pixdim = np.asarray(header["pixdim"][1:4], dtype=np.float64)
     coded = int(header["qform_code"]) > 0 or int(header["sform_code"]) > 0

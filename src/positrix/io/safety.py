@@ -5,9 +5,29 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from positrix.errors import OverwriteError
+from positrix.errors import OverwriteError, PositrixError
 
-__all__ = ["check_writable"]
+__all__ = ["check_suffix", "check_writable"]
+
+#: Plot formats matplotlib writes without extra software.
+PLOT_SUFFIXES = (".png", ".pdf", ".svg")
+
+
+def check_suffix(path: str | Path, allowed: Iterable[str], *, field: str) -> None:
+    """Refuse an output whose name does not end in one of ``allowed`` (``".csv"``…).
+
+    Examples
+    --------
+    >>> check_suffix("tacs.csv", (".csv", ".tsv"), field="-o")
+    """
+    allowed = tuple(allowed)
+    if not str(path).lower().endswith(allowed):
+        raise PositrixError(
+            f"cannot write this format: the name must end in {', '.join(allowed)}",
+            source=path,
+            field=field,
+            fix=f"name the output e.g. {Path(path).stem}{allowed[0]}",
+        )
 
 
 def check_writable(

@@ -355,6 +355,7 @@ def nema_qc(folder: Path, *, log: Callable[[str], None]) -> dict[str, Any]:
     from datetime import UTC, datetime
 
     from positrix.geometry.scanner import get_scanner
+    from positrix.image.subject import Subject
     from positrix.physics.injection import Injection
     from positrix.physics.nuclides import get_nuclide
     from positrix.quant.nema import nema_iq
@@ -363,8 +364,6 @@ def nema_qc(folder: Path, *, log: Callable[[str], None]) -> dict[str, Any]:
     from positrix.recon.study import ReconOptions, reconstruct_sinogram
     from positrix.simulation.phantoms import nema_iq_phantom
     from positrix.simulation.scan import simulate_scan
-
-    from positrix.image.subject import Subject
 
     scanner = get_scanner("demo-ring")
     start = datetime(2026, 1, 1, tzinfo=UTC)

@@ -46,7 +46,12 @@ def read_table(path: str | Path) -> list[dict[str, str]]:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as err:
         raise FileFormatError(f"cannot read the table ({err})", source=path) from None
-    delimiter = "\t" if "\t" in text.splitlines()[0] else ","
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise FileFormatError(
+            "the table is empty", source=path, fix="add a header line and one row per tube"
+        )
+    delimiter = "\t" if "\t" in lines[0] else ","
     rows = list(
         csv.DictReader(
             (line for line in text.splitlines() if not line.startswith("#")), delimiter=delimiter
@@ -61,7 +66,11 @@ def _number(row: Mapping[str, str], key: str, where: str) -> float:
     try:
         return float(row[key])
     except (KeyError, ValueError, TypeError):
-        raise PositrixError(f"{where}: '{row.get(key)}' is not a number", field=key) from None
+        raise PositrixError(
+            f"{where}: '{row.get(key)}' is not a number",
+            field=key,
+            fix=f"write {key} as a plain number (a decimal point, no unit)",
+        ) from None
 
 
 def gamma_counter_uptake(
@@ -115,7 +124,11 @@ def gamma_counter_uptake(
             )
         weight = _number(row, "weight_g", f"line {number}")
         if weight <= 0:
-            raise PositrixError(f"line {number}: organ weight must be > 0 g", field="weight_g")
+            raise PositrixError(
+                f"line {number}: organ weight must be > 0 g",
+                field="weight_g",
+                fix="correct the weighed mass (g) of the organ",
+            )
         percent = 100.0 * corrected(row, when, f"line {number}") / float(np.mean(standards))
         out.append({**row, "percent_id": percent, "percent_id_per_g": percent / weight})
     return out
@@ -129,7 +142,13 @@ def summarise(
     for row in rows:
         for column in (*by, value):
             if column not in row:
-                raise PositrixError(f"the table has no column '{column}'", field=column)
+                raise PositrixError(
+                    f"the table has no column '{column}'",
+                    field=column,
+                    fix="a gamma-counter table needs animal, group, timepoint, organ, "
+                    "weight_g, counts, measured_at; a table of values needs --value COLUMN "
+                    "and the --by columns",
+                )
         groups[tuple(str(row[k]) for k in by)].append(float(row[value]))
     out = []
     for key in sorted(groups):

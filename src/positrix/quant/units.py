@@ -62,11 +62,17 @@ def injected_activity_at_frames(image: Image) -> NDArray[np.float64]:
     Decay-corrected images: the activity at the decay reference (the same for every
     frame).  Uncorrected images: the activity averaged over each frame.
     """
+    a0 = injected_activity_bq(image)  # raises MissingFieldError without an injection
     injection = image.injection
-    assert injection is not None  # injected_activity_bq below raises otherwise
-    a0 = injected_activity_bq(image)
-    nuclide, t_inj = injection.nuclide, injection.injection_time
-    assert nuclide is not None and t_inj is not None
+    nuclide = injection.nuclide if injection is not None else None
+    t_inj = injection.injection_time if injection is not None else None
+    if nuclide is None or t_inj is None:
+        raise MissingFieldError(
+            "SUV and %ID need the nuclide and the injection time, and they are not recorded",
+            source=image.metadata.get("source_path"),
+            field="RadiopharmaceuticalInformationSequence",
+            fix="record the injection in the file (positrix edit --injected …), or report Bq/mL",
+        )
     if image.decay_reference is not None:
         elapsed = (image.decay_reference - t_inj).total_seconds()
         return np.full(image.n_frames, a0 * np.exp(-nuclide.decay_constant_per_s * elapsed))

@@ -297,6 +297,13 @@ def sensitivity_from_counts(
     rate = (p - d) / duration - float(background_cps)
     sensitivity = rate / mean_activity
     absolute = 100.0 * sensitivity / beta
+    if float(np.max(absolute)) > 100.0:
+        raise PositrixError(
+            f"the sensitivity would be {float(np.max(absolute)):.4g} %: more coincidences "
+            f"than positrons, so the activity ({activity_bq:.4g} Bq) cannot be right",
+            field="--activity",
+            fix="check the activity and its unit (MBq, not mBq) and its reference time",
+        )
     centre = 0.5 * (float(z.min()) + float(z.max())) if centre_mm is None else float(centre_mm)
     half = MOUSE_LENGTH_MM / 2.0
     mouse = np.abs(z - centre) <= half + 1e-9
