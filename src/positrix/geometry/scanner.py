@@ -259,7 +259,11 @@ def load_scanner(path: str | Path) -> ScannerGeometry:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as err:
-        raise FileFormatError(f"cannot read the scanner file ({err})", source=path) from None
+        raise FileFormatError(
+            f"cannot read the scanner file ({err})",
+            source=path,
+            fix="repair the TOML (see docs/examples/mini.toml for the keys)",
+        ) from None
     known = {f.name for f in fields(ScannerGeometry)}
     unknown = sorted(set(data) - known)
     if unknown:
@@ -280,4 +284,5 @@ def load_scanner(path: str | Path) -> ScannerGeometry:
     try:
         return ScannerGeometry(**data)
     except PositrixError as err:
-        raise PositrixError(err.problem, source=path, field=err.field, fix=err.fix) from None
+        fix = err.fix or f"correct {err.field} in the scanner file"
+        raise PositrixError(err.problem, source=path, field=err.field, fix=fix) from None

@@ -74,7 +74,11 @@ def _rows(path: Path) -> tuple[list[str], list[list[str]]]:
         raise FileFormatError(f"cannot read ({err})", source=path) from None
     lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
     if not lines:
-        raise FileFormatError("the file is empty", source=path)
+        raise FileFormatError(
+            "the file is empty",
+            source=path,
+            fix="write a header line and one row per frame (see docs/kinetics.md)",
+        )
     delimiter = "\t" if "\t" in lines[0] else ","
     rows = list(csv.reader(lines, delimiter=delimiter))
     return [h.strip() for h in rows[0]], rows[1:]
@@ -97,6 +101,7 @@ def _column(
                 f"line {number}: '{row[index] if index < len(row) else ''}' is not a number",
                 source=path,
                 field=name,
+                fix="write a plain number (decimal point, no unit); units go in the header",
             ) from None
     if not missing_ok and not np.all(np.isfinite(values)):
         raise FileFormatError(
@@ -232,7 +237,12 @@ def read_input(path: str | Path) -> InputFunction:
         )
     plasma_name = "plasma" if "plasma" in header else "plasma_radioactivity"
     if plasma_name not in header:
-        raise FileFormatError("the input needs a plasma column", source=path, field="plasma")
+        raise FileFormatError(
+            "the input needs a plasma column",
+            source=path,
+            field="plasma",
+            fix="columns: time_s, plasma[, whole_blood, parent_fraction]",
+        )
     plasma = _column(header, rows, plasma_name, path)
     if np.any(plasma < 0):
         row = int(np.argmax(plasma < 0)) + 2
