@@ -36,8 +36,9 @@ def originals(tmp_path_factory):
     labels[2:6, 2:5, 1:4] = 1
     save(pet.replace(data=labels, unit="label", frames=None, decay_reference=None),
          folder / "labels.nii.gz")  # fmt: skip
-    for name in ("tacs.csv", "input.csv", "mini.toml", "cylinder_events.npz", "biodist.csv",
-                 "lesion_baseline.json", "sensitivity_events.npz", "sensitivity_steps.csv"):  # fmt: skip
+    names = ["tacs.csv", "input.csv", "mini.toml", "cylinder_events.npz", "biodist.csv"]
+    names += ["lesion_baseline.json", "sensitivity_events.npz", "sensitivity_steps.csv"]
+    for name in names:
         shutil.copy(EXAMPLES / name, folder / name)
     return folder
 
@@ -157,32 +158,32 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], list[str]]] = [
         truncate("sensitivity_events.npz", 0.5),
         [*SENS, "--activity", "1MBq"],
         ["sensitivity_events.npz"],
-    ),  # fmt: skip
+    ),
     ("tac-table-empty", write("tacs.csv", ""), [*FIT, "--model", "1tcm"], ["tacs.csv"]),
     (
         "tac-table-text",
         write("tacs.csv", "frame_start_s,frame_duration_s,a\n0,x,1\n"),
         [*FIT, "--model", "1tcm"],
         ["tacs.csv", "frame_duration_s"],
-    ),  # fmt: skip
+    ),
     (
         "tac-table-no-frames",
         write("tacs.csv", "a,b\n1,2\n"),
         [*FIT, "--model", "1tcm"],
         ["tacs.csv", "frame_start_s"],
-    ),  # fmt: skip
+    ),
     (
         "input-negative",
         write("input.csv", "time_s,plasma\n0,0\n60,-5\n3600,1\n"),
         [*FIT, "--model", "patlak", "--tstar-min", "10"],
         ["input.csv", "plasma"],
-    ),  # fmt: skip
+    ),
     (
         "input-no-plasma",
         write("input.csv", "time_s,blood\n0,0\n60,5\n"),
         [*FIT, "--model", "1tcm"],
         ["input.csv", "plasma"],
-    ),  # fmt: skip
+    ),
     ("toml-syntax", write("mini.toml", "n_rings = [\n"), RECON, ["mini.toml"]),
     ("toml-wrong-type", toml("n_rings", '"sixteen"'), RECON, ["mini.toml", "n_rings"]),
     ("toml-negative", toml("n_rings", "-4"), RECON, ["mini.toml", "n_rings"]),
@@ -191,62 +192,62 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], list[str]]] = [
         write("biodist.csv", ""),
         ["biodist", "biodist.csv", "--nuclide", "F-18"],
         ["biodist.csv"],
-    ),  # fmt: skip
+    ),
     (
         "lesion-json-truncated",
         truncate("lesion_baseline.json", 0.5),
         ["response", "lesion_baseline.json", "lesion_baseline.json"],
         ["lesion_baseline.json"],
-    ),  # fmt: skip
+    ),
     # wrong metadata
     (
         "dicom-no-rescale-slope",
         dicom(lambda ds: delattr(ds, "RescaleSlope")),
         ["stats", *STATS[1:]],
         ["RescaleSlope"],
-    ),  # fmt: skip
+    ),
     (
         "dicom-rescale-slope-0",
         dicom(lambda ds: setattr(ds, "RescaleSlope", 0), only_first=True),
         STATS,
         ["RescaleSlope"],
-    ),  # fmt: skip
+    ),
     (
         "dicom-no-radiopharmaceutical",
         dicom(remove_radiopharmaceutical),
         [*STATS, "--unit", "SUVbw"],
         ["Fix:"],
-    ),  # fmt: skip
+    ),
     (
         "sidecar-negative-dose",
         sidecar(lambda s: s.update(InjectedRadioactivity=-7.59)),
         ["info", "pet.nii.gz"],
         ["pet.json", "InjectedRadioactivity"],
-    ),  # fmt: skip
+    ),
     (
         "sidecar-unknown-nuclide",
         sidecar(lambda s: s.update(TracerRadionuclide="F19")),
         ["info", "pet.nii.gz"],
         ["pet.json", "TracerRadionuclide"],
-    ),  # fmt: skip
+    ),
     (
         "sidecar-weight-text",
         sidecar(lambda s: s.update(BodyWeight="heavy")),
         ["info", "pet.nii.gz"],
         ["pet.json", "BodyWeight"],
-    ),  # fmt: skip
+    ),
     (
         "sidecar-contradiction",
         sidecar(lambda s: s.update(TracerRadionuclide="C11")),
         ["info", "pet.nii.gz"],
         ["pet.json", "contradicts"],
-    ),  # fmt: skip
+    ),
     (
         "block-weight-text",
         sidecar(lambda s: s["Positrix"]["subject"].update(weight_g="heavy")),
         ["info", "pet.nii.gz"],
         ["pet.json", "weight_g"],
-    ),  # fmt: skip
+    ),
     ("nifti-zero-voxels", zero_pixdim, ["info", "pet.nii.gz"], ["pet.nii.gz", "pixdim"]),
     # nonsense options and units
     (
@@ -254,19 +255,19 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], list[str]]] = [
         None,
         ["decay", "F-18", "--activity", "10MCI", "--to", "10"],
         ["--activity", "case-sensitive"],
-    ),  # fmt: skip
+    ),
     (
         "activity-overflow",
         None,
         ["decay", "F-18", "--activity", "1e400MBq", "--to", "10"],
         ["--activity"],
-    ),  # fmt: skip
+    ),
     (
         "activity-no-unit",
         None,
         ["decay", "F-18", "--activity", "370", "--to", "10"],
         ["--activity"],
-    ),  # fmt: skip
+    ),
     ("time-nan", None, ["decay", "F-18", "--activity", "1MBq", "--to", "nan"], ["--to"]),
     (
         "times-mixed-offsets",
@@ -282,7 +283,7 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], list[str]]] = [
             "2026-01-01T11:00",
         ],
         ["--from/--to"],
-    ),  # fmt: skip
+    ),
     ("nuclide-unknown", None, ["nuclide", "F-19"], ["F-19"]),
     ("peak-ml-negative", None, [*STATS, "--peak-ml", "-1"], ["--peak-ml"]),
     (
@@ -290,7 +291,7 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], list[str]]] = [
         None,
         ["lesion", "pet", "--seed", "6,-1,25", "--threshold", "-2"],
         ["--threshold"],
-    ),  # fmt: skip
+    ),
     ("lesion-seed-text", None, ["lesion", "pet", "--seed", "a,b,c"], ["--seed"]),
     ("unit-unknown", None, [*STATS, "--unit", "furlongs"], ["furlongs"]),
     ("dose-unit-case", None, [*STATS, "--dose-unit", "mbq"], ["--dose-unit"]),
@@ -300,26 +301,26 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], list[str]]] = [
         None,
         ["tac", "pet", "--voi", "labels.nii.gz", "-o", "t.csv", "--plot", "t.xyz"],
         ["t.xyz"],
-    ),  # fmt: skip
+    ),
     (
         "tac-plot-exists",
         touch("t.png"),
         ["tac", "pet", "--voi", "labels.nii.gz", "-o", "t.csv", "--plot", "t.png"],
         ["t.png"],
-    ),  # fmt: skip
+    ),
     (
         "fit-plot-is-file",
         touch("plots"),
         [*FIT, "--model", "logan", "--tstar-min", "10", "--plot", "plots"],
         ["--plot"],
-    ),  # fmt: skip
+    ),
     ("fit-unknown-region", None, [*FIT, "--model", "1tcm", "--region", "heart"], ["heart"]),
     (
         "fit-tstar-too-late",
         None,
         [*FIT, "--model", "patlak", "--tstar-min", "500"],
         ["--tstar-min"],
-    ),  # fmt: skip
+    ),
     (
         "map-output-is-file",
         touch("maps"),
@@ -337,7 +338,7 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], list[str]]] = [
             "maps",
         ],
         ["--output"],
-    ),  # fmt: skip
+    ),
     (
         "map-basis-zero",
         None,
@@ -355,7 +356,7 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], list[str]]] = [
             "maps",
         ],
         ["--basis"],
-    ),  # fmt: skip
+    ),
     ("recon-iterations-0", None, [*RECON, "--iterations", "0"], ["--iterations"]),
     ("recon-subsets-0", None, [*RECON, "--subsets", "0"], ["--subsets"]),
     ("recon-beta-negative", None, [*RECON, "--beta", "-1"], ["--beta"]),
@@ -383,7 +384,7 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], list[str]]] = [
             "s",
         ],
         ["--ct-dose-mgy"],
-    ),  # fmt: skip
+    ),
     (
         "simulate-millibecquerel-duration",
         None,
@@ -400,7 +401,7 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], list[str]]] = [
             "s",
         ],
         ["--duration"],
-    ),  # fmt: skip
+    ),
     ("sensitivity-millibecquerel", None, [*SENS, "--activity", "370mBq"], ["--activity"]),
     ("convert-onto-itself", None, ["convert", "pet.nii.gz", "pet.nii.gz"], ["pet.nii.gz"]),
     ("convert-exists", None, ["convert", "pet", "pet.nii.gz"], ["pet.nii.gz", "--force"]),
@@ -410,7 +411,7 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], list[str]]] = [
         None,
         ["biodist", "biodist.csv", "--nuclide", "F-18", "--plot", "b.xyz"],
         ["b.xyz"],
-    ),  # fmt: skip
+    ),
     ("missing-file", None, ["info", "nothing-here.nii.gz"], ["nothing-here.nii.gz"]),
 ]
 
@@ -432,7 +433,7 @@ def test_bad_input_is_refused_cleanly(
     monkeypatch.chdir(folder)
     capsys.readouterr()
     code = main(argv)
-    out, err = capsys.readouterr()
+    _, err = capsys.readouterr()
     lines = [line for line in err.splitlines() if line.strip()]
     assert code == 2, f"{name}: exit {code}\n{err}"
     assert "Traceback" not in err and "internal error" not in err
