@@ -9,6 +9,7 @@ from positrix.image import frame
 from positrix.io import save
 from positrix.quant.labels import LabelImage, save_labels
 from positrix.simulation.demo_mouse import ORGANS, demo_mouse_study
+from tests.conftest import make_pet
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +99,28 @@ def test_bad_input_exits_2(capsys, argv, words):
 def test_bad_voi_spec(files, capsys):
     code, _, err = run(capsys, "stats", files / "late.nii.gz", "--voi", "sphere:1,2")
     assert code == 2 and "needs 4 numbers" in err
+
+
+def test_stats_prints_frame_times_min_and_explains_a_peak_above_max(tmp_path, capsys):
+    from positrix.cli.quant import format_stats
+    from positrix.quant.stats import RegionStats
+
+    row = RegionStats("tumour", 1, 5.0, 1.0, 5.0, 2.0, 8.0, 9.5, 0.1, 10, None, "SUVbw",
+                      frame_start_s=60.0, frame_duration_s=60.0, peak_ml=0.02)  # fmt: skip
+    text = format_stats([row])
+    assert "60–120" in text and " min " in text.splitlines()[0]
+    assert "9.5*" in text and "peak sphere reaches beyond the VOI" in text
+    assert row.to_dict()["note"] and row.to_dict()["frame_start_s"] == 60.0
+
+
+def test_lesion_sul_takes_height_and_sex_on_the_command_line(tmp_path, capsys):
+    from positrix.cli.main import main
+
+    pet = tmp_path / "pet.nii.gz"
+    save(make_pet(), pet)
+    code = main(["lesion", str(pet), "--seed", "6,-1,25", "--unit", "SUL", "--json"])
+    assert code == 2 and "--height" in capsys.readouterr().err
+    code = main(["lesion", str(pet), "--seed", "6,-1,25", "--unit", "SUL", "--height", "9.5cm",
+                 "--json"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0 and json.loads(out)["unit"] == "SUL"  # make_pet's subject is female

@@ -21,7 +21,11 @@ def add_parser(subparsers: Any) -> None:
         "logan-ref, ref-patlak, suvr",
     )
     fit.add_argument("--tac", required=True, help="TAC CSV (frame_start_s, frame_duration_s, …)")
-    fit.add_argument("--region", action="append", help="region(s) to fit (default: all)")
+    fit.add_argument(
+        "--region",
+        action="append",
+        help="region(s) to fit, repeated or comma-separated: tumour,brain (default: all)",
+    )
     fit.add_argument("--input", help="input CSV (time_s, plasma[, whole_blood, parent_fraction])")
     fit.add_argument("--ref", help="reference region (reference-tissue models)")
     fit.add_argument("--tstar-min", type=float, help="start of the linear part (min)")
@@ -88,6 +92,8 @@ def run_fit(args: argparse.Namespace) -> int:
     from positrix.kinetics.data import read_input, read_tacs
     from positrix.physics.nuclides import get_nuclide
 
+    if args.region:
+        args.region = [r.strip() for item in args.region for r in item.split(",") if r.strip()]
     tacs = read_tacs(args.tac, frame_model=args.frame_model)
     inp = read_input(args.input) if args.input else None
     half_life = get_nuclide(args.nuclide).half_life_s / 60 if args.nuclide else None

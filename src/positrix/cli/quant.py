@@ -12,9 +12,16 @@ __all__ = ["add_parsers"]
 _UNITS = "Bq/mL, kBq/mL, %%ID/g, %%ID/mL, SUVbw, SUL, SUL-James, SUVbsa"  # argparse %-escaped
 
 
+def _subject_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dose-unit", help="the file's dose is in this unit (e.g. MBq)")
+    parser.add_argument("--weight", help="body weight with unit (e.g. 25g), replaces the file's")
+    parser.add_argument("--height", help="body length with unit (e.g. 9.5cm), for SUL/SUVbsa")
+    parser.add_argument("--sex", choices=["M", "F"], help="sex, for SUL (lean body mass)")
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--unit", help=f"report values in this unit ({_UNITS})")
-    parser.add_argument("--dose-unit", help="the file's dose is in this unit (e.g. MBq)")
+    _subject_options(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -69,7 +76,7 @@ def add_parsers(subparsers: Any) -> None:
     lesion.add_argument(
         "--frame", type=int, default=-1, help="frame of a dynamic image (default: the last)"
     )
-    lesion.add_argument("--dose-unit", help="the file's dose is in this unit (e.g. MBq)")
+    _subject_options(lesion)
     lesion.add_argument("--unit", default="SUVbw", help="SUVbw (default), SUL, %%ID/g, …")
     lesion.add_argument("--json", action="store_true", help="machine-readable output")
     lesion.set_defaults(run=run_lesion)
@@ -83,9 +90,30 @@ def _image(args: argparse.Namespace) -> Any:
     image = load(args.image)
     if args.dose_unit:
         image = with_dose_unit(image, args.dose_unit)
+    image = _with_subject(image, args)
     if getattr(args, "unit", None) and args.unit != image.unit and args.command != "lesion":
         image = convert_units(image, args.unit)
     return image
+
+
+def _with_subject(image: Any, args: argparse.Namespace) -> Any:
+    """The image with --weight, --height and --sex applied to its subject."""
+    import dataclasses
+
+    from positrix.image.subject import Subject
+    from positrix.physics.units import parse_length, parse_mass
+
+    changes: dict[str, Any] = {}
+    if args.weight:
+        changes["weight_g"] = parse_mass(args.weight, field="--weight")
+    if args.height:
+        changes["height_cm"] = parse_length(args.height, field="--height") / 10.0
+    if args.sex:
+        changes["sex"] = args.sex
+    if not changes:
+        return image
+    subject = image.subject or Subject()
+    return image.replace(subject=dataclasses.replace(subject, **changes))
 
 
 def _vois(args: argparse.Namespace, image: Any) -> list[Any]:
@@ -119,17 +147,31 @@ def run_stats(args: argparse.Namespace) -> int:
     if args.json:
         print_json([r.to_dict() for r in rows])
         return 0
-    print(
-        f"{'region':<12} {'frame':>5} {'mean':>11} {'sd':>10} {'median':>11} {'max':>11} "
-        f"{'peak':>11} {'volume':>10} {'voxels':>7}  unit"
-    )
+    print(format_stats(rows))
+    return 0
+
+
+def format_stats(rows: list[Any]) -> str:
+    """The ``stats`` table: frame times in s, every statistic, notes below it."""
+    lines = [
+        f"{'region':<12} {'frame (s)':>15} {'mean':>11} {'sd':>10} {'median':>11} "
+        f"{'min':>11} {'max':>11} {'peak':>11} {'volume':>10} {'voxels':>7}  unit"
+    ]
+    notes = []
     for r in rows:
         peak = f"{r.peak:11.5g}" if r.peak is not None else f"{'—':>11}"
-        print(
-            f"{r.region:<12} {r.frame:>5} {r.mean:11.5g} {r.sd:10.4g} {r.median:11.5g} "
-            f"{r.max:11.5g} {peak} {r.volume_ml:7.4g} mL {r.n_voxels:>7}  {r.unit}"
+        if r.frame_start_s is not None:
+            when = f"{r.frame_start_s:g}–{r.frame_start_s + r.frame_duration_s:g}"
+        else:
+            when = f"#{r.frame}"
+        if r.note:
+            peak += "*"
+            notes.append(f"* {r.region}, frame {when} s: {r.note}")
+        lines.append(
+            f"{r.region:<12} {when:>15} {r.mean:11.5g} {r.sd:10.4g} {r.median:11.5g} "
+            f"{r.min:11.5g} {r.max:11.5g} {peak} {r.volume_ml:7.4g} mL {r.n_voxels:>7}  {r.unit}"
         )
-    return 0
+    return "\n".join(lines + notes)
 
 
 def _check_tac_outputs(args: argparse.Namespace) -> None:

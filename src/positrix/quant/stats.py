@@ -54,7 +54,27 @@ PEAK_ML = {
 
 @dataclass(frozen=True)
 class RegionStats:
-    """Statistics of one region in one frame (values in ``unit``)."""
+    """Statistics of one region in one frame (values in ``unit``).
+
+    Attributes
+    ----------
+    region, frame
+        Region name and frame index (0-based).
+    frame_start_s, frame_duration_s
+        The frame's start from the acquisition start and its duration (s); ``None`` for an
+        image without frame times.
+    mean, sd, median, min, max
+        Voxel statistics in ``unit`` (SD with n − 1).
+    peak, peak_ml
+        Highest mean in a sphere of ``peak_ml`` mL centred on a VOI voxel (``None`` if not
+        computed).  The sphere may reach outside the VOI, so ``peak`` can exceed ``max``.
+    volume_ml, n_voxels
+        VOI volume (mL, partial voxels weighted) and voxel count.
+    total_activity_bq
+        ``mean × volume`` in Bq for concentration images, else ``None``.
+    unit
+        Unit of the values.
+    """
 
     region: str
     frame: int
@@ -68,10 +88,23 @@ class RegionStats:
     n_voxels: int
     total_activity_bq: float | None
     unit: str
+    frame_start_s: float | None = None
+    frame_duration_s: float | None = None
+    peak_ml: float | None = None
+
+    @property
+    def note(self) -> str:
+        """Why a number needs a word (SUVpeak above the VOI's max), else ``""``."""
+        if self.peak is not None and self.peak > self.max * (1 + 1e-9) + 1e-12:
+            return (
+                f"peak > max: the {self.peak_ml:g} mL peak sphere reaches beyond the VOI "
+                "into hotter tissue"
+            )
+        return ""
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return asdict(self)
+        """JSON-ready dict (with ``note``)."""
+        return {**asdict(self), "note": self.note}
 
 
 def default_peak_ml(image: Image) -> float:
@@ -217,6 +250,8 @@ def region_stats(
     ml = default_peak_ml(image) if peak_ml is None else peak_ml
     peaks = _peaks(image, vois, ml) if ml > 0 else None
     factor = concentration_factor(image.unit) if is_concentration_unit(image.unit) else None
+    starts_s = image.frames.start_s if image.frames is not None else None
+    durations_s = image.frames.duration_s if image.frames is not None else None
     rows = []
     for r, voi in enumerate(vois):
         for t in range(image.n_frames):
@@ -236,6 +271,9 @@ def region_stats(
                     if factor is not None
                     else None,
                     unit=image.unit,
+                    frame_start_s=float(starts_s[t]) if starts_s is not None else None,
+                    frame_duration_s=float(durations_s[t]) if durations_s is not None else None,
+                    peak_ml=ml if peaks is not None else None,
                 )
             )
     return rows

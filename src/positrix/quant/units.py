@@ -88,6 +88,10 @@ def injected_activity_at_frames(image: Image) -> NDArray[np.float64]:
     return a0 / factors
 
 
+#: Command-line option that supplies each subject field.
+_OPTION = {"height_cm": "height 9.5cm", "weight_g": "weight 25g", "sex": "sex F"}
+
+
 def _subject_field(image: Image, name: str, unit_name: str) -> float | str:
     value = getattr(image.subject, name, None) if image.subject is not None else None
     if value in (None, ""):
@@ -95,7 +99,8 @@ def _subject_field(image: Image, name: str, unit_name: str) -> float | str:
             f"{unit_name} needs the subject's {name.replace('_', ' ')}",
             source=image.metadata.get("source_path"),
             field=f"subject.{name}",
-            fix="set it (e.g. image.replace(subject=...)) or choose another unit",
+            fix=f"give it on the command line (--{_OPTION.get(name, name)}) or with positrix "
+            "edit, or choose another unit",
         )
     return value
 
