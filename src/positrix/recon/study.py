@@ -9,7 +9,6 @@ correction to the acquisition start; optional post-filter.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +24,7 @@ from positrix.image.frames import FrameTable
 from positrix.image.image import Image
 from positrix.io.events import ListModeEvents
 from positrix.physics.nuclides import get_nuclide
+from positrix.progress import Progress
 from positrix.recon.calibration import nominal_calibration, to_concentration
 from positrix.recon.corrections.attenuation import attenuation_factors
 from positrix.recon.corrections.crystal_pairs import crystal_pair_sinogram, fit_crystal_factors
@@ -62,23 +62,13 @@ class ReconOptions:
 
 
 class _Progress:
-    """Callback logging sub-iterations with an ETA every ~2 s."""
+    """Reconstruction callback: one :class:`~positrix.progress.Progress` step per subset."""
 
     def __init__(self, total: int, label: str, log: Log | None) -> None:
-        self.total, self.label, self.log = total, label, log
-        self.done, self.start, self.last = 0, time.monotonic(), 0.0
+        self.step = Progress(total, label=label, log=log)
 
     def __call__(self, iteration: int, subset: int, image: NDArray[np.float32]) -> None:
-        self.done += 1
-        now = time.monotonic()
-        if self.log is not None and (now - self.last >= 2.0 or self.done == self.total):
-            elapsed = now - self.start
-            eta = elapsed / self.done * (self.total - self.done)
-            self.log(
-                f"{self.label}: iteration {iteration + 1} subset {subset + 1} "
-                f"({self.done}/{self.total}), {elapsed:.1f} s elapsed, ETA {eta:.1f} s"
-            )
-            self.last = now
+        self.step(f"iteration {iteration + 1} subset {subset + 1}")
 
 
 def reconstruct_events(
