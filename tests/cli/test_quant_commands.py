@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from positrix.cli.main import main
@@ -124,3 +125,24 @@ def test_lesion_sul_takes_height_and_sex_on_the_command_line(tmp_path, capsys):
                  "--json"])  # fmt: skip
     out = capsys.readouterr().out
     assert code == 0 and json.loads(out)["unit"] == "SUL"  # make_pet's subject is female
+
+
+def test_plots_carry_readable_units_title_n_and_animals(tmp_path, capsys):
+    from pathlib import Path
+
+    from positrix.quant.tac import TACs, plot_tacs
+    from tests.conftest import T0
+
+    examples = Path(__file__).resolve().parents[2] / "docs" / "examples"
+    svg = tmp_path / "b.svg"
+    code = main(["biodist", str(examples / "biodist.csv"), "--nuclide", "F-18", "--plot",
+                 str(svg)])  # fmt: skip
+    text = svg.read_text()
+    assert code == 0 and text.count("n=3") == 6  # 3 organs × 2 groups, 3 animals each
+    from positrix.image.frames import FrameTable
+
+    frames = FrameTable.from_spec("3x60s", acquisition_start=T0)
+    tacs = TACs(frames, ("a",), np.array([[2.0e7], [3.0e7], [2.5e7]]), "Bq/mL")
+    plot_tacs(tacs, tmp_path / "t.svg", title="mouse 7, FDG")
+    text = (tmp_path / "t.svg").read_text()
+    assert "MBq/mL" in text and "mouse 7, FDG" in text and "1e7" not in text

@@ -53,7 +53,12 @@ def add_parsers(subparsers: Any) -> None:
     tac.add_argument("--voi", action="append", required=True, help="as for stats; repeatable")
     tac.add_argument("-o", "--output", required=True, help="table: .csv or .tsv")
     tac.add_argument("--plot", help="also plot the curves (.png, .pdf, .svg)")
-    tac.add_argument("--statistics", action="store_true", help="add sd/median/min/max columns")
+    tac.add_argument(
+        "--statistics",
+        action="store_true",
+        help="add sd/median/min/max columns (and ± SD error bars to the plot)",
+    )
+    tac.add_argument("--log", action="store_true", help="logarithmic value axis in the plot")
     tac.add_argument("--force", action="store_true", help="replace existing outputs")
     _common(tac)
     tac.set_defaults(run=run_tac)
@@ -194,14 +199,18 @@ def _check_tac_outputs(args: argparse.Namespace) -> None:
 
 
 def run_tac(args: argparse.Namespace) -> int:
-    from positrix.quant.tac import extract_tacs, plot_tacs, write_tacs
+    from positrix.quant.tac import extract_tacs, plot_tacs, plot_title, write_tacs
 
     _check_tac_outputs(args)
     image = _image(args)
     tacs = extract_tacs(image, _vois(args, image), peak_ml=None if args.statistics else 0.0)
     written = [write_tacs(tacs, args.output, statistics=args.statistics, overwrite=args.force)]
     if args.plot:
-        written.append(plot_tacs(tacs, args.plot, overwrite=args.force))
+        written.append(
+            plot_tacs(
+                tacs, args.plot, overwrite=args.force, title=plot_title(image), log_y=args.log
+            )
+        )
     if args.json:
         print_json(
             {
@@ -332,7 +341,9 @@ def run_response(args: argparse.Namespace) -> int:
     return 0
 
 
-def _biodist_summary(args: argparse.Namespace) -> list[dict[str, Any]]:
+def _biodist_summary(
+    args: argparse.Namespace,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     from positrix.errors import PositrixError
     from positrix.quant.biodist import gamma_counter_uptake, read_table, summarise
 
@@ -347,7 +358,7 @@ def _biodist_summary(args: argparse.Namespace) -> list[dict[str, Any]]:
         rows = gamma_counter_uptake(rows, args.nuclide)
     by = [c.strip() for c in args.by.split(",") if c.strip()]
     summary = summarise(rows, value=args.value, by=by)
-    return summary
+    return rows, summary
 
 
 def run_biodist(args: argparse.Namespace) -> int:
@@ -363,7 +374,7 @@ def run_biodist(args: argparse.Namespace) -> int:
         check_suffix(args.plot, PLOT_SUFFIXES, field="--plot")
         check_writable([Path(args.plot)], overwrite=args.force, inputs=[Path(args.table)])
     try:
-        summary = _biodist_summary(args)
+        rows, summary = _biodist_summary(args)
     except PositrixError as err:
         raise err.with_source(args.table) from None
     if args.plot:
@@ -371,7 +382,14 @@ def run_biodist(args: argparse.Namespace) -> int:
         series = [c for c in by if c != category] or [category]
         label = "%ID/g" if args.value == "percent_id_per_g" else args.value
         plot_groups(
-            summary, args.plot, category=category, series=series, ylabel=label, overwrite=args.force
+            summary,
+            args.plot,
+            category=category,
+            series=series,
+            ylabel=label,
+            overwrite=args.force,
+            rows=rows,
+            value=args.value,
         )
     if args.json:
         print_json(summary)

@@ -22,7 +22,7 @@ from positrix.io import load, save
 from positrix.quant.labels import LabelImage, load_labels, save_labels
 from positrix.quant.lesion import lesion_metrics
 from positrix.quant.stats import region_stats
-from positrix.quant.tac import extract_tacs, plot_tacs, write_tacs
+from positrix.quant.tac import extract_tacs, plot_tacs, plot_title, write_tacs
 from positrix.quant.units import convert_units
 from positrix.simulation.demo_mouse import ORGANS, DemoStudy, demo_mouse_study
 
@@ -134,7 +134,7 @@ def quantify(pet: Image, study: DemoStudy, folder: Path) -> dict[str, Any]:
     vois = load_labels(folder / "labels.nii.gz").vois()
     tacs = extract_tacs(pet, vois)
     write_tacs(tacs, folder / "tacs.csv")
-    plot_tacs(tacs, folder / "tacs.png")
+    plot_tacs(tacs, folder / "tacs.png", title=plot_title(pet))
     late = frame(pet, -1)
     suv = {r.region: r.mean for r in region_stats(convert_units(late, "SUVbw"), vois, peak_ml=0)}
     percent = convert_units(late, "%ID/g")

@@ -174,9 +174,12 @@ def plot_groups(
     series: Sequence[str],
     ylabel: str,
     overwrite: bool = False,
+    rows: Sequence[Mapping[str, Any]] = (),
+    value: str = "",
 ) -> Path:
     """Grouped bar chart: bars per ``category`` (e.g. organ), one colour per ``series``
-    combination (e.g. group and time point), error bars ± SD, n under each bar group."""
+    combination (e.g. group and time point), mean with ± SD error bars and n above each bar;
+    with ``rows`` (the individual animals' ``value``), each animal as a point on its bar."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -191,24 +194,31 @@ def plot_groups(
         figsize=(max(6, 1.2 * len(categories) * max(1, len(labels) / 2)), 4.5)
     )
     x = np.arange(len(categories))
+    rng = np.random.default_rng(0)  # fixed jitter: the same picture every run
+
+    def key(r: Mapping[str, Any]) -> str:
+        return " / ".join(str(r[s]) for s in series)
+
     for offset, label in enumerate(labels):
-        means, sds = [], []
+        means, sds, counts = [], [], []
         for name in categories:
-            match = [
-                r
-                for r in summary
-                if str(r[category]) == name and " / ".join(str(r[s]) for s in series) == label
-            ]
+            match = [r for r in summary if str(r[category]) == name and key(r) == label]
             means.append(match[0]["mean"] if match else np.nan)
             sds.append(match[0]["sd"] if match else np.nan)
-        axes.bar(
-            x + (offset - (len(labels) - 1) / 2) * width,
-            means,
-            width,
-            yerr=sds,
-            capsize=3,
-            label=label,
-        )
+            counts.append(match[0]["n"] if match else 0)
+        positions = x + (offset - (len(labels) - 1) / 2) * width
+        bars = axes.bar(positions, means, width, yerr=sds, capsize=3, label=label, alpha=0.8)
+        for bar, n, sd in zip(bars, counts, sds, strict=True):
+            if n:
+                top = bar.get_height() + (sd if np.isfinite(sd) else 0.0)
+                axes.annotate(f"n={n}", (bar.get_x() + bar.get_width() / 2, top),
+                              ha="center", va="bottom", fontsize="x-small")  # fmt: skip
+        for position, name in zip(positions, categories, strict=True):
+            points = [float(r[value]) for r in rows
+                      if str(r.get(category)) == name and key(r) == label]  # fmt: skip
+            if points:
+                jitter = rng.uniform(-0.25, 0.25, len(points)) * width
+                axes.plot(position + jitter, points, "o", color="black", markersize=3)
     axes.set_xticks(x, categories, rotation=30, ha="right")
     axes.set_ylabel(ylabel)
     axes.legend(fontsize="small")
