@@ -12,12 +12,15 @@ from positrix.cli import (
     convert,
     decay,
     demo,
+    edit,
+    frames,
     info,
     kinetics,
     nema,
     nuclide,
     quant,
     recon,
+    resample,
     simulate,
 )
 from positrix.errors import PositrixError
@@ -35,8 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"positrix {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (info, convert, nuclide, decay, demo):
+    for module in (info, convert, edit, resample, nuclide, decay, demo):
         module.add_parser(subparsers)
+    frames.add_parsers(subparsers)
     quant.add_parsers(subparsers)
     quant.add_study_parsers(subparsers)
     kinetics.add_parser(subparsers)

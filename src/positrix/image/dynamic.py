@@ -14,7 +14,7 @@ from positrix.image.image import Image
 from positrix.physics.nuclides import Nuclide
 from positrix.physics.units import as_aware
 
-__all__ = ["decay_correct", "frame", "select_frames", "sum_frames"]
+__all__ = ["concatenate_frames", "decay_correct", "frame", "select_frames", "sum_frames"]
 
 
 def _frames(image: Image) -> FrameTable:
@@ -140,3 +140,60 @@ def decay_correct(image: Image, *, to: datetime | None) -> Image:
         factors = np.full(frames.n_frames, np.exp(-nuclide.decay_constant_per_s * elapsed))
     data = image.data.astype(np.float64) * (factors if image.is_dynamic else factors[0])
     return image.replace(data=data.astype(image.data.dtype), decay_reference=to)
+
+
+def concatenate_frames(images: Sequence[Image]) -> Image:
+    """One dynamic image from single- or multi-frame images of one scan, in time order.
+
+    The images must share grid, unit, decay reference and acquisition start (their frame
+    times are relative to it), and their frames must not overlap.  Metadata come from the
+    first image.
+
+    Raises
+    ------
+    PositrixError
+        Naming what differs (grid, unit, decay reference, start) or the overlapping frames.
+
+    Examples
+    --------
+    >>> from datetime import UTC, datetime
+    >>> t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> one = Image(np.ones((2, 2, 2)), np.eye(4), unit="Bq/mL",
+    ...             frames=FrameTable([0.0], [60.0], t0), decay_reference=t0)
+    >>> two = one.replace(frames=FrameTable([60.0], [60.0], t0))
+    >>> concatenate_frames([two, one]).frames.start_s.tolist()
+    [0.0, 60.0]
+    """
+    if not images:
+        raise PositrixError("no images to merge", field="images", fix="give two or more")
+    first = images[0]
+    for other in images[1:]:
+        _same_scan(first, other)
+    order = sorted(range(len(images)), key=lambda i: float(_frames(images[i]).start_s[0]))
+    starts = np.concatenate([_frames(images[i]).start_s for i in order])
+    durations = np.concatenate([_frames(images[i]).duration_s for i in order])
+    if np.any(starts[1:] < starts[:-1] + durations[:-1] - 1e-6):
+        raise PositrixError(
+            "the frames overlap in time", field="frames", fix="give frames of one scan, once each"
+        )
+    data = np.concatenate([_as_4d(images[i]) for i in order], axis=-1)
+    table = FrameTable(starts, durations, _frames(first).acquisition_start)
+    return first.replace(data=data, frames=table)
+
+
+def _same_scan(a: Image, b: Image) -> None:
+    source = b.metadata.get("source_path")
+    checks = (
+        ("grid", a.spatial_shape == b.spatial_shape and np.allclose(a.affine, b.affine)),
+        ("unit", a.unit == b.unit),
+        ("decay_reference", a.decay_reference == b.decay_reference),
+        ("acquisition_start", _frames(a).acquisition_start == _frames(b).acquisition_start),
+    )
+    for name, same in checks:
+        if not same:
+            raise PositrixError(
+                f"the images differ in {name}, so they are not frames of one scan",
+                source=source,
+                field=name,
+                fix="merge frames of one acquisition (resample or decay-correct them first)",
+            )

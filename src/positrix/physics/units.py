@@ -31,6 +31,7 @@ __all__ = [
     "format_activity",
     "is_concentration_unit",
     "parse_activity",
+    "parse_activity_at",
     "parse_duration",
     "parse_iso_datetime",
     "parse_length",
@@ -400,6 +401,33 @@ def parse_iso_datetime(
     if require_offset and moment.tzinfo is None:
         raise _no_offset(text, field)
     return as_aware(moment)
+
+
+def parse_activity_at(text: str, *, field: str = "activity") -> tuple[float, datetime]:
+    """An activity and the moment it was measured: ``"7.5MBq@2026-03-14T09:26:53+01:00"``.
+
+    Returns
+    -------
+    tuple
+        Activity in Bq and an aware datetime (the offset is required).
+
+    Examples
+    --------
+    >>> bq, when = parse_activity_at("7.5MBq@2026-03-14T09:26:53+01:00")
+    >>> bq, when.isoformat()
+    (7500000.0, '2026-03-14T09:26:53+01:00')
+    """
+    activity, at, moment = str(text).partition("@")
+    if not at:
+        raise UnitError(
+            f"'{text}' gives no time of measurement",
+            field=field,
+            fix="write ACTIVITY@DATE-TIME, e.g. 7.5MBq@2026-03-14T09:26:53+01:00",
+        )
+    when = parse_iso_datetime(moment, field=field, require_offset=True)
+    if when is None:
+        raise UnitError(f"'{text}' gives no time after @", field=field, fix="add the date-time")
+    return parse_activity(activity, field=field), when
 
 
 def parse_time_point(text: str, *, field: str = "time") -> datetime | float:
