@@ -146,3 +146,29 @@ def test_plots_carry_readable_units_title_n_and_animals(tmp_path, capsys):
     plot_tacs(tacs, tmp_path / "t.svg", title="mouse 7, FDG")
     text = (tmp_path / "t.svg").read_text()
     assert "MBq/mL" in text and "mouse 7, FDG" in text and "1e7" not in text
+
+
+def test_snapshot_draws_slices_mip_and_a_colour_bar_in_the_unit(tmp_path, capsys):
+    pet = make_pet(shape=(12, 10, 8))
+    save(pet, tmp_path / "pet.nii.gz")
+    ct = pet.replace(data=np.zeros(pet.spatial_shape), unit="HU", modality="CT", frames=None,
+                     decay_reference=None)  # fmt: skip
+    save(ct, tmp_path / "ct.nii.gz")
+    svg = tmp_path / "s.svg"
+    code = main(["snapshot", str(tmp_path / "pet.nii.gz"), "--ct", str(tmp_path / "ct.nii.gz"),
+                 "--mip", "-o", str(svg)])  # fmt: skip
+    text = svg.read_text()
+    assert code == 0 and "coronal MIP" in text and "axial" in text and "sagittal" in text
+    assert "kBq/mL" in text  # values up to 5000 Bq/mL are shown in kBq/mL
+    assert main(["snapshot", str(tmp_path / "pet.nii.gz"), "-o", str(svg)]) == 2  # exists
+
+
+def test_hottest_point_is_the_maximum():
+    from positrix.reports.snapshot import hottest_point_mm
+
+    pet = make_pet(shape=(12, 10, 8))
+    data = np.zeros(pet.spatial_shape)
+    data[3, 4, 5] = 100.0
+    image = pet.replace(data=data, frames=None, decay_reference=None)
+    expected = image.affine[:3, :3] @ [3, 4, 5] + image.affine[:3, 3]
+    assert np.allclose(hottest_point_mm(image), expected)  # exact voxel centre (mm)

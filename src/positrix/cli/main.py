@@ -22,6 +22,7 @@ from positrix.cli import (
     recon,
     resample,
     simulate,
+    snapshot,
 )
 from positrix.errors import PositrixError
 
@@ -38,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"positrix {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (info, convert, edit, resample, nuclide, decay, demo):
+    for module in (info, convert, edit, resample, snapshot, nuclide, decay, demo):
         module.add_parser(subparsers)
     frames.add_parsers(subparsers)
     quant.add_parsers(subparsers)

@@ -1,0 +1,1 @@
+"""Pictures and reports of images and studies (layer 6)."""
