@@ -62,6 +62,28 @@ def add_parser(subparsers: Any) -> None:
     fit.add_argument("--json", action="store_true", help="machine-readable output")
     fit.set_defaults(run=run_fit)
 
+    idif = commands.add_parser(
+        "idif",
+        help="image-derived input function from a blood-pool VOI (heart, vena cava, aorta)",
+        description="The mean of the VOI per frame at frame mid-times, from (0, 0), written "
+        "as an input CSV (time_s, plasma, whole_blood) that --input reads. Whole blood is "
+        "scaled to plasma by --plasma-to-blood (1 for FDG); no metabolite correction.",
+    )
+    idif.add_argument("image", help="dynamic PET image from injection")
+    idif.add_argument("--voi", required=True, help="blood-pool VOI: label file or shape")
+    idif.add_argument("--label", help="which label of a multi-label --voi file, e.g. heart")
+    idif.add_argument(
+        "--plasma-to-blood",
+        type=float,
+        default=1.0,
+        help="plasma/whole-blood concentration ratio (default 1)",
+    )
+    idif.add_argument("-o", "--output", required=True, help="input CSV to write")
+    idif.add_argument("--plot", help="also plot the curve (.png, .pdf, .svg)")
+    idif.add_argument("--force", action="store_true", help="replace existing outputs")
+    idif.add_argument("--json", action="store_true", help="machine-readable output")
+    idif.set_defaults(run=run_idif)
+
     maps = commands.add_parser("map", help="voxel-wise parametric maps")
     maps.add_argument("image", help="dynamic image (DICOM, NIfTI + sidecar, …)")
     maps.add_argument(
@@ -167,6 +189,95 @@ def _plot_targets(args: argparse.Namespace, tacs: Any) -> dict[str, Any]:
     targets = {r: folder / f"{r}_{args.model}.{args.plot_format}" for r in regions}
     check_writable(targets.values(), overwrite=args.force)
     return targets
+
+
+def _one_voi(spec: str, label: str | None, image: Any, option: str) -> Any:
+    """The single VOI of ``spec`` (or its ``label``); a clear error otherwise."""
+    from positrix.errors import PositrixError
+    from positrix.quant.spec import parse_voi
+
+    vois = parse_voi(spec, image.grid)
+    names = ", ".join(v.name for v in vois)
+    chosen = [v for v in vois if v.name == label] if label else vois
+    if len(chosen) != 1:
+        problem = (
+            f"'{label}' is not a label of {spec}"
+            if label
+            else (f"'{spec}' holds {len(vois)} regions")
+        )
+        raise PositrixError(problem, field=option, fix=f"choose one with {option} ({names})")
+    return chosen[0]
+
+
+def run_idif(args: argparse.Namespace) -> int:
+    """Check outputs, read the image, average the VOI per frame, write (and plot) the input."""
+    from pathlib import Path
+
+    from positrix.errors import PositrixError
+    from positrix.io import load
+    from positrix.io.safety import PLOT_SUFFIXES, check_suffix, check_writable
+    from positrix.kinetics.blood import image_derived_input
+    from positrix.kinetics.data import write_input
+
+    check_suffix(args.output, (".csv", ".tsv"), field="--output")
+    targets = [Path(args.output)]
+    if args.plot:
+        check_suffix(args.plot, PLOT_SUFFIXES, field="--plot")
+        targets.append(Path(args.plot))
+    check_writable(targets, overwrite=args.force, inputs=[Path(args.image)])
+    if not 0 < args.plasma_to_blood <= 10:
+        raise PositrixError(
+            f"--plasma-to-blood is {args.plasma_to_blood}; it must be in (0, 10]",
+            field="--plasma-to-blood",
+            fix="e.g. 1 for FDG",
+        )
+    image = load(args.image)
+    voi = _one_voi(args.voi, args.label, image, "--label")
+    inp = image_derived_input(image, voi, plasma_to_blood=args.plasma_to_blood)
+    written = [write_input(inp, args.output, unit=image.unit, overwrite=args.force)]
+    if args.plot:
+        written.append(_plot_input(inp, image, Path(args.plot), voi.name))
+    peak = float(inp.whole_blood.max()) if inp.whole_blood is not None else float("nan")
+    if args.json:
+        print_json(
+            {
+                "voi": voi.name,
+                "unit": image.unit,
+                "time_s": (inp.time_min * 60).tolist(),
+                "plasma": inp.plasma.tolist(),
+                "peak_whole_blood": peak,
+                "files": [str(p) for p in written],
+            }
+        )
+    else:
+        print(
+            f"wrote {', '.join(str(p) for p in written)}: {inp.time_min.size} samples from "
+            f"'{voi.name}', peak {peak:.4g} {image.unit}"
+        )
+    return 0
+
+
+def _plot_input(inp: Any, image: Any, path: Any, name: str) -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from positrix.physics.units import readable_concentration
+    from positrix.quant.tac import plot_title
+
+    factor, unit = readable_concentration(image.unit, float(inp.plasma.max()))
+    figure, axes = plt.subplots(figsize=(6.5, 4))
+    axes.plot(inp.time_min, inp.plasma * factor, "o-", markersize=3, label=f"plasma ({name})")
+    axes.set_xlabel("time after scan start (min, frame mid-time)")
+    axes.set_ylabel(f"activity ({unit})")
+    axes.set_title(plot_title(image) or "image-derived input", fontsize="small")
+    axes.legend(fontsize="small")
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
 
 
 def _reference_curve(args: argparse.Namespace, image: Any) -> Any:

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from positrix.errors import FileFormatError, PositrixError
 from positrix.kinetics.sampling import Sampling
 
-__all__ = ["InputFunction", "RegionalData", "read_input", "read_tacs"]
+__all__ = ["InputFunction", "RegionalData", "read_input", "read_tacs", "write_input"]
 
 _IGNORED = {"frame_mid_s", "frame_mid_min", "frame_end_s", "frame_end_min", "meas", "PET"}
 
@@ -269,3 +269,33 @@ def read_input(path: str | Path) -> InputFunction:
     )
     blood = _column(header, rows, blood_name, path) if blood_name else None
     return InputFunction(time, plasma, blood, str(path))
+
+
+def write_input(
+    inp: InputFunction, path: str | Path, *, unit: str, overwrite: bool = False
+) -> Path:
+    """Write an input as the CSV :func:`read_input` reads: ``time_s, plasma, whole_blood``
+    with a ``# unit: …`` line (times from min to s).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> inp = InputFunction(np.array([0.0, 1.0]), np.array([0.0, 5.0]))
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     out = write_input(inp, Path(folder) / "input.csv", unit="kBq/mL")
+    ...     read_input(out).plasma.tolist(), out.read_text().splitlines()[:2]
+    ([0.0, 5.0], ['# unit: kBq/mL', 'time_s,plasma,whole_blood'])
+    """
+    from positrix.io.safety import check_writable
+
+    path = Path(path)
+    check_writable([path], overwrite=overwrite)
+    blood = inp.whole_blood if inp.whole_blood is not None else inp.plasma
+    lines = [f"# unit: {unit}", "time_s,plasma,whole_blood"]
+    lines += [
+        f"{60.0 * t:.6g},{p:.8g},{b:.8g}"
+        for t, p, b in zip(inp.time_min, inp.plasma, blood, strict=True)
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
