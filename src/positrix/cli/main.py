@@ -14,6 +14,7 @@ from positrix.cli import (
     demo,
     edit,
     frames,
+    group,
     info,
     kinetics,
     nema,
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     frames.add_parsers(subparsers)
     quant.add_parsers(subparsers)
     quant.add_study_parsers(subparsers)
+    group.add_parser(subparsers)
     kinetics.add_parser(subparsers)
     recon.add_parser(subparsers)
     simulate.add_parser(subparsers)

@@ -1,0 +1,103 @@
+"""``positrix group TABLE --value COLUMN``: group statistics and a test between groups."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from positrix.cli.output import print_json
+
+__all__ = ["add_parser"]
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``positrix group``."""
+    parser = subparsers.add_parser(
+        "group",
+        help="group statistics (mean, SD, SEM, n) and a test between groups",
+        description="Reads a CSV/TSV with one row per animal (e.g. the tumour SUVmean of "
+        "each mouse with its group); per stratum of --by, summarises --value per group and "
+        "tests the groups: Welch's t (two groups) or one-way ANOVA, or with --test rank "
+        "Mann-Whitney U or Kruskal-Wallis H; Hedges' g for two groups.",
+    )
+    parser.add_argument("table", help="CSV or TSV, one row per animal or measurement")
+    parser.add_argument("--value", required=True, help="numeric column to compare")
+    parser.add_argument("--group", default="group", help="group column (default: group)")
+    parser.add_argument("--by", default="", help="columns that split the table, e.g. organ")
+    parser.add_argument(
+        "--test", default="parametric", choices=["parametric", "rank"], help="test family"
+    )
+    parser.add_argument("--unit", default="", help="unit of the value, for the text and plot")
+    parser.add_argument("--plot", help="dot plot with mean ± SD per group (.png, .pdf, .svg)")
+    parser.add_argument("--force", action="store_true", help="replace an existing plot")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the plot target, read, compare, print (and plot)."""
+    from positrix.errors import PositrixError
+    from positrix.io.safety import PLOT_SUFFIXES, check_suffix, check_writable
+    from positrix.quant.biodist import read_table
+    from positrix.quant.groups import compare_groups
+
+    if args.plot:
+        check_suffix(args.plot, PLOT_SUFFIXES, field="--plot")
+        check_writable([Path(args.plot)], overwrite=args.force, inputs=[Path(args.table)])
+    by = [c.strip() for c in args.by.split(",") if c.strip()]
+    try:
+        results = compare_groups(
+            read_table(args.table), value=args.value, group=args.group, by=by, test=args.test
+        )
+    except PositrixError as err:
+        raise err.with_source(args.table) from None
+    if args.plot:
+        _plot(results, Path(args.plot), args.value, args.unit)
+    if args.json:
+        print_json([r.to_dict() for r in results])
+        return 0
+    unit = f" {args.unit}" if args.unit else ""
+    for result in results:
+        head = ", ".join(f"{k} {v}" for k, v in result.stratum.items())
+        print(f"== {args.value}{unit}" + (f" ({head})" if head else ""))
+        for g in result.groups:
+            print(f"{g.group:<14} n {g.n:>3}  mean {g.mean:.4g} ± {g.sd:.3g} (SD), SEM {g.sem:.3g}")
+        if result.test:
+            effect = (
+                f", Hedges' g {result.effect_size:.3g}"
+                if result.effect_size == result.effect_size
+                else ""
+            )
+            print(f"{result.test} {result.statistic:.4g}, p = {result.p_value:.3g}{effect}")
+        else:
+            print(f"no test: {result.note}")
+    return 0
+
+
+def _plot(results: list[Any], path: Path, value: str, unit: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    figure, axes = plt.subplots(1, len(results), figsize=(3.2 * len(results) + 1, 4), squeeze=False)
+    rng = np.random.default_rng(0)
+    for ax, result in zip(axes[0], results, strict=True):
+        for x, g in enumerate(result.groups):
+            jitter = rng.uniform(-0.12, 0.12, g.n)
+            ax.plot(x + jitter, g.values, "o", color="black", markersize=4)
+            ax.errorbar(x + 0.3, g.mean, yerr=g.sd, fmt="s", color="C0", capsize=4)
+            ax.annotate(f"n={g.n}", (x, 0.0), xycoords=("data", "axes fraction"),
+                        ha="center", va="bottom", fontsize="x-small")  # fmt: skip
+        ax.set_xticks(range(len(result.groups)), [g.group for g in result.groups])
+        title = ", ".join(f"{v}" for v in result.stratum.values())
+        if result.test:
+            title += f"\n{result.test}: p = {result.p_value:.3g}"
+        ax.set_title(title, fontsize="small")
+        ax.set_ylabel(f"{value} ({unit})" if unit else value)
+        ax.grid(axis="y", alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)

@@ -1,0 +1,206 @@
+"""Group statistics of per-animal values: mean, SD, SEM and n per group, and a test between
+the groups — parametric (Welch's t-test for two groups, one-way ANOVA for more) or rank-based
+(Mann–Whitney U, Kruskal–Wallis H) — with the effect size (Hedges' g) for two groups.
+
+Rows are per animal (or per measurement): a group column, optional stratifying columns
+(organ, time point) and a numeric value column, e.g. the tumour SUVmean of each mouse.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from positrix.errors import PositrixError
+
+__all__ = ["TESTS", "GroupComparison", "GroupSummary", "compare_groups", "hedges_g"]
+
+#: Tests by name: parametric (Welch's t / one-way ANOVA) and rank-based.
+TESTS = ("parametric", "rank")
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """One group's values: mean, SD (n − 1), SEM and n, in the value's unit."""
+
+    group: str
+    n: int
+    mean: float
+    sd: float
+    sem: float
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class GroupComparison:
+    """Groups of one stratum (e.g. one organ) and the test between them.
+
+    Attributes
+    ----------
+    stratum
+        Values of the stratifying columns (empty when none).
+    groups
+        Per-group summaries in group order.
+    test
+        Test used: ``"welch t"``, ``"mann-whitney U"``, ``"one-way ANOVA"``,
+        ``"kruskal-wallis H"``, or ``""`` when a group has fewer than two values.
+    statistic, p_value
+        The test statistic and its two-sided p-value (NaN when not tested).
+    effect_size
+        Hedges' g of the second group against the first (two groups only, else NaN).
+    note
+        Why no test was made, if none was.
+    """
+
+    stratum: Mapping[str, str]
+    groups: tuple[GroupSummary, ...]
+    test: str = ""
+    statistic: float = float("nan")
+    p_value: float = float("nan")
+    effect_size: float = float("nan")
+    note: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {
+            "stratum": dict(self.stratum),
+            "groups": [
+                {k: (list(v) if k == "values" else v) for k, v in vars(g).items()}
+                for g in self.groups
+            ],
+            "test": self.test,
+            "statistic": self.statistic,
+            "p_value": self.p_value,
+            "hedges_g": self.effect_size,
+            "note": self.note,
+        }
+
+
+def hedges_g(a: ArrayLike, b: ArrayLike) -> float:
+    """Hedges' g of ``b`` against ``a``: Cohen's d with the pooled SD, small-sample corrected.
+
+    ``g = J · (mean_b − mean_a) / s_pooled`` with ``J = 1 − 3 / (4 (n_a + n_b) − 9)``.
+
+    Examples
+    --------
+    >>> round(hedges_g([1.0, 2.0, 3.0], [2.0, 3.0, 4.0]), 4)
+    0.8
+    """
+    x, y = np.asarray(a, float), np.asarray(b, float)
+    n1, n2 = x.size, y.size
+    pooled = np.sqrt(((n1 - 1) * x.var(ddof=1) + (n2 - 1) * y.var(ddof=1)) / (n1 + n2 - 2))
+    correction = 1.0 - 3.0 / (4.0 * (n1 + n2) - 9.0)
+    return float(correction * (y.mean() - x.mean()) / pooled)
+
+
+def _summary(group: str, values: NDArray[np.float64]) -> GroupSummary:
+    n = values.size
+    sd = float(values.std(ddof=1)) if n > 1 else float("nan")
+    return GroupSummary(group, n, float(values.mean()), sd, sd / np.sqrt(n), tuple(values))
+
+
+def _test(samples: list[NDArray[np.float64]], test: str) -> tuple[str, float, float]:
+    from scipy import stats
+
+    if len(samples) == 2:
+        if test == "parametric":
+            result = stats.ttest_ind(samples[0], samples[1], equal_var=False)
+            return "welch t", float(result.statistic), float(result.pvalue)
+        result = stats.mannwhitneyu(samples[0], samples[1], alternative="two-sided")
+        return "mann-whitney U", float(result.statistic), float(result.pvalue)
+    if test == "parametric":
+        result = stats.f_oneway(*samples)
+        return "one-way ANOVA", float(result.statistic), float(result.pvalue)
+    result = stats.kruskal(*samples)
+    return "kruskal-wallis H", float(result.statistic), float(result.pvalue)
+
+
+def _number(row: Mapping[str, Any], value: str, line: int) -> float:
+    try:
+        number = float(row[value])
+    except (KeyError, TypeError, ValueError):
+        raise PositrixError(
+            f"line {line}: '{row.get(value)}' is not a number",
+            field=value,
+            fix="write the value as a plain number",
+        ) from None
+    if not np.isfinite(number):
+        raise PositrixError(f"line {line}: the value is not finite", field=value, fix="fill it in")
+    return number
+
+
+def compare_groups(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    value: str,
+    group: str = "group",
+    by: Sequence[str] = (),
+    test: str = "parametric",
+) -> list[GroupComparison]:
+    """Summarise ``value`` per ``group`` within each stratum of ``by`` and test the groups.
+
+    Parameters
+    ----------
+    rows
+        Table rows (column → text or number).
+    value
+        Numeric column to compare.
+    group
+        Column naming each row's group.
+    by
+        Columns that split the table into strata (organ, time point), tested separately.
+    test
+        ``"parametric"`` (Welch's t for two groups, one-way ANOVA for more) or
+        ``"rank"`` (Mann–Whitney U for two, Kruskal–Wallis H for more).
+
+    Returns
+    -------
+    list of GroupComparison
+        One per stratum, sorted.
+
+    Raises
+    ------
+    PositrixError
+        For a missing column, a non-numeric value, fewer than two groups, an unknown test.
+    """
+    if test not in TESTS:
+        raise PositrixError(f"unknown test '{test}'", field="--test", fix="use parametric or rank")
+    if not rows:
+        raise PositrixError("the table has no rows", field=value, fix="add one row per animal")
+    for column in (value, group, *by):
+        if column not in rows[0]:
+            raise PositrixError(
+                f"the table has no column '{column}'",
+                field=column,
+                fix="columns present: " + ", ".join(rows[0]),
+            )
+    strata: dict[tuple[str, ...], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for line, row in enumerate(rows, start=2):
+        key = tuple(str(row[c]) for c in by)
+        strata[key][str(row[group])].append(_number(row, value, line))
+    out = []
+    for key in sorted(strata):
+        groups = strata[key]
+        if len(groups) < 2:
+            raise PositrixError(
+                f"only one group ({next(iter(groups))}) in {dict(zip(by, key, strict=True))}",
+                field=group,
+                fix="give at least two groups to compare",
+            )
+        names = sorted(groups)
+        samples = [np.asarray(groups[n], float) for n in names]
+        summaries = tuple(_summary(n, s) for n, s in zip(names, samples, strict=True))
+        stratum = dict(zip(by, key, strict=True))
+        if min(s.size for s in samples) < 2:
+            out.append(GroupComparison(stratum, summaries, note="a group has fewer than 2 values"))
+            continue
+        name, statistic, p = _test(samples, test)
+        g = hedges_g(samples[0], samples[1]) if len(samples) == 2 else float("nan")
+        out.append(GroupComparison(stratum, summaries, name, statistic, p, g))
+    return out

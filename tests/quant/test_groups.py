@@ -1,0 +1,47 @@
+"""Group statistics: Welch's t by its formula, Hedges' g, rank tests, strata and errors."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from positrix.errors import PositrixError
+from positrix.quant.groups import compare_groups, hedges_g
+
+ROWS = [{"group": "control", "organ": "tumour", "v": v} for v in (6.1, 5.8, 6.5)] + [
+    {"group": "treated", "organ": "tumour", "v": v} for v in (3.2, 2.9, 3.6, 3.0)
+]
+
+
+def test_welch_t_matches_its_formula():
+    (result,) = compare_groups(ROWS, value="v", by=["organ"])
+    a, b = np.array([6.1, 5.8, 6.5]), np.array([3.2, 2.9, 3.6, 3.0])
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    t = (a.mean() - b.mean()) / np.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))  # Welch–Satterthwaite
+    assert result.test == "welch t" and result.statistic == pytest.approx(t, rel=1e-12)
+    assert result.p_value == pytest.approx(2 * stats.t.sf(t, df), rel=1e-9)
+    control, treated = result.groups
+    assert control.n == 3 and treated.n == 4 and control.mean == pytest.approx(6.1333333333)
+    assert treated.sem == pytest.approx(b.std(ddof=1) / 2, rel=1e-12)
+
+
+def test_hedges_g_and_rank_tests():
+    # d = 1 (means 2 and 3, pooled SD 1), J = 1 − 3 / (4·6 − 9) = 0.8
+    assert hedges_g([1.0, 2.0, 3.0], [2.0, 3.0, 4.0]) == pytest.approx(0.8, rel=1e-12)
+    (result,) = compare_groups(ROWS, value="v", test="rank")
+    # complete separation of 3 and 4 values: U = 12 (= 3·4), exact p = 2/35
+    assert result.test == "mann-whitney U" and result.statistic == 12.0
+    assert result.p_value == pytest.approx(2 / 35, rel=1e-9)
+
+
+def test_three_groups_and_errors():
+    rows = [*ROWS, *({"group": "sham", "organ": "tumour", "v": v} for v in (6.0, 6.2))]
+    (result,) = compare_groups(rows, value="v")
+    assert result.test == "one-way ANOVA" and np.isnan(result.effect_size)
+    with pytest.raises(PositrixError, match="only one group"):
+        compare_groups(ROWS[:3], value="v")
+    with pytest.raises(PositrixError) as err:
+        compare_groups([{**ROWS[0], "v": "high"}, *ROWS[1:]], value="v")
+    assert err.value.field == "v" and "line 2" in str(err.value)
+    with pytest.raises(PositrixError, match="no column 'w'"):
+        compare_groups(ROWS, value="w")
