@@ -14,6 +14,7 @@ __all__ = ["add_parser"]
 
 
 def add_parser(subparsers: Any) -> None:
+    """Register ``positrix convert``."""
     parser = subparsers.add_parser(
         "convert", help="convert between DICOM, NIfTI(+JSON), Interfile and Inveon"
     )
@@ -26,6 +27,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Convert one image file to another format (never over an input or without --force)."""
     source, target = Path(args.input), Path(args.output)
     if source.resolve() == target.resolve():
         raise OverwriteError("the output is the input", source=target, fix="choose another output")

@@ -16,6 +16,7 @@ __all__ = ["add_parser"]
 
 
 def add_parser(subparsers: Any) -> None:
+    """Register ``positrix decay``."""
     parser = subparsers.add_parser("decay", help="decay an activity from one time to another")
     parser.add_argument("nuclide", help="e.g. F-18")
     parser.add_argument("--activity", required=True, help="activity with unit, e.g. 370MBq, 10mCi")
@@ -58,6 +59,7 @@ def _moment(key: str, value: datetime | float) -> dict[str, str | float]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Decay an activity between two times and print it (text or JSON, with units)."""
     nuclide = get_nuclide(args.nuclide)
     activity = parse_activity(args.activity, field="--activity")
     start = parse_time_point(args.start, field="--from")

@@ -13,6 +13,7 @@ __all__ = ["add_parser"]
 
 
 def add_parser(subparsers: Any) -> None:
+    """Register ``positrix demo``."""
     parser = subparsers.add_parser("demo", help="run the main job on the built-in demo study")
     parser.add_argument("--out", default="demo-output", help="output folder (default demo-output)")
     parser.add_argument("--force", action="store_true", help="replace earlier demo output")
@@ -62,6 +63,7 @@ def _print_nema(nema: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run the demo study and print what it found, with the reasons a number needs."""
     from positrix.pipeline.demo import run_demo
 
     log = (lambda line: print(line, file=sys.stderr)) if args.json else print

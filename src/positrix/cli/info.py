@@ -14,6 +14,7 @@ __all__ = ["add_parser", "format_summary"]
 
 
 def add_parser(subparsers: Any) -> None:
+    """Register ``positrix info``."""
     parser = subparsers.add_parser("info", help="summarise an image file or DICOM folder")
     parser.add_argument("path", help="DICOM file or folder, NIfTI, Interfile .hv, Inveon .img")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
@@ -53,6 +54,7 @@ def format_summary(summary: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print the summary of an image (text or JSON)."""
     summary = summarize(load(args.path))
     if args.json:
         print_json(summary)

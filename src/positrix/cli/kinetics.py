@@ -11,6 +11,7 @@ __all__ = ["add_parser"]
 
 
 def add_parser(subparsers: Any) -> None:
+    """Register ``positrix kinetics fit|idif|map``."""
     kinetics = subparsers.add_parser("kinetics", help="kinetic modelling")
     commands = kinetics.add_subparsers(dest="kinetics_command", required=True, metavar="COMMAND")
     fit = commands.add_parser("fit", help="fit a model to regional TACs")
@@ -110,6 +111,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run_fit(args: argparse.Namespace) -> int:
+    """Fit a model to regional TACs; print each fit with units and flags, plot it."""
     from positrix.kinetics.api import FitOptions, fit_regions
     from positrix.kinetics.data import read_input, read_tacs
     from positrix.physics.nuclides import get_nuclide
@@ -348,6 +350,7 @@ def _check_map_options(args: argparse.Namespace, folder: Any) -> None:
 
 
 def run_map(args: argparse.Namespace) -> int:
+    """Compute voxel-wise parametric maps and write one NIfTI per map."""
     import sys
     from pathlib import Path
 

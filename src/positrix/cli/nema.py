@@ -12,6 +12,7 @@ __all__ = ["add_parser"]
 
 
 def add_parser(subparsers: Any) -> None:
+    """Register ``positrix nema iq|resolution|sensitivity``."""
     nema = subparsers.add_parser("nema", help="NEMA NU 4-2008 performance analyses")
     commands = nema.add_subparsers(dest="nema_command", required=True, metavar="COMMAND")
 
@@ -85,6 +86,7 @@ def _f2(value: float) -> str:
 
 
 def run_iq(args: argparse.Namespace) -> int:
+    """NEMA NU 4 image-quality analysis of a phantom image."""
     from positrix.io import load
     from positrix.quant.nema.iq import nema_iq
 
@@ -122,6 +124,7 @@ def run_iq(args: argparse.Namespace) -> int:
 
 
 def run_resolution(args: argparse.Namespace) -> int:
+    """NEMA NU 4 spatial resolution (FWHM, FWTM) of point sources."""
     from positrix.io import load
     from positrix.quant.nema.resolution import point_source_resolution
 
@@ -149,6 +152,7 @@ def run_resolution(args: argparse.Namespace) -> int:
 
 
 def run_sensitivity(args: argparse.Namespace) -> int:
+    """NEMA NU 4 sensitivity profile of a stepped point source."""
     from positrix.io.events import read_events
     from positrix.physics.units import format_activity, parse_activity, parse_iso_datetime
     from positrix.quant.nema.sensitivity import nema_sensitivity, read_steps

@@ -12,6 +12,7 @@ __all__ = ["add_parser"]
 
 
 def add_parser(subparsers: Any) -> None:
+    """Register ``positrix nuclide``."""
     parser = subparsers.add_parser("nuclide", help="decay data of a nuclide")
     parser.add_argument("name", help="e.g. F-18, 18F, Ga68")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
@@ -23,6 +24,7 @@ def _opt(value: float | None, unit: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print a nuclide's data with their sources (text or JSON)."""
     nuclide = get_nuclide(args.name)
     if args.json:
         print_json(nuclide.to_dict())

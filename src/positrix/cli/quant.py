@@ -26,6 +26,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def add_parsers(subparsers: Any) -> None:
+    """Register ``positrix stats``, ``tac`` and ``lesion``."""
     stats = subparsers.add_parser("stats", help="region statistics per VOI and frame")
     stats.add_argument("image", help="PET image: DICOM folder, NIfTI, Interfile, Inveon")
     stats.add_argument(
@@ -142,6 +143,7 @@ def _check_peak_ml(args: argparse.Namespace) -> None:
 
 
 def run_stats(args: argparse.Namespace) -> int:
+    """Region statistics per VOI and frame (text table or JSON)."""
     from positrix.quant.stats import region_stats
 
     _check_peak_ml(args)
@@ -199,6 +201,7 @@ def _check_tac_outputs(args: argparse.Namespace) -> None:
 
 
 def run_tac(args: argparse.Namespace) -> int:
+    """Write TACs per VOI (CSV/TSV) and optionally their plot; outputs checked first."""
     from positrix.quant.tac import extract_tacs, plot_tacs, plot_title, write_tacs
 
     _check_tac_outputs(args)
@@ -251,6 +254,7 @@ def _threshold(text: str) -> tuple[float | None, float | None]:
 
 
 def run_lesion(args: argparse.Namespace) -> int:
+    """Delineate a lesion from a seed and print SUVmax, SUVpeak, SUVmean, MTV, TLG."""
     from positrix.errors import PositrixError
     from positrix.quant.lesion import lesion_metrics
 
@@ -326,6 +330,7 @@ def add_study_parsers(subparsers: Any) -> None:
 
 
 def run_response(args: argparse.Namespace) -> int:
+    """Classify the response between two lesion measurements (PERCIST or EORTC)."""
     from positrix.quant.response import classify_response, load_measurement
 
     result = classify_response(
@@ -362,6 +367,7 @@ def _biodist_summary(
 
 
 def run_biodist(args: argparse.Namespace) -> int:
+    """Summarise a biodistribution table (%ID/g per group) and plot it."""
     from positrix.errors import PositrixError
     from positrix.quant.biodist import plot_groups
 

@@ -16,6 +16,7 @@ __all__ = ["add_parser"]
 
 
 def add_parser(subparsers: Any) -> None:
+    """Register ``positrix recon``."""
     parser = subparsers.add_parser(
         "recon", help="reconstruct list-mode events into a calibrated image (Bq/mL)"
     )
@@ -276,6 +277,7 @@ def _check_options(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Reconstruct list-mode or sinogram data into Bq/mL; every option checked first."""
     from positrix.io import planned_outputs, save
     from positrix.io.safety import check_writable
     from positrix.recon.study import ReconOptions, reconstruct_events

@@ -16,6 +16,7 @@ __all__ = ["add_parser"]
 
 
 def add_parser(subparsers: Any) -> None:
+    """Register ``positrix simulate``."""
     from positrix.simulation.scan import PHANTOMS
 
     parser = subparsers.add_parser(
@@ -87,6 +88,7 @@ def _frames(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    """Simulate a phantom scan and write its data, truth, CT and labels."""
     from tqdm import tqdm
 
     from positrix.errors import PositrixError
