@@ -50,6 +50,7 @@ def format_summary(summary: dict[str, Any]) -> list[tuple[str, str]]:
         ("injection time", summary["injection_time"] or "unknown"),
         ("weight", f"{weight:g} g" if weight is not None else "unknown"),
         ("decay corrected to", summary["decay_reference"] or "not decay corrected"),
+        *([("time zone", summary["time_zone_note"])] if summary.get("time_zone_note") else []),
     ]
 
 

@@ -44,4 +44,5 @@ def summarize(image: Image) -> dict[str, Any]:
         "subject_id": image.subject.id if image.subject is not None else None,
         "species": image.subject.species if image.subject is not None else None,
         "description": image.description,
+        "time_zone_note": image.metadata.get("times"),
     }

@@ -307,6 +307,8 @@ def _metadata(ds: Dataset) -> dict[str, Any]:
         meta["PatientPosition"] = position
     if "CorrectedImage" in ds:
         meta["CorrectedImage"] = [str(v) for v in np.atleast_1d(ds.CorrectedImage)]
+    if not ds.get("TimezoneOffsetFromUTC"):
+        meta["times"] = "no TimezoneOffsetFromUTC: the clock times are taken as UTC"
     return meta
 
 
