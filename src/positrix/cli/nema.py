@@ -97,7 +97,10 @@ def run_iq(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.to_dict())
         return 0
-    pose, u, unit = result.pose, result.uniformity, result.unit
+    from positrix.physics.units import readable_concentration
+
+    pose, u = result.pose, result.uniformity
+    k, unit = readable_concentration(result.unit, u.max)
     centre = ", ".join(f"{v:.2f}" for v in pose.centre_mm)
     axis = ", ".join(f"{v:.3f}" for v in pose.axis)
     print_table([
@@ -105,8 +108,8 @@ def run_iq(args: argparse.Namespace) -> int:
         ("axis (rods → chamber)", f"({axis}), tilt {pose.tilt_deg:.2f}°, "
                                   f"rods towards {'+' if pose.rod_end_sign > 0 else '−'}z"),
         ("5 mm rod direction", f"{pose.rotation_deg:.1f}° from +x about +z"),
-        ("uniformity", f"mean {_f(u.mean)} {unit}, max {_f(u.max)}, min {_f(u.min)}, "
-                       f"%STD {u.pct_std:.2f} %"),
+        ("uniformity", f"mean {_f(u.mean * k)} {unit}, max {_f(u.max * k)} {unit}, "
+                       f"min {_f(u.min * k)} {unit}, %STD {u.pct_std:.2f} %"),
     ])  # fmt: skip
     print()
     print(f"{'rod':<6} {'RC':>7} {'%STD':>7} {'RC mean':>8}")
