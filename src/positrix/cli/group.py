@@ -76,10 +76,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _plot(results: list[Any], path: Path, value: str, unit: str) -> None:
-    import matplotlib
+    from positrix.figures import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     import numpy as np
 
     figure, axes = plt.subplots(1, len(results), figsize=(3.2 * len(results) + 1, 4), squeeze=False)

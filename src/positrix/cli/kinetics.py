@@ -260,10 +260,9 @@ def run_idif(args: argparse.Namespace) -> int:
 
 
 def _plot_input(inp: Any, image: Any, path: Any, name: str) -> Any:
-    import matplotlib
+    from positrix.figures import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     from positrix.physics.units import readable_concentration
     from positrix.quant.tac import plot_title

@@ -256,6 +256,7 @@ def _threshold(text: str) -> tuple[float | None, float | None]:
 def run_lesion(args: argparse.Namespace) -> int:
     """Delineate a lesion from a seed and print SUVmax, SUVpeak, SUVmean, MTV, TLG."""
     from positrix.errors import PositrixError
+    from positrix.image.dynamic import checked_frame
     from positrix.quant.lesion import lesion_metrics
 
     _check_peak_ml(args)
@@ -271,12 +272,7 @@ def run_lesion(args: argparse.Namespace) -> int:
             field="--seed",
             fix="give x,y,z in mm, e.g. --seed 9,-4,-14",
         ) from None
-    if not -image.n_frames <= args.frame < image.n_frames:
-        raise PositrixError(
-            f"frame {args.frame} does not exist: the image has {image.n_frames}",
-            field="--frame",
-            fix=f"give 0 … {image.n_frames - 1} (or -1, the last)",
-        )
+    checked_frame(image, args.frame)
     metrics = lesion_metrics(
         image,
         seed,

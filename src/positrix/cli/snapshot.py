@@ -48,7 +48,7 @@ def _point(text: str | None) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Check the output, read, convert units, draw."""
-    from positrix.errors import PositrixError
+    from positrix.image.dynamic import checked_frame
     from positrix.io import load
     from positrix.io.safety import PLOT_SUFFIXES, check_suffix, check_writable
     from positrix.quant.tac import plot_title
@@ -60,12 +60,7 @@ def run(args: argparse.Namespace) -> int:
     check_writable([target], overwrite=args.force, inputs=[Path(args.image)])
     point = _point(args.point)
     image = load(args.image)
-    if not -image.n_frames <= args.frame < image.n_frames:
-        raise PositrixError(
-            f"frame {args.frame} does not exist: the image has {image.n_frames}",
-            field="--frame",
-            fix=f"give 0 … {image.n_frames - 1} (or -1, the last)",
-        )
+    checked_frame(image, args.frame)
     if args.unit and args.unit != image.unit:
         image = convert_units(image, args.unit)
     ct = load(args.ct) if args.ct else None

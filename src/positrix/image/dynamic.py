@@ -14,7 +14,14 @@ from positrix.image.image import Image
 from positrix.physics.nuclides import Nuclide
 from positrix.physics.units import as_aware
 
-__all__ = ["concatenate_frames", "decay_correct", "frame", "select_frames", "sum_frames"]
+__all__ = [
+    "checked_frame",
+    "concatenate_frames",
+    "decay_correct",
+    "frame",
+    "select_frames",
+    "sum_frames",
+]
 
 
 def _frames(image: Image) -> FrameTable:
@@ -37,6 +44,28 @@ def _nuclide(image: Image) -> Nuclide:
 
 def _as_4d(image: Image) -> NDArray[np.floating]:
     return image.data if image.is_dynamic else image.data[..., np.newaxis]
+
+
+def checked_frame(image: Image, index: int, *, field: str = "--frame") -> int:
+    """``index`` as a frame number ``0 … n − 1`` (negative counts from the end), or a clear
+    error naming ``field``.
+
+    Examples
+    --------
+    >>> img = Image(np.zeros((2, 2, 2, 3)), np.eye(4), unit="Bq/mL",
+    ...             frames=FrameTable([0.0, 1.0, 2.0], [1.0, 1.0, 1.0]))
+    >>> checked_frame(img, -1)
+    2
+    """
+    n = image.n_frames
+    if not -n <= index < n:
+        raise PositrixError(
+            f"frame {index} does not exist: the image has {n}",
+            source=image.metadata.get("source_path"),
+            field=field,
+            fix=f"give 0 … {n - 1} (or -1, the last)",
+        )
+    return index % n
 
 
 def select_frames(image: Image, indices: Sequence[int]) -> Image:

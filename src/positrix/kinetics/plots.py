@@ -113,10 +113,9 @@ def plot_fit(
     Path
         ``path``.
     """
-    import matplotlib
+    from positrix.figures import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -180,10 +180,9 @@ def plot_groups(
     """Grouped bar chart: bars per ``category`` (e.g. organ), one colour per ``series``
     combination (e.g. group and time point), mean with ± SD error bars and n above each bar;
     with ``rows`` (the individual animals' ``value``), each animal as a point on its bar."""
-    import matplotlib
+    from positrix.figures import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     path = Path(path)
     check_writable([path], overwrite=overwrite)

@@ -155,10 +155,9 @@ def plot_tacs(
     log_y
         Logarithmic value axis.
     """
-    import matplotlib
+    from positrix.figures import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     from positrix.physics.units import readable_concentration
 

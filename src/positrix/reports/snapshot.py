@@ -129,10 +129,9 @@ def snapshot(
     Path
         ``path``.
     """
-    import matplotlib
+    from positrix.figures import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     path = Path(path)
     check_suffix(path, PLOT_SUFFIXES, field="-o")

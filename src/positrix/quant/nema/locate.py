@@ -44,6 +44,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import ndimage
 
 from positrix.errors import PositrixError
+from positrix.image.dynamic import checked_frame
 from positrix.image.grid import Grid
 from positrix.image.image import Image
 
@@ -108,14 +109,7 @@ def frame_volume(image: Image, frame: int | None, *, what: str) -> NDArray[np.fl
                 fix="choose one with --frame N (frame=N) or sum the frames first",
             )
         frame = 0
-    if not -image.n_frames <= frame < image.n_frames:
-        raise PositrixError(
-            f"frame {frame} does not exist: the image has {image.n_frames}",
-            source=source,
-            field="frame",
-            fix=f"give 0 … {image.n_frames - 1}",
-        )
-    data = np.asarray(image.frame_data(frame % image.n_frames), dtype=np.float64)
+    data = np.asarray(image.frame_data(checked_frame(image, frame, field="frame")), np.float64)
     if min(data.shape) < 3:
         raise PositrixError(
             f"the {what} analysis needs a 3-D volume, but the image is flat (shape {data.shape})",
