@@ -139,6 +139,8 @@ def remove_radiopharmaceutical(ds: pydicom.Dataset) -> None:
 
 
 STATS = ["stats", "pet", "--voi", "labels.nii.gz"]
+EDIT = ["edit", "pet.nii.gz", "-o", "e.nii.gz"]
+_T = "2026-05-01T09:20:00+00:00"  # before make_pet's injection (09:28) and scan (09:30)
 FIT = ["kinetics", "fit", "--tac", "tacs.csv", "--input", "input.csv"]
 RECON = ["recon", "cylinder_events.npz", "--scanner", "mini.toml", "-o", "r.nii.gz"]
 SENS = ["nema", "sensitivity", "sensitivity_events.npz", "--steps", "sensitivity_steps.csv"]
@@ -413,6 +415,87 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], list[str]]] = [
         ["b.xyz"],
     ),
     ("missing-file", None, ["info", "nothing-here.nii.gz"], ["nothing-here.nii.gz"]),
+    # the new commands
+    (
+        "edit-residual-above-dose",
+        None,
+        [*EDIT, "--injected", f"7MBq@{_T}", "--residual", f"9MBq@{_T}"],
+        ["residual"],
+    ),
+    (
+        "edit-dose-in-2030",
+        None,
+        [*EDIT, "--injected", "7MBq@2020-01-01T00:00:00+00:00"],
+        ["half-lives"],
+    ),
+    (
+        "edit-injection-after-frame",
+        None,
+        [*EDIT, "--injection-time", "2026-05-01T09:31:30+00:00"],
+        ["--injection-time"],
+    ),
+    ("edit-no-time", None, [*EDIT, "--injected", "7MBq"], ["--injected"]),
+    ("edit-weight-no-unit", None, [*EDIT, "--weight", "25"], ["--weight"]),
+    (
+        "edit-onto-input",
+        None,
+        ["edit", "pet.nii.gz", "-o", "pet.nii.gz", "--weight", "25g"],
+        ["pet.nii.gz"],
+    ),
+    (
+        "resample-labels-linear",
+        None,
+        [
+            "resample",
+            "labels.nii.gz",
+            "--like",
+            "pet.nii.gz",
+            "--interpolation",
+            "linear",
+            "-o",
+            "l.nii.gz",
+        ],
+        ["--interpolation"],
+    ),
+    (
+        "snapshot-point-outside",
+        None,
+        ["snapshot", "pet.nii.gz", "--point", "900,900,900", "-o", "s.png"],
+        ["--point"],
+    ),
+    (
+        "snapshot-ct-not-hu",
+        None,
+        ["snapshot", "pet.nii.gz", "--ct", "pet.nii.gz", "-o", "s.png"],
+        ["--ct"],
+    ),
+    ("snapshot-format", None, ["snapshot", "pet.nii.gz", "-o", "s.xyz"], ["s.xyz"]),
+    ("split-onto-file", touch("f"), ["split", "pet.nii.gz", "-o", "f"], ["--output"]),
+    (
+        "merge-different-grids",
+        None,
+        ["merge", "pet.nii.gz", "labels.nii.gz", "-o", "m.nii.gz"],
+        ["labels.nii.gz"],
+    ),
+    (
+        "group-animal-twice",
+        write("g.csv", "animal,group,v\na,x,1\na,x,2\nb,y,3\nc,y,4\n"),
+        ["group", "g.csv", "--value", "v"],
+        ["g.csv", "animal"],
+    ),
+    (
+        "group-one-group",
+        write("g.csv", "group,v\nx,1\nx,2\n"),
+        ["group", "g.csv", "--value", "v"],
+        ["g.csv", "group"],
+    ),
+    (
+        "idif-unknown-label",
+        None,
+        ["kinetics", "idif", "pet", "--voi", "labels.nii.gz", "--label", "heart", "-o", "i.csv"],
+        ["--label"],
+    ),
+    ("recon-image-input", None, ["recon", "pet.nii.gz", "-o", "r.nii.gz"], ["pet.nii.gz"]),
 ]
 
 

@@ -18,7 +18,9 @@ def test_welch_t_matches_its_formula():
     va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
     t = (a.mean() - b.mean()) / np.sqrt(va + vb)
     df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))  # Welch–Satterthwaite
-    assert result.test == "welch t" and result.statistic == pytest.approx(t, rel=1e-12)
+    # the second group (treated) against the first: t and Hedges' g both negative
+    assert result.test == "welch t" and result.statistic == pytest.approx(-t, rel=1e-12)
+    assert result.effect_size < 0
     assert result.p_value == pytest.approx(2 * stats.t.sf(t, df), rel=1e-9)
     control, treated = result.groups
     assert control.n == 3 and treated.n == 4 and control.mean == pytest.approx(6.1333333333)
@@ -29,8 +31,8 @@ def test_hedges_g_and_rank_tests():
     # d = 1 (means 2 and 3, pooled SD 1), J = 1 − 3 / (4·6 − 9) = 0.8
     assert hedges_g([1.0, 2.0, 3.0], [2.0, 3.0, 4.0]) == pytest.approx(0.8, rel=1e-12)
     (result,) = compare_groups(ROWS, value="v", test="rank")
-    # complete separation of 3 and 4 values: U = 12 (= 3·4), exact p = 2/35
-    assert result.test == "mann-whitney U" and result.statistic == 12.0
+    # complete separation of 3 and 4 values: U of the (lower) second group = 0, exact p = 2/35
+    assert result.test == "mann-whitney U" and result.statistic == 0.0
     assert result.p_value == pytest.approx(2 / 35, rel=1e-9)
 
 

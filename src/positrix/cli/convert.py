@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from positrix.errors import OverwriteError
-from positrix.io import load, save
+from positrix.io import load, planned_outputs, save
+from positrix.io.safety import check_writable
 
 __all__ = ["add_parser"]
 
@@ -35,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     def log(line: str) -> None:
         print(line, file=sys.stderr)
 
+    check_writable(planned_outputs(target), overwrite=args.force, inputs=[source])
     image = load(source, log=log)
     written = save(image, target, overwrite=args.force, log=log)
     names = ", ".join(str(p) for p in written)

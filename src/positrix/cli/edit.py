@@ -91,6 +91,24 @@ def edited(image: Any, args: argparse.Namespace) -> Any:
     return image.replace(subject=_subject(image, args), injection=_injection(image, args))
 
 
+def _check_injection_time(image: Any) -> None:
+    """An injection after the first frame has ended is a typo, not an experiment."""
+    frames, injection = image.frames, image.injection
+    if frames is None or frames.acquisition_start is None or injection is None:
+        return
+    if injection.injection_time is None:
+        return
+    first_end = frames.acquisition_start.timestamp() + float(frames.end_s[0])
+    if injection.injection_time.timestamp() > first_end + 1e-6:
+        raise PositrixError(
+            f"the injection at {injection.injection_time.isoformat()} comes after the first "
+            f"frame ends ({float(frames.end_s[0]):g} s after the scan start "
+            f"{frames.acquisition_start.isoformat()})",
+            field="--injection-time",
+            fix="check the date, time and UTC offset of the injection",
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     """Read, edit, check the injection adds up, write the copy."""
     from positrix.io import load, planned_outputs, save
@@ -106,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
         except PositrixError as err:
             if err.field not in ("nuclide", "injection_time"):
                 raise
+    _check_injection_time(image)
     written = save(image, target, overwrite=args.force)
     from positrix.image.summary import summarize
 

@@ -69,17 +69,47 @@ def run_merge(args: argparse.Namespace) -> int:
         raise err.with_source(sources[index] if index is not None else sources[-1]) from None
     written = save(merged, target, overwrite=args.force)
     _report(args, written, f"{merged.n_frames} frames")
+    _note_gaps(merged)
     return 0
+
+
+def _note_gaps(image: Any) -> None:
+    """Say where the merged frames leave time uncovered (legal, but worth knowing)."""
+    import sys
+
+    frames = image.frames
+    gaps = frames.start_s[1:] - frames.end_s[:-1]
+    for index in (i for i, gap in enumerate(gaps) if gap > 1e-6):
+        print(
+            f"note: {gaps[index]:g} s without data between frames {index + 1} and {index + 2} "
+            f"({frames.end_s[index]:g} s to {frames.start_s[index + 1]:g} s)",
+            file=sys.stderr,
+        )
 
 
 def run_split(args: argparse.Namespace) -> int:
     """Check every output, read, write one image per frame."""
+    from positrix.errors import PositrixError
     from positrix.image.dynamic import frame
     from positrix.io import load, planned_outputs, save
     from positrix.io.safety import check_writable
 
-    image = load(args.image)
     folder = Path(args.output)
+    if folder.exists() and not folder.is_dir():
+        raise PositrixError(
+            "-o names a folder for the frames, and this is a file",
+            source=folder,
+            field="--output",
+            fix="give a folder name (it is created)",
+        )
+    image = load(args.image)
+    if image.frames is None:
+        raise PositrixError(
+            "the image has no frame timing to split by",
+            source=args.image,
+            field="frames",
+            fix="give a dynamic image whose file records frame start and duration",
+        )
     names = [folder / f"frame_{n + 1:03d}.{args.format}" for n in range(image.n_frames)]
     planned = [p for name in names for p in planned_outputs(name)]
     check_writable(planned, overwrite=args.force, inputs=[Path(args.image)])

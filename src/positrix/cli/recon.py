@@ -227,7 +227,16 @@ def _read_listmode(args: argparse.Namespace):
     from positrix.io.events import read_events
     from positrix.io.petsird import read_petsird
 
-    if Path(args.input).suffix in (".petsird", ".bin"):
+    suffix = Path(args.input).suffix.lower()
+    if suffix not in (".petsird", ".bin", ".npz"):
+        raise PositrixError(
+            f"recon reads list-mode or sinogram data, and '{Path(args.input).name}' is neither",
+            source=args.input,
+            field="input",
+            fix="give list-mode events (.npz, PETSIRD .petsird/.bin) or an Interfile sinogram "
+            "(.hs); an image (.hv, .nii) is already reconstructed",
+        )
+    if suffix in (".petsird", ".bin"):
         given = None
         if args.scanner is not None and args.scanner.endswith(".toml"):
             from positrix.geometry import load_scanner

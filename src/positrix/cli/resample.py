@@ -26,9 +26,8 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("-o", "--output", required=True, help="output image")
     parser.add_argument(
         "--interpolation",
-        default="linear",
         choices=list(_ORDERS),
-        help="nearest for labels, linear (default) or cubic",
+        help="nearest, linear or cubic (default: nearest for label images, else linear)",
     )
     parser.add_argument(
         "--fill",
@@ -40,8 +39,25 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
+def _copy_label_table(source: Path, target: Path, *, overwrite: bool) -> list[Path]:
+    """The label names (``name.tsv``) follow the resampled labels."""
+    import shutil
+
+    from positrix.io.safety import check_writable
+    from positrix.quant.labels import label_table_path
+
+    table = label_table_path(source)
+    if not table.exists():
+        return []
+    copy = label_table_path(target)
+    check_writable([copy], overwrite=overwrite)
+    shutil.copyfile(table, copy)
+    return [copy]
+
+
 def run(args: argparse.Namespace) -> int:
     """Check the output, read both images, resample, write."""
+    from positrix.errors import PositrixError
     from positrix.image.resample import resample_to
     from positrix.io import load, planned_outputs, save
     from positrix.io.safety import check_writable
@@ -50,9 +66,20 @@ def run(args: argparse.Namespace) -> int:
     inputs = [Path(args.image), Path(args.like)]
     check_writable(planned_outputs(target), overwrite=args.force, inputs=inputs)
     image, like = load(args.image), load(args.like)
+    labels = image.unit == "label"
+    interpolation = args.interpolation or ("nearest" if labels else "linear")
+    if labels and interpolation != "nearest":
+        raise PositrixError(
+            f"{interpolation} interpolation would mix label numbers into fractions",
+            source=args.image,
+            field="--interpolation",
+            fix="leave --interpolation out (labels use nearest)",
+        )
     fill = args.fill if args.fill is not None else (-1000.0 if image.unit == "HU" else 0.0)
-    out = resample_to(image, like, order=_ORDERS[args.interpolation], fill_value=fill)
+    out = resample_to(image, like, order=_ORDERS[interpolation], fill_value=fill)
     written = save(out, target, overwrite=args.force)
+    if labels:
+        written += _copy_label_table(Path(args.image), target, overwrite=args.force)
     summary = {
         "output": str(target),
         "shape": list(out.data.shape),

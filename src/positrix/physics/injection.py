@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from positrix.errors import MissingFieldError
+from positrix.errors import MissingFieldError, PositrixError
 from positrix.physics.decay import activity_at
 from positrix.physics.nuclides import Nuclide, get_nuclide
 
@@ -38,6 +39,7 @@ def net_injected_activity(
     9000000
     """
     nuc = get_nuclide(nuclide)
+    _check_order(injection_time, activity_before_time, residual_time, nuc.half_life_s)
     before = float(
         activity_at(
             activity_before_bq,
@@ -51,7 +53,52 @@ def net_injected_activity(
             residual_bq, nuc, measured_at=residual_time or injection_time, at=injection_time
         )
     )
-    return before - residual
+    net = before - residual
+    if not (math.isfinite(net) and net > 0):
+        raise PositrixError(
+            f"the net injected activity would be {net / 1e6:.4g} MBq: the residual "
+            f"({residual / 1e6:.4g} MBq at injection) is not smaller than the dose "
+            f"({before / 1e6:.4g} MBq)",
+            field="residual",
+            fix="check the syringe activities, their units and their times",
+        )
+    return net
+
+
+#: How far a syringe measurement may lie from the injection: 10 half-lives (≈ 0.1 %).
+_MAX_HALF_LIVES = 10.0
+
+
+def _check_order(
+    injection: datetime, before: datetime | None, residual: datetime | None, half_life_s: float
+) -> None:
+    """The syringe is measured before the injection and the residual after it, both within
+    ten half-lives (a wrong date decays the dose to nothing or to infinity)."""
+    slack = 60.0  # s: clocks of dose calibrator and scanner differ by up to a minute
+    if before is not None and (before - injection).total_seconds() > slack:
+        raise PositrixError(
+            f"the syringe activity is measured at {before.isoformat()}, after the injection "
+            f"at {injection.isoformat()}",
+            field="activity_before_time",
+            fix="give the time the full syringe was measured (before the injection)",
+        )
+    if residual is not None and (injection - residual).total_seconds() > slack:
+        raise PositrixError(
+            f"the residual is measured at {residual.isoformat()}, before the injection at "
+            f"{injection.isoformat()}",
+            field="residual_time",
+            fix="give the time the empty syringe was measured (after the injection)",
+        )
+    for name, moment in (("activity_before_time", before), ("residual_time", residual)):
+        if moment is not None and abs((moment - injection).total_seconds()) > (
+            _MAX_HALF_LIVES * half_life_s
+        ):
+            raise PositrixError(
+                f"{moment.isoformat()} is more than {_MAX_HALF_LIVES:g} half-lives from the "
+                f"injection at {injection.isoformat()}",
+                field=name,
+                fix="check the date of the measurement",
+            )
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ def read_table(path: str | Path) -> list[dict[str, str]]:
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         raise FileFormatError(
-            "the table is empty", source=path, fix="add a header line and one row per tube"
+            "the table is empty", source=path, fix="add a header line and one row per measurement"
         )
     delimiter = "\t" if "\t" in lines[0] else ","
     rows = list(

@@ -52,7 +52,8 @@ class GroupComparison:
     statistic, p_value
         The test statistic and its two-sided p-value (NaN when not tested).
     effect_size
-        Hedges' g of the second group against the first (two groups only, else NaN).
+        Hedges' g of the second group against the first (two groups only, else NaN); the
+        t statistic has the same sign.
     note
         Why no test was made, if none was.
     """
@@ -109,10 +110,11 @@ def _test(samples: list[NDArray[np.float64]], test: str) -> tuple[str, float, fl
     from scipy import stats
 
     if len(samples) == 2:
+        # second group against the first: t has the sign of Hedges' g
         if test == "parametric":
-            result = stats.ttest_ind(samples[0], samples[1], equal_var=False)
+            result = stats.ttest_ind(samples[1], samples[0], equal_var=False)
             return "welch t", float(result.statistic), float(result.pvalue)
-        result = stats.mannwhitneyu(samples[0], samples[1], alternative="two-sided")
+        result = stats.mannwhitneyu(samples[1], samples[0], alternative="two-sided")
         return "mann-whitney U", float(result.statistic), float(result.pvalue)
     if test == "parametric":
         result = stats.f_oneway(*samples)
@@ -133,6 +135,24 @@ def _number(row: Mapping[str, Any], value: str, line: int) -> float:
     if not np.isfinite(number):
         raise PositrixError(f"line {line}: the value is not finite", field=value, fix="fill it in")
     return number
+
+
+def _check_repeats(rows: Sequence[Mapping[str, Any]], group: str, by: Sequence[str]) -> None:
+    """An animal counted twice in one group and stratum would inflate n: refuse it."""
+    column = next((c for c in ("animal", "subject", "subject_id", "id") if c in rows[0]), None)
+    if column is None:
+        return
+    seen: set[tuple[str, ...]] = set()
+    for line, row in enumerate(rows, start=2):
+        key = (str(row[group]), *(str(row[c]) for c in by), str(row[column]))
+        if key in seen:
+            raise PositrixError(
+                f"line {line}: {column} '{row[column]}' appears twice in group '{row[group]}'"
+                + (f" ({', '.join(by)} alike)" if by else ""),
+                field=column,
+                fix="split the table with --by (e.g. --by organ) or keep one row per animal",
+            )
+        seen.add(key)
 
 
 def compare_groups(
@@ -180,6 +200,7 @@ def compare_groups(
                 field=column,
                 fix="columns present: " + ", ".join(rows[0]),
             )
+    _check_repeats(rows, group, by)
     strata: dict[tuple[str, ...], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for line, row in enumerate(rows, start=2):
         key = tuple(str(row[c]) for c in by)
@@ -199,6 +220,10 @@ def compare_groups(
         stratum = dict(zip(by, key, strict=True))
         if min(s.size for s in samples) < 2:
             out.append(GroupComparison(stratum, summaries, note="a group has fewer than 2 values"))
+            continue
+        if test == "parametric" and any(float(np.ptp(s)) == 0 for s in samples):
+            note = "a group's values are all equal (SD 0): a t-test or ANOVA is not defined"
+            out.append(GroupComparison(stratum, summaries, note=note + "; try --test rank"))
             continue
         name, statistic, p = _test(samples, test)
         g = hedges_g(samples[0], samples[1]) if len(samples) == 2 else float("nan")

@@ -139,6 +139,20 @@ def snapshot(
     if image.is_dynamic:
         image = frame(image, frame_index)
     _axis_aligned(image)
+    if min(image.spatial_shape) < 2:
+        raise PositrixError(
+            f"a snapshot needs a volume; the image is {image.spatial_shape} voxels",
+            source=image.metadata.get("source_path"),
+            field="shape",
+            fix="give a 3-D image",
+        )
+    if ct is not None and ct.unit != "HU":
+        raise PositrixError(
+            f"the CT is in '{ct.unit}', not HU",
+            source=ct.metadata.get("source_path"),
+            field="--ct",
+            fix="give the CT image (in HU) to fuse under the PET",
+        )
     pet = np.nan_to_num(np.asarray(image.data, np.float64))
     ct_data = None
     if ct is not None:
@@ -146,8 +160,15 @@ def snapshot(
             ct = frame(ct, 0)
         ct_data = np.asarray(resample_to(ct, image, fill_value=-1000.0).data, np.float64)
     point = hottest_point_mm(image) if point_mm is None else np.asarray(point_mm, float)
-    index = np.linalg.solve(image.affine[:3, :3], point - image.affine[:3, 3])
-    index = np.clip(np.round(index).astype(int), 0, np.asarray(image.spatial_shape) - 1)
+    index = np.round(np.linalg.solve(image.affine[:3, :3], point - image.affine[:3, 3]))
+    if np.any(index < 0) or np.any(index >= np.asarray(image.spatial_shape)):
+        raise PositrixError(
+            f"the point {point.tolist()} mm lies outside the image",
+            source=image.metadata.get("source_path"),
+            field="--point",
+            fix="give x,y,z in world (LPS) millimetres inside the field of view",
+        )
+    index = index.astype(int)
     factor, unit = readable_concentration(image.unit, float(pet.max(initial=0.0)))
     pet = pet * factor
     vmax = float(np.percentile(pet[pet > 0], 99.9)) if np.any(pet > 0) else 1.0

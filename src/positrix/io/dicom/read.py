@@ -47,30 +47,41 @@ _IMAGE_STORAGE = {
 }
 
 
-def _headers(paths: Iterable[Path]) -> list[tuple[Path, Dataset]]:
+def _headers(paths: Iterable[Path], *, strict: bool = True) -> list[tuple[Path, Dataset]]:
+    """Headers of the image files among ``paths``; a broken file is an error (``strict``) or
+    skipped (the neighbours of a file the user named: any series may lie beside it)."""
     found: list[tuple[Path, Dataset]] = []
     for path in paths:
         if not path.is_file() or not is_dicom_file(path):
             continue
         try:
-            # one parse per file; the pixel data is read only when it is used
-            header = dcmread(path, defer_size="4 KB")
-            sop_class = str(header.get("SOPClassUID", ""))
-            if "PixelData" not in header and (sop_class in _IMAGE_STORAGE or not sop_class):
-                raise FileFormatError(
-                    "the DICOM file ends before its pixel data (truncated)",
-                    source=path,
-                    field="PixelData",
-                    fix="copy or export the file again",
-                )
-            if sop_class == _MEDIA_DIRECTORY or "PixelData" not in header:
-                continue  # a DICOMDIR or a non-image object: not part of an image series
-            found.append((path, header))
-        except (InvalidDicomError, OSError, ValueError, EOFError) as err:
-            raise FileFormatError(
-                f"corrupt DICOM header ({err})", source=path, fix="re-export the series"
-            ) from None
+            found += _header(path)
+        except FileFormatError:
+            if strict:
+                raise
     return found
+
+
+def _header(path: Path) -> list[tuple[Path, Dataset]]:
+    """``[(path, header)]`` of an image file, ``[]`` for a non-image object."""
+    try:
+        # one parse per file; the pixel data is read only when it is used
+        header = dcmread(path, defer_size="4 KB")
+    except (InvalidDicomError, OSError, ValueError, EOFError) as err:
+        raise FileFormatError(
+            f"corrupt DICOM header ({err})", source=path, fix="re-export the series"
+        ) from None
+    sop_class = str(header.get("SOPClassUID", ""))
+    if "PixelData" not in header and (sop_class in _IMAGE_STORAGE or not sop_class):
+        raise FileFormatError(
+            "the DICOM file ends before its pixel data (truncated)",
+            source=path,
+            field="PixelData",
+            fix="copy or export the file again",
+        )
+    if sop_class == _MEDIA_DIRECTORY or "PixelData" not in header:
+        return []  # a DICOMDIR or a non-image object: not part of an image series
+    return [(path, header)]
 
 
 def _series_files(path: Path) -> list[tuple[Path, Dataset]]:
@@ -92,7 +103,9 @@ def _series_files(path: Path) -> list[tuple[Path, Dataset]]:
                 field="SeriesInstanceUID",
                 fix="copy or export the file again",
             )
-        headers = _headers(sorted(p for p in path.parent.iterdir() if p.is_file()))
+        _header(path)  # the named file itself must be whole
+        siblings = sorted(p for p in path.parent.iterdir() if p.is_file())
+        headers = _headers(siblings, strict=False)
     if not headers:
         raise FileFormatError("no DICOM files found", source=path, fix="point to a DICOM folder")
     series: dict[str, list[tuple[Path, Dataset]]] = defaultdict(list)
