@@ -1,6 +1,6 @@
 import pytest
 
-from positrix.errors import MissingFieldError
+from positrix.errors import MissingFieldError, PositrixError
 from positrix.image import Injection, injected_activity_bq, subject_weight_g
 from positrix.io import load, save
 from tests.conftest import make_pet
@@ -43,5 +43,5 @@ def test_residual_larger_than_dose_is_refused(pet):
             residual_bq=2e6,
         )
     )
-    with pytest.raises(MissingFieldError, match="residual"):
+    with pytest.raises(PositrixError, match="residual"):
         injected_activity_bq(bad)
