@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         _plot(results, Path(args.plot), args.value, args.unit)
     if args.json:
-        print_json([r.to_dict() for r in results])
+        print_json([{**r.to_dict(), "value": args.value, "unit": args.unit} for r in results])
         return 0
     unit = f" {args.unit}" if args.unit else ""
     for result in results:

@@ -23,6 +23,7 @@ from positrix.geometry.sinogram import SinogramLayout, histogram_events
 from positrix.image.frames import FrameTable
 from positrix.image.image import Image
 from positrix.io.events import ListModeEvents
+from positrix.physics.injection import Injection
 from positrix.physics.nuclides import get_nuclide
 from positrix.progress import Progress
 from positrix.recon.calibration import nominal_calibration, to_concentration
@@ -169,6 +170,7 @@ def reconstruct_events(
         scanner=scanner.name,
         reconstruction=describe,
         description=f"{events.nuclide} reconstruction",
+        injection=Injection(nuclide=get_nuclide(events.nuclide)),
         metadata={
             "calibration": f"{calibration:.6g}",
             "corrections": _corrections(mu_per_mm, normalisation, options),
@@ -381,5 +383,6 @@ def reconstruct_sinogram(
         reconstruction=f"{options.algorithm.upper()} {options.iterations}i"
         f"{options.subsets}s span {layout.span}",
         description=f"{nuclide} reconstruction",
+        injection=Injection(nuclide=get_nuclide(nuclide)),
         metadata={"calibration": f"{calibration:.6g}", "corrections": ",".join(corrections)},
     )
