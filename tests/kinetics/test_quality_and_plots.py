@@ -109,3 +109,23 @@ def test_negative_plasma_is_refused(tmp_path, capsys):
     code, _, err = _fit(capsys, "--model", "patlak", "--tac", EXAMPLES + "tacs.csv",
                         "--input", str(bad), "--tstar-min", "10")  # fmt: skip
     assert code == 2 and "negative" in err and "line 3" in err and "plasma" in err
+
+
+def test_suvr_has_its_ratio_plot_and_no_false_flag(monkeypatch):
+    from positrix.kinetics.api import FitOptions, fit_regions
+    from positrix.kinetics.data import read_tacs
+
+    monkeypatch.chdir(EXAMPLES + "..")
+    tacs = read_tacs("examples/tacs.csv")
+    (fit,) = fit_regions(
+        "suvr", tacs, regions=["striatum"], ref="cerebellum", options=FitOptions(tstar_min=30)
+    )
+    plot = fit.graphical
+    assert fit.status == "ok" and plot is not None and plot.line == (0.0, fit.parameters["SUVR"])
+    ratio = tacs.curve("striatum") / tacs.curve("cerebellum")
+    np.testing.assert_allclose(plot.y, ratio, rtol=1e-12)
+    # SUVR is the duration-weighted mean of the late ratio's numerator over its denominator
+    late = plot.late
+    d = tacs.sampling.duration_min[late]
+    expected = np.sum(d * tacs.curve("striatum")[late]) / np.sum(d * tacs.curve("cerebellum")[late])
+    assert fit.parameters["SUVR"] == pytest.approx(expected, rel=1e-12)

@@ -38,6 +38,8 @@ class GraphicalPlot:
         Axis labels with units.
     tstar_min
         t* in min.
+    line
+        ``(slope, intercept)`` of the fitted line in these axes (SUVR: ``(0, SUVR)``).
     """
 
     x: NDArray[np.float64]
@@ -46,6 +48,7 @@ class GraphicalPlot:
     x_label: str
     y_label: str
     tstar_min: float
+    line: tuple[float, float] = (float("nan"), float("nan"))
 
 
 @dataclass(frozen=True, eq=False)

@@ -123,7 +123,10 @@ def line_fit(
         model=model,
         region=region,
     )
-    plot = GraphicalPlot(np.asarray(x), np.asarray(y), late, labels[0], labels[1], tstar_min)
+    slope, intercept = (result.parameters[n] for n in names)
+    plot = GraphicalPlot(
+        np.asarray(x), np.asarray(y), late, labels[0], labels[1], tstar_min, (slope, intercept)
+    )
     return dataclasses.replace(result, graphical=plot)
 
 

@@ -60,13 +60,16 @@ def _graphical_panel(axes: Any, residual_axes: Any, result: FitResult) -> None:
     late = plot.late
     axes.plot(plot.x[~late], plot.y[~late], "o", mfc="none", color="grey", label="before t*")
     axes.plot(plot.x[late], plot.y[late], "o", color="C0", label="fitted frames (≥ t*)")
-    slope, intercept = list(result.parameters.values())[:2]
+    slope, intercept = plot.line
+    in_time = plot.x_label.startswith("time")  # SUVR: the ratio against time
     if np.isfinite(slope) and np.isfinite(intercept):
         finite = np.isfinite(plot.x)
-        xs = np.linspace(0.0, float(np.max(plot.x[finite])), 50)
-        axes.plot(xs, slope * xs + intercept, "-", color="C1", label="fitted line")
+        start = plot.tstar_min if in_time else 0.0
+        xs = np.linspace(start, float(np.max(plot.x[finite])), 50)
+        label = "mean over the frames ≥ t*" if in_time else "fitted line"
+        axes.plot(xs, slope * xs + intercept, "-", color="C1", label=label)
     if late.any():
-        x_star = float(plot.x[late][0])
+        x_star = plot.tstar_min if in_time else float(plot.x[late][0])
         axes.axvline(x_star, color="grey", linestyle=":", linewidth=1)
         axes.annotate(
             f"t* = {plot.tstar_min:g} min",
@@ -77,6 +80,8 @@ def _graphical_panel(axes: Any, residual_axes: Any, result: FitResult) -> None:
         )
     if result.residuals.size == int(late.sum()):
         residual_axes.plot(plot.x[late], result.residuals, "o", color="C0", markersize=3)
+    elif np.isfinite(intercept):  # SUVR: the ratio's deviation from its mean
+        residual_axes.plot(plot.x[late], plot.y[late] - intercept, "o", color="C0", markersize=3)
     residual_axes.axhline(0.0, color="grey", linewidth=0.8)
     residual_axes.set_ylabel("residual")
     residual_axes.set_xlabel(plot.x_label)

@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from positrix.errors import PositrixError
-from positrix.kinetics.fitting import FitResult
+from positrix.kinetics.fitting import FitResult, GraphicalPlot
 from positrix.kinetics.linear import late_frames
 from positrix.kinetics.reference import check_reference
 from positrix.kinetics.sampling import Sampling
@@ -30,4 +30,15 @@ def fit_suvr(
     if denominator <= 0:
         raise PositrixError("the reference is 0 in the SUVR window", field="--ref")
     value = float(np.sum(duration * data[late])) / denominator
-    return FitResult("suvr", region, {"SUVR": value}, {"SUVR": float("nan")}, n_parameters=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = data / reference
+    plot = GraphicalPlot(
+        sampling.mid_min,
+        ratio,
+        late,
+        "time (min, frame mid-time)",
+        "C_T / C_R (1)",
+        tstar_min,
+        (0.0, value),
+    )
+    return FitResult("suvr", region, {"SUVR": value}, {}, n_parameters=1, graphical=plot)
