@@ -379,7 +379,13 @@ def run_map(args: argparse.Namespace) -> int:
     for name, result in maps.items():
         written += save(result, targets[name], overwrite=args.force)
     if args.json:
-        print_json({"model": args.model, "maps": {n: str(p) for n, p in targets.items()}})
+        print_json(
+            {
+                "model": args.model,
+                "maps": {n: str(p) for n, p in targets.items()},
+                "units": {n: maps[n].unit for n in targets},
+            }
+        )
     else:
         for name, path in targets.items():
             print(f"{name:<10} {maps[name].unit:<10} {path}")
