@@ -36,7 +36,7 @@ def _print_kinetics(kinetic: dict[str, Any], out: str) -> None:
         )
 
 
-def _print_recon(recon: dict[str, Any]) -> None:
+def _print_recon(recon: dict[str, Any], suv: dict[str, float]) -> None:
     print("\n== reconstruction of the last frame (5 min, demo ring, every correction) ==")
     print(
         f"{recon['prompts']:.3g} prompts ({recon['scatter_per_trues']:.1%} scatter/trues, "
@@ -46,9 +46,10 @@ def _print_recon(recon: dict[str, Any]) -> None:
     for organ, ratio in recon["organ_recovery"].items():
         print(f"{organ:<10} {ratio:6.2f} {recon['organ_recovery_6_iterations'][organ]:6.2f}")
     print(
-        "The lungs (SUV ≈ 0.25) lie around the heart (≈ 50 × hotter): a cold region beside a "
-        "hot one converges slowly in OSEM, so its mean starts high and falls with iterations "
-        "(a convergence bias, not a correction error; the saved image has 3 iterations). "
+        f"The lungs (SUVbw {suv['lungs']:.2f}) lie around the heart "
+        f"({suv['heart'] / suv['lungs']:.0f} × hotter): a cold region beside a hot one "
+        "converges slowly in OSEM, so its mean starts high and falls with iterations (a "
+        "convergence bias, not a correction error; the saved image has 3 iterations). "
         "Quantify cold organs with more iterations or from a VOI away from the heart."
     )
 
@@ -90,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"({args.out}/quant/uptake.csv and tumour.csv hold these tables)")
     _print_kinetics(result["kinetics"], args.out)
-    _print_recon(result["recon"])
+    suv = {row["organ"]: row["suv_bw"] for row in quant["organs"]}
+    _print_recon(result["recon"], suv)
     _print_nema(result["nema"])
     for name in ("pet", "ct"):
         print(f"\n== {name.upper()} ({args.out}/dicom/{name}) ==")
