@@ -81,3 +81,18 @@ def test_demo_files_pass_dciodvfy(demo_output):
         )
         errors = [x for x in (result.stdout + result.stderr).splitlines() if x.startswith("Error")]
         assert errors == [], first
+
+
+def test_the_demo_report_explains_its_numbers(demo_output, capsys):
+    from positrix.cli.demo import print_report
+
+    folder, result = demo_output
+    print_report(result, str(folder))
+    text = capsys.readouterr().out
+    assert "liver      Ki -0.0027 mL/cm³/min  [FLAGGED]" in text
+    assert "trapping fails" in text and "wash out" in text
+    lungs = result["recon"]["organ_recovery"]["lungs"]
+    assert f"lungs        {lungs:.2f}" in text and "converges slowly in OSEM" in text
+    suv = {row["organ"]: row["suv_bw"] for row in result["quant"]["organs"]}
+    assert f"({suv['heart'] / suv['lungs']:.0f} × hotter)" in text
+    assert "TLG" in text and "mL·SUVbw" in text and "uptake.csv" in text

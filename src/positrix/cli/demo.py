@@ -9,7 +9,7 @@ from typing import Any
 from positrix.cli.info import format_summary
 from positrix.cli.output import print_json, print_table
 
-__all__ = ["add_parser"]
+__all__ = ["add_parser", "print_report"]
 
 
 def add_parser(subparsers: Any) -> None:
@@ -63,6 +63,35 @@ def _print_nema(nema: dict[str, Any]) -> None:
     )
 
 
+def print_report(result: dict[str, Any], out: str) -> None:
+    """The demo's findings as text: every number with its unit and, where needed, why."""
+    print("\n== activity in the field of view vs injected activity (decayed) ==")
+    for row in result["activity_check"]:
+        print(
+            f"frame {row['frame']:2d}: {row['activity_in_fov_bq'] / 1e6:8.4f} MBq in FOV, "
+            f"{row['expected_bq'] / 1e6:8.4f} MBq expected, ratio {row['ratio']:.5f}"
+        )
+    quant = result["quant"]
+    print(f"\n== uptake in the last frame ({out}/quant: labels, tacs.csv, tacs.png) ==")
+    print(f"{'organ':<10} {'SUVbw':>8} {'%ID/g':>8}")
+    for row in quant["organs"]:
+        print(f"{row['organ']:<10} {row['suv_bw']:8.3f} {row['percent_id_per_g']:8.3f}")
+    print(f"activity in the field of view: {quant['percent_id_in_fov']:.2f} %ID")
+    t = quant["tumour"]
+    print(
+        f"tumour: SUVmax {t['suv_max']:.3f}, SUVpeak {t['suv_peak']:.3f} ({t['peak_ml']:g} mL), "
+        f"SUVmean {t['suv_mean']:.3f}, MTV {t['mtv_ml']:.4f} mL, TLG {t['tlg']:.4f} mL·SUVbw"
+    )
+    print(f"({out}/quant/uptake.csv and tumour.csv hold these tables)")
+    _print_kinetics(result["kinetics"], out)
+    suv = {row["organ"]: row["suv_bw"] for row in quant["organs"]}
+    _print_recon(result["recon"], suv)
+    _print_nema(result["nema"])
+    for name in ("pet", "ct"):
+        print(f"\n== {name.upper()} ({out}/dicom/{name}) ==")
+        print_table(format_summary(result[name]))
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the demo study and print what it found, with the reasons a number needs."""
     from positrix.pipeline.demo import run_demo
@@ -72,29 +101,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
         return 0
-    print("\n== activity in the field of view vs injected activity (decayed) ==")
-    for row in result["activity_check"]:
-        print(
-            f"frame {row['frame']:2d}: {row['activity_in_fov_bq'] / 1e6:8.4f} MBq in FOV, "
-            f"{row['expected_bq'] / 1e6:8.4f} MBq expected, ratio {row['ratio']:.5f}"
-        )
-    quant = result["quant"]
-    print(f"\n== uptake in the last frame ({args.out}/quant: labels, tacs.csv, tacs.png) ==")
-    print(f"{'organ':<10} {'SUVbw':>8} {'%ID/g':>8}")
-    for row in quant["organs"]:
-        print(f"{row['organ']:<10} {row['suv_bw']:8.3f} {row['percent_id_per_g']:8.3f}")
-    print(f"activity in the field of view: {quant['percent_id_in_fov']:.2f} %ID")
-    t = quant["tumour"]
-    print(
-        f"tumour: SUVmax {t['suv_max']:.3f}, SUVpeak {t['suv_peak']:.3f} ({t['peak_ml']:g} mL), "
-        f"SUVmean {t['suv_mean']:.3f}, MTV {t['mtv_ml']:.4f} mL, TLG {t['tlg']:.4f}"
-    )
-    print(f"({args.out}/quant/uptake.csv and tumour.csv hold these tables)")
-    _print_kinetics(result["kinetics"], args.out)
-    suv = {row["organ"]: row["suv_bw"] for row in quant["organs"]}
-    _print_recon(result["recon"], suv)
-    _print_nema(result["nema"])
-    for name in ("pet", "ct"):
-        print(f"\n== {name.upper()} ({args.out}/dicom/{name}) ==")
-        print_table(format_summary(result[name]))
+    print_report(result, args.out)
     return 0
