@@ -30,7 +30,7 @@ def test_bound_and_huge_se_and_impossible_vt():
     )
     text = " | ".join(fit.flags)
     assert "k4 is at its bound" in text
-    assert "VT is not identifiable" in text and "VT = 1.4e+07 outside" in text
+    assert "VT is indistinguishable from 0" in text and "VT = 1.4e+07 outside" in text
     assert not fit.flagged("K1")
 
 
@@ -78,14 +78,27 @@ def test_graphical_plots_are_in_their_own_axes(model, tmp_path, capsys, monkeypa
     # the late points lie on the fitted line (Logan of a reversible region is exact: 1 %)
     slope, intercept = list(fit[0].parameters.values())[:2]
     if model == "logan":
-        np.testing.assert_allclose(plot.y[plot.late], slope * plot.x[plot.late] + intercept,
-                                   rtol=0.01)  # fmt: skip
+        np.testing.assert_allclose(
+            plot.y[plot.late], slope * plot.x[plot.late] + intercept, rtol=0.01
+        )
     assert "min" in plot.x_label
     code, _, _ = _fit(
-        capsys, "--model", model, "--tac", "examples/tacs.csv", "--input",
-        "examples/input.csv", "--tstar-min", "10", "--region", "cortex",
-        "--plot", str(tmp_path / "plots"), "--plot-format", "svg",
-    )  # fmt: skip
+        capsys,
+        "--model",
+        model,
+        "--tac",
+        "examples/tacs.csv",
+        "--input",
+        "examples/input.csv",
+        "--tstar-min",
+        "10",
+        "--region",
+        "cortex",
+        "--plot",
+        str(tmp_path / "plots"),
+        "--plot-format",
+        "svg",
+    )
     svg = (tmp_path / "plots" / f"cortex_{model}.svg").read_text()
     assert code == 0 and "t* = 10 min" in svg and "fitted line" in svg
 
@@ -106,8 +119,17 @@ def test_plot_onto_a_file_or_existing_plot_is_refused_before_fitting(tmp_path, c
 def test_negative_plasma_is_refused(tmp_path, capsys):
     bad = tmp_path / "input.csv"
     bad.write_text("time_s,plasma\n0,0\n60,-5\n120,3\n")
-    code, _, err = _fit(capsys, "--model", "patlak", "--tac", EXAMPLES + "tacs.csv",
-                        "--input", str(bad), "--tstar-min", "10")  # fmt: skip
+    code, _, err = _fit(
+        capsys,
+        "--model",
+        "patlak",
+        "--tac",
+        EXAMPLES + "tacs.csv",
+        "--input",
+        str(bad),
+        "--tstar-min",
+        "10",
+    )
     assert code == 2 and "negative" in err and "line 3" in err and "plasma" in err
 
 
@@ -129,3 +151,27 @@ def test_suvr_has_its_ratio_plot_and_no_false_flag(monkeypatch):
     d = tacs.sampling.duration_min[late]
     expected = np.sum(d * tacs.curve("striatum")[late]) / np.sum(d * tacs.curve("cerebellum")[late])
     assert fit.parameters["SUVR"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_noise_near_zero_and_zero_valued_parameters_are_not_flagged():
+    # Ki −3e−5 ± 3e−5: within 2 SE of 0, so neither "washes out" nor "impossible"
+    fit = assess(FitResult("patlak", "lungs", {"Ki": -3.1e-5, "V0": 0.2}, {"Ki": 3e-5}))
+    assert len(fit.flags) == 1 and "indistinguishable from 0" in fit.flags[0]
+    # a delay near 0 with a larger SE is a well-determined "no delay", not unidentifiable
+    fit = assess(
+        FitResult(
+            "2tcm",
+            "x",
+            {"K1": 0.1, "delay_s": -1.7e-7},
+            {"K1": 1e-3, "delay_s": 1.7e-6},
+            weighted_rss=1.0,
+        )
+    )
+    assert fit.flags == ()
+
+
+def test_a_singular_fit_with_zero_se_is_flagged():
+    fit = assess(
+        FitResult("2tcm", "x", {"K1": 0.1, "k4": 3.66}, {"K1": 1e-3, "k4": 0.0}, weighted_rss=2.5)
+    )
+    assert any("singular" in f for f in fit.flags) and fit.flagged("k4")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from positrix.errors import MissingFieldError
+from positrix.errors import PositrixError
 from positrix.image.image import Image
 
 __all__ = ["summarize"]
@@ -21,7 +21,7 @@ def summarize(image: Image) -> dict[str, Any]:
     injection = image.injection
     try:
         injected = injection.net_activity_bq if injection is not None else None
-    except MissingFieldError:
+    except PositrixError:  # missing or inconsistent: the summary says unknown
         injected = None
     injected_at = injection.injection_time if injection is not None else None
     return {

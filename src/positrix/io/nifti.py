@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from positrix.errors import FileFormatError, PositrixError
+from positrix.errors import FileFormatError, MissingFieldError, PositrixError
 from positrix.image.frames import FrameTable
 from positrix.image.image import Image
 from positrix.image.subject import Subject
@@ -156,9 +156,17 @@ def write_nifti(image: Image, path: str | Path, *, overwrite: bool = False) -> l
             nii.header["pixdim"][4] = float(durations[0])
     nii.header.set_qform(nii.affine, code=1)
     nii.header.set_sform(nii.affine, code=1)
+    try:  # build the sidecar before writing anything, so that a refusal leaves nothing
+        text = json.dumps(_sidecar(image), indent=2, allow_nan=False) + "\n"
+    except ValueError:
+        raise FileFormatError(
+            "a value of the image's metadata is not finite (NaN or infinite)",
+            source=side,
+            fix="correct the subject or injection values (positrix edit)",
+        ) from None
     path.parent.mkdir(parents=True, exist_ok=True)
     nib.save(nii, path)
-    side.write_text(json.dumps(_sidecar(image), indent=2) + "\n", encoding="utf-8")
+    side.write_text(text, encoding="utf-8")
     return [path, side]
 
 
@@ -260,8 +268,10 @@ def _check_agreement(
     if activity is not None:
         try:
             ours_bq = injection.net_activity_bq if injection is not None else None
-        except PositrixError:
+        except MissingFieldError:
             ours_bq = None
+        except PositrixError as err:
+            raise err.with_source(sidecar_path(path)) from None
         if ours_bq is None or not np.isclose(activity, ours_bq, rtol=1e-6):
             shown = f"{ours_bq / 1e6:.6g} MBq" if ours_bq is not None else "nothing"
             raise _contradiction(path, "InjectedRadioactivity", f"{activity / 1e6:.6g} MBq", shown)
@@ -320,9 +330,11 @@ def _scaled(
             field=f"{key}Units",
             fix="use one of " + ", ".join(units),
         )
-    if value < 0 or (key == "BodyWeight" and value == 0):
+    if value == 0:
+        return None  # 0 is how many tools write "not entered"
+    if value < 0:
         raise FileFormatError(
-            f"{key} is {value} {unit}: it must be {'> 0' if key == 'BodyWeight' else '≥ 0'}",
+            f"{key} is {value} {unit}: it must be > 0",
             source=sidecar_path(path),
             field=key,
             fix="correct the value in the sidecar",

@@ -167,6 +167,7 @@ PARAMETER_UNITS: dict[str, str] = {
 _MODEL_UNITS: dict[tuple[str, str], str] = {
     ("ref-patlak", "Ki"): "1/min",
     ("ref-patlak", "intercept"): "1",
+    ("logan", "intercept"): "min",
 }
 
 

@@ -23,7 +23,7 @@ from positrix.errors import PositrixError
 from positrix.image.image import Image
 from positrix.kinetics._logan_kernel import logan_slopes
 from positrix.kinetics.data import InputFunction
-from positrix.kinetics.fitting import frame_weights
+from positrix.kinetics.fitting import frame_weights, parameter_unit
 from positrix.kinetics.linear import input_at_frames, late_frames, tac_integral
 from positrix.kinetics.reference import check_reference, reference_on_grid
 from positrix.kinetics.sampling import Sampling, exp_convolve
@@ -44,19 +44,6 @@ MAP_MODELS = (
     "1tcm",
     "suvr",
 )
-_UNITS = {
-    "Ki": "1/min",
-    "V0": "mL/mL",
-    "VT": "mL/mL",
-    "BPND": "1",
-    "DVR": "1",
-    "R1": "1",
-    "k2": "1/min",
-    "k2_prime": "1/min",
-    "K1": "mL/min/mL",
-    "SUVR": "1",
-    "intercept": "min",  # Logan's; the reference-Patlak intercept is a ratio (see below)
-}
 
 
 @dataclass(frozen=True)
@@ -331,7 +318,7 @@ def parametric_maps(
         name: image.replace(
             data=values.reshape(image.spatial_shape).astype(np.float32),
             frames=None,
-            unit="1" if (model, name) == ("ref-patlak", "intercept") else _UNITS.get(name, "1"),
+            unit=parameter_unit(name, model),
             decay_reference=None,
             description=f"{model} {name}",
         )

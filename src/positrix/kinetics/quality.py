@@ -19,6 +19,9 @@ __all__ = ["MAX_RELATIVE_SE", "PLAUSIBLE", "assess"]
 #: A standard error above this fraction of |estimate| marks the parameter unidentifiable.
 MAX_RELATIVE_SE = 0.5
 
+#: Parameters whose true value may be 0, so that a relative SE means nothing for them.
+_MAY_BE_ZERO = {"delay_s", "intercept", "V0", "vB", "k4", "BPND"}
+
 #: Physically possible ranges (inclusive) per parameter, in the units of
 #: :data:`positrix.kinetics.fitting.PARAMETER_UNITS`; wide: they catch impossible values,
 #: not unusual ones.
@@ -61,13 +64,26 @@ def _bounds(result: FitResult) -> list[str]:
 
 def _identifiability(result: FitResult) -> list[str]:
     flags = []
+    noisy = np.isfinite(result.weighted_rss) and result.weighted_rss > 0
     for name, value in result.parameters.items():
         se = result.se.get(name)
         if se is None or name in result.at_bounds or name.startswith("gamma"):
             continue
         if not np.isfinite(se):
             flags.append(f"{name} has no finite standard error: not identifiable from these data")
-        elif value != 0 and se > MAX_RELATIVE_SE * abs(value):
+        elif se == 0 and noisy and value != 0:
+            flags.append(
+                f"{name} has a standard error of exactly 0 with a non-zero residual: the fit's "
+                "Jacobian is singular, so it is not identifiable from these data"
+            )
+        elif name in _MAY_BE_ZERO:
+            continue
+        elif abs(value) <= 2.0 * se:
+            flags.append(
+                f"{name} is indistinguishable from 0 ({value:.3g} ± {se:.2g}): these data do "
+                "not measure it"
+            )
+        elif se > MAX_RELATIVE_SE * abs(value):
             flags.append(
                 f"{name} is not identifiable: SE {se:.3g} is {se / abs(value):.0%} of the "
                 f"estimate (> {MAX_RELATIVE_SE:.0%})"
@@ -81,7 +97,11 @@ def _physics(result: FitResult) -> list[str]:
         if name not in PLAUSIBLE or not np.isfinite(value) or name in result.at_bounds:
             continue
         low, high = PLAUSIBLE[name]
-        if not low <= value <= high:
+        se = result.se.get(name, 0.0)
+        # a value within 2 SE below the lower limit (e.g. Ki of −3e−5 ± 3e−5) is noise
+        # around it; above the upper limit nothing is noise (VT 10⁷ ± 10⁷ is still absurd)
+        margin = 2.0 * se if np.isfinite(se) else 0.0
+        if not low - margin <= value <= high:
             meaning = _MEANING.get((result.model, name), "physically impossible")
             flags.append(f"{name} = {value:.4g} outside [{low:g}, {high:g}]: {meaning}")
     return flags

@@ -98,8 +98,17 @@ millilitre = [volume] = mL = ml = cc
 litre = 1000 mL = L = l
 """
 
-#: Units that take an SI prefix; any other unit must be written as it is (no ``kmin``).
-_PREFIXABLE = {"becquerel", "curie", "second", "gram", "metre", "litre"}
+#: The SI prefixes each unit takes (any other unit is written as it is: no ``kmin``).  Only
+#: the prefixes in use: ``MCi`` (3.7 × 10¹⁶ Bq) or ``ML`` (a megalitre) are typos of ``mCi``
+#: and ``mL``, so they are refused rather than read.
+_PREFIXES = {
+    "becquerel": {"milli", "kilo", "mega", "giga"},
+    "curie": {"milli", "micro", "nano", "pico"},
+    "second": {"milli", "micro"},
+    "gram": {"milli", "micro", "kilo"},
+    "metre": {"milli", "centi"},
+    "litre": {"milli", "micro"},
+}
 
 #: Spellings offered when a unit is not recognised, by dimension.
 _SPELLINGS = {
@@ -173,7 +182,7 @@ def _unit_factor(unit: str, kind: str, *, field: str, text: str) -> float:
         raise _unknown(unit, kind, field, text) from None
     for name in parsed._units:
         prefix, base, _ = registry.parse_unit_name(name)[0]
-        if prefix and base not in _PREFIXABLE:
+        if prefix and prefix not in _PREFIXES.get(base, set()):
             raise _unknown(unit, kind, field, text)
     quantity = registry.Quantity(1.0, parsed)
     if dict(quantity.dimensionality) != _DIMENSIONS[kind]:

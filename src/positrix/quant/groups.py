@@ -96,6 +96,8 @@ def hedges_g(a: ArrayLike, b: ArrayLike) -> float:
     x, y = np.asarray(a, float), np.asarray(b, float)
     n1, n2 = x.size, y.size
     pooled = np.sqrt(((n1 - 1) * x.var(ddof=1) + (n2 - 1) * y.var(ddof=1)) / (n1 + n2 - 2))
+    if pooled == 0:
+        return float("nan")  # no spread in either group: an effect size is not defined
     correction = 1.0 - 3.0 / (4.0 * (n1 + n2) - 9.0)
     return float(correction * (y.mean() - x.mean()) / pooled)
 
@@ -107,8 +109,18 @@ def _summary(group: str, values: NDArray[np.float64]) -> GroupSummary:
 
 
 def _test(samples: list[NDArray[np.float64]], test: str) -> tuple[str, float, float]:
+    import warnings
+
     from scipy import stats
 
+    with warnings.catch_warnings():  # scipy's precision notes on tiny samples: not for users
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _run_test(samples, test, stats)
+
+
+def _run_test(
+    samples: list[NDArray[np.float64]], test: str, stats: Any
+) -> tuple[str, float, float]:
     if len(samples) == 2:
         # second group against the first: t has the sign of Hedges' g
         if test == "parametric":
@@ -221,9 +233,12 @@ def compare_groups(
         if min(s.size for s in samples) < 2:
             out.append(GroupComparison(stratum, summaries, note="a group has fewer than 2 values"))
             continue
-        if test == "parametric" and any(float(np.ptp(s)) == 0 for s in samples):
-            note = "a group's values are all equal (SD 0): a t-test or ANOVA is not defined"
-            out.append(GroupComparison(stratum, summaries, note=note + "; try --test rank"))
+        constant = all(float(np.ptp(s)) == 0 for s in samples)
+        if (test == "parametric" and constant) or float(np.ptp(np.concatenate(samples))) == 0:
+            note = "no spread (SD 0 in every group): the test is not defined"
+            if test == "parametric":
+                note += "; a rank test is (--test rank)"
+            out.append(GroupComparison(stratum, summaries, note=note))
             continue
         name, statistic, p = _test(samples, test)
         g = hedges_g(samples[0], samples[1]) if len(samples) == 2 else float("nan")

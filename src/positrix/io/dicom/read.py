@@ -47,9 +47,9 @@ _IMAGE_STORAGE = {
 }
 
 
-def _headers(paths: Iterable[Path], *, strict: bool = True) -> list[tuple[Path, Dataset]]:
-    """Headers of the image files among ``paths``; a broken file is an error (``strict``) or
-    skipped (the neighbours of a file the user named: any series may lie beside it)."""
+def _headers(paths: Iterable[Path], *, series: str | None = None) -> list[tuple[Path, Dataset]]:
+    """Headers of the image files among ``paths``; a broken file is an error, except beside
+    a file the user named (``series`` given): there only if it belongs to that series."""
     found: list[tuple[Path, Dataset]] = []
     for path in paths:
         if not path.is_file() or not is_dicom_file(path):
@@ -57,9 +57,17 @@ def _headers(paths: Iterable[Path], *, strict: bool = True) -> list[tuple[Path, 
         try:
             found += _header(path)
         except FileFormatError:
-            if strict:
+            if series is None or _series_uid(path) == series:
                 raise
     return found
+
+
+def _series_uid(path: Path) -> str | None:
+    """SeriesInstanceUID of a (possibly broken) file, or ``None`` if it cannot be read."""
+    try:
+        return str(dcmread(path, stop_before_pixels=True).get("SeriesInstanceUID", "")) or None
+    except Exception:  # a broken neighbour of unknown series: not ours to judge
+        return None
 
 
 def _header(path: Path) -> list[tuple[Path, Dataset]]:
@@ -71,7 +79,10 @@ def _header(path: Path) -> list[tuple[Path, Dataset]]:
         raise FileFormatError(
             f"corrupt DICOM header ({err})", source=path, fix="re-export the series"
         ) from None
-    sop_class = str(header.get("SOPClassUID", ""))
+    meta = getattr(header, "file_meta", None)
+    sop_class = str(header.get("SOPClassUID", "") or getattr(meta, "MediaStorageSOPClassUID", ""))
+    if sop_class == _MEDIA_DIRECTORY or path.name.upper() == "DICOMDIR":
+        return []  # the media directory of a CD/USB export: not part of a series
     if "PixelData" not in header and (sop_class in _IMAGE_STORAGE or not sop_class):
         raise FileFormatError(
             "the DICOM file ends before its pixel data (truncated)",
@@ -79,8 +90,8 @@ def _header(path: Path) -> list[tuple[Path, Dataset]]:
             field="PixelData",
             fix="copy or export the file again",
         )
-    if sop_class == _MEDIA_DIRECTORY or "PixelData" not in header:
-        return []  # a DICOMDIR or a non-image object: not part of an image series
+    if "PixelData" not in header:
+        return []  # a non-image object (report, presentation state): not part of a series
     return [(path, header)]
 
 
@@ -105,7 +116,7 @@ def _series_files(path: Path) -> list[tuple[Path, Dataset]]:
             )
         _header(path)  # the named file itself must be whole
         siblings = sorted(p for p in path.parent.iterdir() if p.is_file())
-        headers = _headers(siblings, strict=False)
+        headers = _headers(siblings, series=str(wanted))
     if not headers:
         raise FileFormatError("no DICOM files found", source=path, fix="point to a DICOM folder")
     series: dict[str, list[tuple[Path, Dataset]]] = defaultdict(list)
@@ -284,7 +295,8 @@ def _injection(ds: Dataset, series_start: datetime | None) -> Injection | None:
         nuclide=_nuclide(item),
         tracer=str(item.get("Radiopharmaceutical", "")) or None,
         injection_time=when,
-        activity_before_bq=float(dose) if dose not in (None, "") else None,
+        # a dose of 0 (or less) is "not entered" on many consoles: unknown, not zero
+        activity_before_bq=float(dose) if dose not in (None, "") and float(dose) > 0 else None,
     )
 
 

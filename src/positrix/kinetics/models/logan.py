@@ -36,7 +36,7 @@ def fit_logan(
         names=["VT", "intercept"],
         model="logan",
         region=region,
-        labels=("∫Cp dt / C_T (min·mL/cm³)", "∫C_T dt / C_T (min)"),
+        labels=("∫Cp dt / C_T (min·cm³/mL)", "∫C_T dt / C_T (min)"),
         tstar_min=tstar_min,
     )
     return result
