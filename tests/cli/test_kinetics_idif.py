@@ -64,3 +64,20 @@ def test_idif_needs_one_region(demo_output, tmp_path, capsys):
     )
     err = capsys.readouterr().err
     assert code == 2 and "--label" in err and "heart" in err
+
+
+def test_input_and_tacs_in_different_units_give_the_same_ki(demo_output, tmp_path, capsys):
+    folder, result = demo_output
+    pet, labels = str(folder / "dicom" / "pet"), str(folder / "quant" / "labels.nii.gz")
+    idif, tacs = tmp_path / "idif.csv", tmp_path / "tacs_kbq.csv"
+    assert (
+        main(["kinetics", "idif", pet, "--voi", labels, "--label", "heart", "-o", str(idif)]) == 0
+    )
+    assert main(["tac", pet, "--voi", labels, "--unit", "kBq/mL", "-o", str(tacs)]) == 0
+    capsys.readouterr()
+    argv = ["kinetics", "fit", "--model", "patlak", "--tac", str(tacs), "--input", str(idif)]
+    assert main([*argv, "--tstar-min", "5", "--region", "tumour", "--json"]) == 0
+    (fit,) = json.loads(capsys.readouterr().out)
+    # input in Bq/mL, TACs in kBq/mL: the input is converted, Ki is unit-free of that choice
+    demo = result["kinetics"]["patlak_ki_per_min"]["tumour"]
+    assert fit["parameters"]["Ki"] == pytest.approx(demo, rel=1e-5)

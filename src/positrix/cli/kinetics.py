@@ -355,13 +355,13 @@ def run_map(args: argparse.Namespace) -> int:
 
     from positrix.io import load, save
     from positrix.io.safety import check_writable
-    from positrix.kinetics.data import read_input
+    from positrix.kinetics.data import in_unit_of, read_input
     from positrix.kinetics.maps import MapOptions, parametric_maps
 
     folder = Path(args.output)
     _check_map_options(args, folder)
     image = load(args.image)
-    inp = read_input(args.input) if args.input else None
+    inp = in_unit_of(read_input(args.input), image.unit) if args.input else None
     reference = _reference_curve(args, image) if args.ref_voi else None
     options = MapOptions(tstar_min=args.tstar_min, k2_prime=args.k2_prime, n_basis=args.basis)
     maps = parametric_maps(

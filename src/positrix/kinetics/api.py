@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from positrix.errors import PositrixError
-from positrix.kinetics.data import InputFunction, RegionalData
+from positrix.kinetics.data import InputFunction, RegionalData, in_unit_of
 from positrix.kinetics.fitting import FitResult, frame_weights
 from positrix.kinetics.models.logan import fit_logan
 from positrix.kinetics.models.logan_ref import fit_logan_ref
@@ -85,6 +85,8 @@ def fit_regions(
         )
     if model in _NEEDS_K2P and options.k2_prime is None:
         raise PositrixError(f"{model} needs k2′", field="--k2-prime", fix="give --k2-prime (1/min)")
+    if inp is not None:
+        inp = in_unit_of(inp, tacs.unit)
     reference = tacs.curve(ref) if ref else None
     names = list(regions) if regions else [r for r in tacs.regions if r != ref]
     s = tacs.sampling

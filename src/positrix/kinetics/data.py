@@ -23,7 +23,14 @@ from numpy.typing import NDArray
 from positrix.errors import FileFormatError, PositrixError
 from positrix.kinetics.sampling import Sampling
 
-__all__ = ["InputFunction", "RegionalData", "read_input", "read_tacs", "write_input"]
+__all__ = [
+    "InputFunction",
+    "RegionalData",
+    "in_unit_of",
+    "read_input",
+    "read_tacs",
+    "write_input",
+]
 
 _IGNORED = {"frame_mid_s", "frame_mid_min", "frame_end_s", "frame_end_min", "meas", "PET"}
 
@@ -176,12 +183,15 @@ class InputFunction:
         Whole-blood concentration (for the vB term), or ``None`` (then plasma is used).
     source
         File it came from.
+    unit
+        Unit of the concentrations from the file's ``# unit: …`` line, or ``None``.
     """
 
     time_min: NDArray[np.float64]
     plasma: NDArray[np.float64]
     whole_blood: NDArray[np.float64] | None = None
     source: str | None = None
+    unit: str | None = None
 
     def __post_init__(self) -> None:
         t = np.asarray(self.time_min, dtype=np.float64)
@@ -268,7 +278,32 @@ def read_input(path: str | Path) -> InputFunction:
         (n for n in ("whole_blood", "whole_blood_radioactivity") if n in header), None
     )
     blood = _column(header, rows, blood_name, path) if blood_name else None
-    return InputFunction(time, plasma, blood, str(path))
+    return InputFunction(time, plasma, blood, str(path), _unit_line(path))
+
+
+def in_unit_of(inp: InputFunction, unit: str | None, *, source: str | None = None) -> InputFunction:
+    """The input in the tissue curves' ``unit`` (e.g. Bq/mL → kBq/mL), so that a model never
+    mixes units; when either unit is not stated the input is returned as it is.
+
+    Raises
+    ------
+    PositrixError
+        When the two units are stated and cannot be converted into each other.
+    """
+    from positrix.physics.units import concentration_factor, is_concentration_unit
+
+    if inp.unit is None or unit is None or inp.unit == unit:
+        return inp
+    if not (is_concentration_unit(inp.unit) and is_concentration_unit(unit)):
+        raise PositrixError(
+            f"the input is in {inp.unit} and the tissue curves in {unit}",
+            source=inp.source,
+            field="# unit",
+            fix="give the input and the TACs in one unit (both Bq/mL, say)",
+        )
+    factor = concentration_factor(inp.unit) / concentration_factor(unit)
+    blood = inp.whole_blood * factor if inp.whole_blood is not None else None
+    return InputFunction(inp.time_min, inp.plasma * factor, blood, inp.source, unit)
 
 
 def write_input(
