@@ -71,3 +71,40 @@ def test_split_then_merge_gives_back_the_dynamic_image(tmp_path, capsys):
     capsys.readouterr()
     assert main(["merge", str(parts[0]), str(parts[0]), "-o", str(tmp_path / "n.nii.gz")]) == 2
     assert "overlap" in capsys.readouterr().err
+
+
+def test_edit_needs_the_scanner_zone_of_a_file_without_one(tmp_path, capsys):
+    pet = make_pet()
+    zoneless = pet.replace(metadata={**pet.metadata, "times": "no TimezoneOffsetFromUTC"})
+    save(zoneless, tmp_path / "pet.nii.gz")
+    when = "2026-05-01T09:20:00+01:00"  # 8 min before the injection on the scanner clock
+    argv = ["edit", str(tmp_path / "pet.nii.gz"), "--injected", f"10MBq@{when}"]
+    assert main([*argv, "-o", str(tmp_path / "a.nii.gz")]) == 2
+    assert "--file-utc-offset" in capsys.readouterr().err
+    assert main([*argv, "--file-utc-offset", "+01:00", "-o", str(tmp_path / "b.nii.gz")]) == 0
+    edited = load(tmp_path / "b.nii.gz")
+    # the file's clock (09:30 scan start) is now read as +01:00: 08:30 UTC
+    assert edited.frames.acquisition_start.utcoffset() == timedelta(hours=1)
+    assert edited.frames.acquisition_start.hour == pet.frames.acquisition_start.hour
+    assert "times" not in edited.metadata
+
+
+def test_resample_treats_whole_numbers_without_a_unit_as_labels(tmp_path, capsys):
+    pet = make_pet(shape=(8, 8, 6))
+    labels = np.zeros(pet.spatial_shape)
+    labels[2:6, 2:6, 1:5] = 3
+    save(
+        pet.replace(data=labels, unit="unknown", frames=None, decay_reference=None),
+        tmp_path / "seg.nii.gz",
+    )
+    like = pet.replace(
+        data=np.zeros((16, 16, 12)),
+        frames=None,
+        decay_reference=None,
+        affine=pet.affine @ np.diag([0.5, 0.5, 0.5, 1.0]),
+    )
+    save(like, tmp_path / "like.nii.gz")
+    out = tmp_path / "r.nii.gz"
+    argv = ["resample", str(tmp_path / "seg.nii.gz"), "--like", str(tmp_path / "like.nii.gz")]
+    assert main([*argv, "-o", str(out)]) == 0
+    assert set(np.unique(load(out).data)) == {0.0, 3.0}  # nearest neighbour: no fractions

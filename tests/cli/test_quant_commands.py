@@ -172,3 +172,18 @@ def test_hottest_point_is_the_maximum():
     image = pet.replace(data=data, frames=None, decay_reference=None)
     expected = image.affine[:3, :3] @ [3, 4, 5] + image.affine[:3, 3]
     assert np.allclose(hottest_point_mm(image), expected)  # exact voxel centre (mm)
+
+
+def test_snapshot_orientation_does_not_depend_on_the_file_axes():
+    from positrix.reports.snapshot import _ascending
+
+    pet = make_pet(shape=(6, 5, 4))
+    image = pet.replace(frames=None, decay_reference=None, data=pet.data[..., 0])
+    flipped = _ascending(image)  # make_pet has negative x and y steps
+    assert np.all(np.diag(flipped.affine)[:3] > 0)
+    # the same world point holds the same value in both
+    ijk = np.array([1, 2, 3])
+    world = image.affine[:3, :3] @ ijk + image.affine[:3, 3]
+    back = np.linalg.solve(flipped.affine[:3, :3], world - flipped.affine[:3, 3])
+    assert np.allclose(back, np.round(back))
+    assert flipped.data[tuple(np.round(back).astype(int))] == image.data[tuple(ijk)]

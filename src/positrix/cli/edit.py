@@ -37,6 +37,10 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--residual", help="activity left in the syringe and when: 0.2MBq@…")
     parser.add_argument("--injection-time", help="time of injection, ISO 8601 with offset")
+    parser.add_argument(
+        "--file-utc-offset",
+        help="UTC offset of the scanner's clock for a file that records none, e.g. +01:00",
+    )
     parser.add_argument("--force", action="store_true", help="replace an existing output")
     parser.add_argument("--json", action="store_true", help="machine-readable summary")
     parser.set_defaults(run=run)
@@ -86,9 +90,84 @@ def _injection(image: Any, args: argparse.Namespace) -> Any:
     return dataclasses.replace(image.injection or Injection(), **changes)
 
 
+def _zone(text: str) -> Any:
+    from datetime import datetime
+
+    try:
+        zone = datetime.fromisoformat(f"2000-01-01T00:00:00{text.strip()}").tzinfo
+    except ValueError:
+        zone = None
+    if zone is None:
+        raise PositrixError(
+            f"cannot read '{text}' as a UTC offset",
+            field="--file-utc-offset",
+            fix="write it as +01:00, -05:00 or Z",
+        )
+    return zone
+
+
+def _times_given(args: argparse.Namespace) -> list[str]:
+    return [t for t in (args.injected, args.residual, args.injection_time) if t]
+
+
+def _check_clock(image: Any, args: argparse.Namespace) -> Any:
+    """Date-times the user gives must mean the same clock as the file's."""
+    if args.file_utc_offset:
+        if "times" not in image.metadata:
+            raise PositrixError(
+                "the file records its time zone, so there is nothing to set",
+                source=args.image,
+                field="--file-utc-offset",
+                fix="leave --file-utc-offset out",
+            )
+        from positrix.image.timezone import with_clock_zone
+
+        return with_clock_zone(image, _zone(args.file_utc_offset))
+    if not _times_given(args):
+        return image
+    if image.metadata.get("date_unknown"):
+        raise PositrixError(
+            "the file keeps clock times without a date (PET-BIDS), so a dated time cannot be "
+            "placed on its time line",
+            source=args.image,
+            field="--injected/--residual/--injection-time",
+            fix="edit the DICOM series (or a NIfTI written by positrix) instead",
+        )
+    if "times" in image.metadata:
+        raise PositrixError(
+            "the file's clock times carry no time zone (they were taken as UTC), so a time "
+            "with a UTC offset cannot be compared with them",
+            source=args.image,
+            field="--file-utc-offset",
+            fix="give the scanner clock's offset, e.g. --file-utc-offset +01:00",
+        )
+    return image
+
+
 def edited(image: Any, args: argparse.Namespace) -> Any:
     """``image`` with the subject and injection options of ``args`` applied."""
+    image = _check_clock(image, args)
     return image.replace(subject=_subject(image, args), injection=_injection(image, args))
+
+
+def _check_dose(image: Any) -> None:
+    """A dose the user touched must add up: nuclide, times and activities all known."""
+    from positrix.errors import MissingFieldError
+
+    injection = image.injection
+    if injection is None or injection.activity_before_bq is None:
+        return
+    try:
+        injection.net_activity_bq  # noqa: B018 - raises what is missing or inconsistent
+    except MissingFieldError as err:
+        option = {"nuclide": "--nuclide", "injection_time": "--injection-time"}.get(
+            str(err.field), "--injected"
+        )
+        raise PositrixError(
+            f"the dose needs the {str(err.field).replace('_', ' ')}, which is not recorded",
+            field=option,
+            fix=f"add {option}",
+        ) from None
 
 
 def _check_injection_time(image: Any) -> None:
@@ -117,13 +196,8 @@ def run(args: argparse.Namespace) -> int:
     source, target = Path(args.image), Path(args.output)
     check_writable(planned_outputs(target), overwrite=args.force, inputs=[source])
     image = edited(load(source), args)
-    injection = image.injection
-    if injection is not None and injection.activity_before_bq is not None:
-        try:
-            injection.net_activity_bq  # noqa: B018 - refuses a residual larger than the dose
-        except PositrixError as err:
-            if err.field not in ("nuclide", "injection_time"):
-                raise
+    if _times_given(args) or args.nuclide:
+        _check_dose(image)
     _check_injection_time(image)
     written = save(image, target, overwrite=args.force)
     from positrix.image.summary import summarize

@@ -39,6 +39,19 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
+def _is_label_image(image: Any, has_table: bool) -> bool:
+    """Labels: unit ``label``, a label table beside the file, or (no unit recorded) whole
+    numbers only, as segmentations from other tools are stored."""
+    import numpy as np
+
+    if image.unit == "label" or has_table:
+        return True
+    if image.unit not in ("unknown", "") or image.is_dynamic:
+        return False
+    data = np.asarray(image.data)
+    return bool(np.all(np.isfinite(data)) and np.all(data == np.round(data)) and data.min() >= 0)
+
+
 def _copy_label_table(source: Path, target: Path, *, overwrite: bool) -> list[Path]:
     """The label names (``name.tsv``) follow the resampled labels."""
     import shutil
@@ -61,12 +74,15 @@ def run(args: argparse.Namespace) -> int:
     from positrix.image.resample import resample_to
     from positrix.io import load, planned_outputs, save
     from positrix.io.safety import check_writable
+    from positrix.quant.labels import label_table_path
 
     target = Path(args.output)
     inputs = [Path(args.image), Path(args.like)]
-    check_writable(planned_outputs(target), overwrite=args.force, inputs=inputs)
+    table = label_table_path(Path(args.image))
+    planned = planned_outputs(target) + ([label_table_path(target)] if table.exists() else [])
+    check_writable(planned, overwrite=args.force, inputs=inputs)
     image, like = load(args.image), load(args.like)
-    labels = image.unit == "label"
+    labels = _is_label_image(image, table.exists())
     interpolation = args.interpolation or ("nearest" if labels else "linear")
     if labels and interpolation != "nearest":
         raise PositrixError(

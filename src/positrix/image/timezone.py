@@ -8,7 +8,7 @@ from datetime import UTC, datetime, tzinfo
 from positrix.image.frames import FrameTable
 from positrix.image.image import Image
 
-__all__ = ["reference_zone", "with_timezone"]
+__all__ = ["reference_zone", "with_clock_zone", "with_timezone"]
 
 
 def reference_zone(image: Image) -> tzinfo:
@@ -45,4 +45,34 @@ def with_timezone(image: Image, zone: tzinfo) -> Image:
         )
     return image.replace(
         frames=frames, injection=injection, decay_reference=_in(image.decay_reference, zone)
+    )
+
+
+def with_clock_zone(image: Image, zone: tzinfo) -> Image:
+    """The image with its clock times read in ``zone`` (the instants change, the clocks not).
+
+    For files that store clock times without a zone, which the readers take as UTC: this
+    says which zone the scanner's clock was in.  The note that the zone was assumed goes.
+    """
+
+    def clock(moment: datetime | None) -> datetime | None:
+        return moment.replace(tzinfo=zone) if moment is not None else None
+
+    frames = image.frames
+    if frames is not None and frames.acquisition_start is not None:
+        frames = FrameTable(frames.start_s, frames.duration_s, clock(frames.acquisition_start))
+    injection = image.injection
+    if injection is not None:
+        injection = dataclasses.replace(
+            injection,
+            injection_time=clock(injection.injection_time),
+            activity_before_time=clock(injection.activity_before_time),
+            residual_time=clock(injection.residual_time),
+        )
+    metadata = {k: v for k, v in image.metadata.items() if k != "times"}
+    return image.replace(
+        frames=frames,
+        injection=injection,
+        decay_reference=clock(image.decay_reference),
+        metadata=metadata,
     )

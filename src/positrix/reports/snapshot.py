@@ -38,6 +38,19 @@ def _axis_aligned(image: Image) -> None:
         )
 
 
+def _ascending(image: Image) -> Image:
+    """The same image with every axis stepping towards +x, +y, +z (flipped where the file's
+    steps are negative, as in RAS NIfTI), so that every picture has the same orientation."""
+    data, affine = np.asarray(image.data), np.array(image.affine, dtype=np.float64)
+    for axis in range(3):
+        step = affine[axis, axis]
+        if step < 0:
+            data = np.flip(data, axis=axis)
+            affine[axis, 3] += step * (image.spatial_shape[axis] - 1)
+            affine[axis, axis] = -step
+    return image.replace(data=np.ascontiguousarray(data), affine=affine)
+
+
 def hottest_point_mm(image: Image) -> NDArray[np.float64]:
     """World position (mm) of the maximum of the lightly smoothed image (σ = 1 voxel)."""
     smooth = ndimage.gaussian_filter(np.nan_to_num(np.asarray(image.data, np.float64)), 1.0)
@@ -139,6 +152,7 @@ def snapshot(
     if image.is_dynamic:
         image = frame(image, frame_index)
     _axis_aligned(image)
+    image = _ascending(image)
     if min(image.spatial_shape) < 2:
         raise PositrixError(
             f"a snapshot needs a volume; the image is {image.spatial_shape} voxels",
