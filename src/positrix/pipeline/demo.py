@@ -350,7 +350,7 @@ def reconstruction(study: DemoStudy, folder: Path, *, log: Callable[[str], None]
 
 def nema_qc(folder: Path, *, log: Callable[[str], None]) -> dict[str, Any]:
     """Simulate the NEMA IQ phantom (3.7 MBq F-18, 1 min) on the demo ring, reconstruct it
-    with every correction and run the NU 4 image-quality analysis (``iq.json``)."""
+    with every correction and run the NU 4 image-quality analysis (``iq_analysis.json``)."""
     import json
     from datetime import UTC, datetime
 
