@@ -6,22 +6,16 @@ import argparse
 from typing import Any
 
 from positrix.cli.output import print_json
+from positrix.cli.subject_options import add_subject_options, apply_subject_options
 
 __all__ = ["add_parsers"]
 
 _UNITS = "Bq/mL, kBq/mL, %%ID/g, %%ID/mL, SUVbw, SUL, SUL-James, SUVbsa"  # argparse %-escaped
 
 
-def _subject_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dose-unit", help="the file's dose is in this unit (e.g. MBq)")
-    parser.add_argument("--weight", help="body weight with unit (e.g. 25g), replaces the file's")
-    parser.add_argument("--height", help="body length with unit (e.g. 9.5cm), for SUL/SUVbsa")
-    parser.add_argument("--sex", choices=["M", "F"], help="sex, for SUL (lean body mass)")
-
-
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--unit", help=f"report values in this unit ({_UNITS})")
-    _subject_options(parser)
+    add_subject_options(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -82,44 +76,20 @@ def add_parsers(subparsers: Any) -> None:
     lesion.add_argument(
         "--frame", type=int, default=-1, help="frame of a dynamic image (default: the last)"
     )
-    _subject_options(lesion)
+    add_subject_options(lesion)
     lesion.add_argument("--unit", default="SUVbw", help="SUVbw (default), SUL, %%ID/g, …")
     lesion.add_argument("--json", action="store_true", help="machine-readable output")
     lesion.set_defaults(run=run_lesion)
 
 
 def _image(args: argparse.Namespace) -> Any:
-    from positrix.image.requirements import with_dose_unit
     from positrix.io import load
     from positrix.quant.units import convert_units
 
-    image = load(args.image)
-    if args.dose_unit:
-        image = with_dose_unit(image, args.dose_unit)
-    image = _with_subject(image, args)
+    image = apply_subject_options(load(args.image), args)
     if getattr(args, "unit", None) and args.unit != image.unit and args.command != "lesion":
         image = convert_units(image, args.unit)
     return image
-
-
-def _with_subject(image: Any, args: argparse.Namespace) -> Any:
-    """The image with --weight, --height and --sex applied to its subject."""
-    import dataclasses
-
-    from positrix.image.subject import Subject
-    from positrix.physics.units import parse_length, parse_mass
-
-    changes: dict[str, Any] = {}
-    if args.weight:
-        changes["weight_g"] = parse_mass(args.weight, field="--weight")
-    if args.height:
-        changes["height_cm"] = parse_length(args.height, field="--height") / 10.0
-    if args.sex:
-        changes["sex"] = args.sex
-    if not changes:
-        return image
-    subject = image.subject or Subject()
-    return image.replace(subject=dataclasses.replace(subject, **changes))
 
 
 def _vois(args: argparse.Namespace, image: Any) -> list[Any]:

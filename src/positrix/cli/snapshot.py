@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from positrix.cli.quant import _subject_options, _with_subject
+from positrix.cli.subject_options import add_subject_options, apply_subject_options
 
 __all__ = ["add_parser"]
 
@@ -28,7 +28,7 @@ def add_parser(subparsers: Any) -> None:
         "--frame", type=int, default=-1, help="frame of a dynamic image (default: the last)"
     )
     parser.add_argument("--unit", help="show in this unit, e.g. SUVbw or %%ID/g")
-    _subject_options(parser)
+    add_subject_options(parser)
     parser.add_argument("--force", action="store_true", help="replace an existing picture")
     parser.set_defaults(run=run)
 
@@ -64,11 +64,7 @@ def run(args: argparse.Namespace) -> int:
     point = _point(args.point)
     image = load(args.image)
     checked_frame(image, args.frame)
-    if args.dose_unit:
-        from positrix.image.requirements import with_dose_unit
-
-        image = with_dose_unit(image, args.dose_unit)
-    image = _with_subject(image, args)
+    image = apply_subject_options(image, args)
     if args.unit and args.unit != image.unit:
         image = convert_units(image, args.unit)
     ct = load(args.ct) if args.ct else None
