@@ -92,16 +92,9 @@ def run_split(args: argparse.Namespace) -> int:
     from positrix.errors import PositrixError
     from positrix.image.dynamic import frame
     from positrix.io import load, planned_outputs, save
-    from positrix.io.safety import check_writable
+    from positrix.io.safety import check_folder, check_writable
 
-    folder = Path(args.output)
-    if folder.exists() and not folder.is_dir():
-        raise PositrixError(
-            "-o names a folder for the frames, and this is a file",
-            source=folder,
-            field="--output",
-            fix="give a folder name (it is created)",
-        )
+    folder = check_folder(args.output, field="--output", holds="the frames")
     image = load(args.image)
     if image.frames is None:
         raise PositrixError(

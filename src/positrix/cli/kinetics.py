@@ -172,21 +172,12 @@ def format_fit(result: Any) -> str:
 
 def _plot_targets(args: argparse.Namespace, tacs: Any) -> dict[str, Any]:
     """Plot file per region, checked before any fitting (folder, suffix, existing files)."""
-    from pathlib import Path
 
-    from positrix.errors import PositrixError
-    from positrix.io.safety import check_writable
+    from positrix.io.safety import check_folder, check_writable
 
     if not args.plot:
         return {}
-    folder = Path(args.plot)
-    if folder.exists() and not folder.is_dir():
-        raise PositrixError(
-            "--plot names a folder for one plot per region, and this is a file",
-            source=folder,
-            field="--plot",
-            fix="give a folder name (it is created)",
-        )
+    folder = check_folder(args.plot, field="--plot", holds="one plot per region")
     regions = args.region or [r for r in tacs.regions if r != args.ref]
     targets = {r: folder / f"{r}_{args.model}.{args.plot_format}" for r in regions}
     check_writable(targets.values(), overwrite=args.force)
@@ -326,18 +317,13 @@ def _mask(args: argparse.Namespace, image: Any) -> Any:
 def _check_map_options(args: argparse.Namespace, folder: Any) -> None:
     """Refuse a bad --basis and an output that is a file or holds this model's maps."""
     from positrix.errors import PositrixError
+    from positrix.io.safety import check_folder
 
     if args.basis < 1:
         raise PositrixError(
             f"--basis is {args.basis}; it must be ≥ 1", field="--basis", fix="e.g. --basis 100"
         )
-    if folder.exists() and not folder.is_dir():
-        raise PositrixError(
-            "-o names a folder for the maps, and this is a file",
-            source=folder,
-            field="--output",
-            fix="give a folder name (it is created)",
-        )
+    check_folder(folder, field="--output", holds="the maps")
     existing = sorted(folder.glob(f"{args.model}_*.nii.gz")) if folder.is_dir() else []
     if existing and not args.force:
         raise PositrixError(

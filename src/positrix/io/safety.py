@@ -7,7 +7,7 @@ from pathlib import Path
 
 from positrix.errors import OverwriteError, PositrixError
 
-__all__ = ["check_suffix", "check_writable"]
+__all__ = ["check_folder", "check_suffix", "check_writable"]
 
 #: Plot formats matplotlib writes without extra software.
 PLOT_SUFFIXES = (".png", ".pdf", ".svg")
@@ -55,3 +55,22 @@ def check_writable(
                 source=target,
                 fix="choose another output path, or pass --force (overwrite=True) to replace it",
             )
+
+
+def check_folder(path: str | Path, *, field: str, holds: str) -> Path:
+    """Refuse an output folder that exists as a file; returns the path.
+
+    Examples
+    --------
+    >>> check_folder("maps", field="--output", holds="the maps").name
+    'maps'
+    """
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise PositrixError(
+            f"{field} names a folder for {holds}, and this is a file",
+            source=folder,
+            field=field,
+            fix="give a folder name (it is created)",
+        )
+    return folder
