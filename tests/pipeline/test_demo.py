@@ -57,6 +57,12 @@ def test_every_demo_image_keeps_its_metadata(demo_output, path):
         assert image.decay_reference is not None
 
 
+def test_demo_labels_stay_with_their_animal(demo_output):
+    labels = load(demo_output[0] / "quant" / "labels.nii.gz")
+    assert labels.unit == "label" and labels.subject.id == "demo-mouse-01"
+    assert labels.description == "labels of Demo PET dynamic"
+
+
 def test_demo_tables_and_nema_analysis(demo_output):
     folder, result = demo_output
     uptake = (folder / "quant" / "uptake.csv").read_text().splitlines()

@@ -130,7 +130,7 @@ def quantify(pet: Image, study: DemoStudy, folder: Path) -> dict[str, Any]:
     (as if drawn by a user) and read back like any user's labels.
     """
     names = {n: name for n, name in enumerate(study.label_names, start=1)}
-    save_labels(LabelImage(study.labels, pet.grid, names), folder / "labels.nii.gz")
+    save_labels(LabelImage(study.labels, pet.grid, names), folder / "labels.nii.gz", like=pet)
     vois = load_labels(folder / "labels.nii.gz").vois()
     tacs = extract_tacs(pet, vois)
     write_tacs(tacs, folder / "tacs.csv")

@@ -71,15 +71,29 @@ def load_labels(path: str | Path) -> LabelImage:
     return LabelImage(np.round(data).astype(np.int32), image.grid, names)
 
 
-def save_labels(labels: LabelImage, path: str | Path, *, overwrite: bool = False) -> list[Path]:
-    """Write a label image (format from the name, e.g. ``.nii.gz``) and its ``.tsv`` table."""
-    from positrix.io import save
+def save_labels(
+    labels: LabelImage, path: str | Path, *, overwrite: bool = False, like: Image | None = None
+) -> list[Path]:
+    """Write a label image (format from the name, e.g. ``.nii.gz``) and its ``.tsv`` table.
+
+    ``like``: the image the labels were drawn on; its subject, injection and description
+    go with the labels, so that they stay attached to their animal and study.
+    """
+    from positrix.io import planned_outputs, save
     from positrix.io.safety import check_writable
 
     path = Path(path)
     table = label_table_path(path)
-    check_writable([table], overwrite=overwrite)
-    image = Image(labels.labels.astype(np.float32), labels.grid.affine, unit="label", modality="OT")
+    check_writable([*planned_outputs(path), table], overwrite=overwrite)
+    image = Image(
+        labels.labels.astype(np.float32),
+        labels.grid.affine,
+        unit="label",
+        modality="OT",
+        subject=like.subject if like is not None else None,
+        injection=like.injection if like is not None else None,
+        description=f"labels of {like.description}" if like and like.description else None,
+    )
     written = save(image, path, overwrite=overwrite)
     lines = ["index\tname"] + [f"{k}\t{v}" for k, v in sorted(labels.names.items())]
     table.write_text("\n".join(lines) + "\n", encoding="utf-8")
