@@ -30,6 +30,7 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--unit", default="", help="unit of the value, for the text and plot")
     parser.add_argument("--plot", help="dot plot with mean ± SD per group (.png, .pdf, .svg)")
+    parser.add_argument("--log", action="store_true", help="logarithmic value axis in the plot")
     parser.add_argument("--force", action="store_true", help="replace an existing plot")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(run=run)
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     except PositrixError as err:
         raise err.with_source(args.table) from None
     if args.plot:
-        _plot(results, Path(args.plot), args.value, args.unit)
+        _plot(results, Path(args.plot), args.value, args.unit, log_y=args.log)
     if args.json:
         print_json([{**r.to_dict(), "value": args.value, "unit": args.unit} for r in results])
         return 0
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plot(results: list[Any], path: Path, value: str, unit: str) -> None:
+def _plot(results: list[Any], path: Path, value: str, unit: str, *, log_y: bool) -> None:
     from positrix.figures import pyplot
 
     plt = pyplot()
@@ -96,6 +97,8 @@ def _plot(results: list[Any], path: Path, value: str, unit: str) -> None:
             title += f"\n{result.test}: p = {result.p_value:.3g}"
         ax.set_title(title, fontsize="small")
         ax.set_ylabel(f"{value} ({unit})" if unit else value)
+        if log_y:
+            ax.set_yscale("log")
         ax.grid(axis="y", alpha=0.3)
     figure.tight_layout()
     figure.savefig(path, dpi=110)

@@ -290,6 +290,7 @@ def add_study_parsers(subparsers: Any) -> None:
     )
     biodist.add_argument("--nuclide", help="nuclide of a gamma-counter table, e.g. F-18")
     biodist.add_argument("--plot", help="grouped bar chart (.png, .pdf, .svg)")
+    biodist.add_argument("--log", action="store_true", help="logarithmic value axis in the plot")
     biodist.add_argument("--force", action="store_true", help="replace an existing plot")
     biodist.add_argument("--json", action="store_true", help="machine-readable output")
     biodist.set_defaults(run=run_biodist)
@@ -362,6 +363,7 @@ def run_biodist(args: argparse.Namespace) -> int:
             overwrite=args.force,
             rows=rows,
             value=args.value,
+            log_y=args.log,
         )
     if args.json:
         print_json(summary)

@@ -176,6 +176,7 @@ def plot_groups(
     overwrite: bool = False,
     rows: Sequence[Mapping[str, Any]] = (),
     value: str = "",
+    log_y: bool = False,
 ) -> Path:
     """Grouped bar chart: bars per ``category`` (e.g. organ), one colour per ``series``
     combination (e.g. group and time point), mean with ± SD error bars and n above each bar;
@@ -219,7 +220,9 @@ def plot_groups(
                 jitter = rng.uniform(-0.25, 0.25, len(points)) * width
                 axes.plot(position + jitter, points, "o", color="black", markersize=3)
     axes.set_xticks(x, categories, rotation=30, ha="right")
-    axes.set_ylabel(ylabel)
+    axes.set_ylabel(ylabel + " (bars: mean ± SD; points: animals)")
+    if log_y:
+        axes.set_yscale("log")
     axes.legend(fontsize="small")
     axes.grid(axis="y", alpha=0.3)
     figure.tight_layout()
