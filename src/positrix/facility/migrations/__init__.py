@@ -1,0 +1,1 @@
+"""Alembic migrations of the facility database (run by :mod:`positrix.facility.schema`)."""

@@ -1,0 +1,231 @@
+"""SQLAlchemy 2 models of the facility: who, which project, which instrument, when, how long.
+
+Times are stored in UTC and come back time-zone aware (:class:`UTCDateTime`); a naive
+date-time is refused rather than guessed.  The rules the database can hold are declared here
+(foreign keys, unique keys, checks); the booking-overlap rule is a trigger (SQLite) or an
+exclusion constraint (PostgreSQL), created by the migrations.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from positrix.errors import PositrixError
+
+__all__ = [
+    "ACTIVE_BOOKING",
+    "BOOKING_STATUSES",
+    "RATE_TIERS",
+    "ROLES",
+    "AuditEntry",
+    "Base",
+    "Booking",
+    "Instrument",
+    "Membership",
+    "Project",
+    "Training",
+    "UTCDateTime",
+    "Usage",
+    "User",
+]
+
+#: Roles, from the most to the least powerful.
+ROLES = ("admin", "staff", "pi", "researcher", "viewer")
+#: Price tiers of a project's institution.
+RATE_TIERS = ("internal", "external", "industry")
+#: Booking states; the first two hold the instrument.
+BOOKING_STATUSES = ("requested", "approved", "cancelled", "no-show", "completed")
+ACTIVE_BOOKING = ("requested", "approved")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A date-time stored as UTC (naive in the database) and returned aware (UTC).
+
+    SQLite keeps the fixed-width text ``YYYY-MM-DD HH:MM:SS.ffffff``, so that comparisons in
+    SQL (the overlap trigger) order correctly.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Aware → naive UTC; a naive date-time is refused (its zone is unknown)."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise PositrixError(
+                f"{value.isoformat()} has no UTC offset",
+                field="time",
+                fix="give date-times with their offset, e.g. 2026-03-14T09:30:00+01:00",
+            )
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Naive UTC → aware UTC."""
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    """Base of every facility model."""
+
+
+class User(Base):
+    """A person who logs in: researcher, PI, staff, admin or viewer."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="ck_users_role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(16), default="researcher")
+    group: Mapped[str] = mapped_column(String(100), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class Project(Base):
+    """A research project: its PI, funding, animal-ethics protocol and price tier."""
+
+    __tablename__ = "projects"
+    __table_args__ = (
+        CheckConstraint(_in("rate_tier", RATE_TIERS), name="ck_projects_rate_tier"),
+        CheckConstraint(_in("status", ("active", "closed")), name="ck_projects_status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    pi_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    rate_tier: Mapped[str] = mapped_column(String(16), default="internal")
+    grant: Mapped[str] = mapped_column(String(100), default="")
+    protocol: Mapped[str] = mapped_column(String(100), default="")
+    protocol_expiry: Mapped[date | None] = mapped_column(Date, default=None)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+
+    pi: Mapped[User] = relationship()
+
+
+class Membership(Base):
+    """A user's membership of a project (the PI is a member of their projects)."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("project_id", "user_id", name="uq_membership"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class Instrument(Base):
+    """A bookable instrument with its hourly rates and billing granularity."""
+
+    __tablename__ = "instruments"
+    __table_args__ = (
+        CheckConstraint("min_billable_min >= 0 AND step_min > 0", name="ck_instruments_billing"),
+        CheckConstraint(
+            "rate_internal >= 0 AND rate_external >= 0 AND rate_industry >= 0",
+            name="ck_instruments_rates",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    modality: Mapped[str] = mapped_column(String(40), default="")
+    rate_internal: Mapped[float] = mapped_column(Float, default=0.0)
+    rate_external: Mapped[float] = mapped_column(Float, default=0.0)
+    rate_industry: Mapped[float] = mapped_column(Float, default=0.0)
+    min_billable_min: Mapped[int] = mapped_column(Integer, default=30)
+    step_min: Mapped[int] = mapped_column(Integer, default=15)
+
+    def rate(self, tier: str) -> float:
+        """Price per hour for a project's rate tier."""
+        return float(getattr(self, f"rate_{tier}"))
+
+
+class Training(Base):
+    """A user's qualification on an instrument (assisted or independent) until it expires."""
+
+    __tablename__ = "trainings"
+    __table_args__ = (
+        UniqueConstraint("user_id", "instrument_id", name="uq_training"),
+        CheckConstraint(_in("level", ("assisted", "independent")), name="ck_trainings_level"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    instrument_id: Mapped[int] = mapped_column(ForeignKey("instruments.id"))
+    level: Mapped[str] = mapped_column(String(16), default="independent")
+    expires: Mapped[date | None] = mapped_column(Date, default=None)
+
+
+class Booking(Base):
+    """A reserved slot of an instrument for a project; active ones never overlap."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        CheckConstraint('"start" < "end"', name="ck_bookings_order"),
+        CheckConstraint(_in("status", BOOKING_STATUSES), name="ck_bookings_status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instrument_id: Mapped[int] = mapped_column(ForeignKey("instruments.id"), index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="approved")
+    assisted: Mapped[bool] = mapped_column(default=False)
+
+    instrument: Mapped[Instrument] = relationship()
+    project: Mapped[Project] = relationship()
+    user: Mapped[User] = relationship()
+
+
+class Usage(Base):
+    """What actually happened on a booking: start, end and operator."""
+
+    __tablename__ = "usage"
+    __table_args__ = (CheckConstraint('"start" < "end"', name="ck_usage_order"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"), unique=True)
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+
+
+class AuditEntry(Base):
+    """One write: who, when, what, before and after, chained to the previous entry by hash."""
+
+    __tablename__ = "audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40))
+    table_name: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    before: Mapped[str] = mapped_column(Text, default="null")
+    after: Mapped[str] = mapped_column(Text, default="null")
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
