@@ -13,6 +13,7 @@ from positrix.cli import (
     decay,
     demo,
     edit,
+    facility,
     frames,
     group,
     info,
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     recon.add_parser(subparsers)
     simulate.add_parser(subparsers)
     nema.add_parser(subparsers)
+    facility.add_parser(subparsers)
     return parser
 
 
