@@ -25,3 +25,47 @@ def test_init_is_idempotent_and_audit_finds_tampering(tmp_path, capsys):
 def test_a_bad_url_is_refused(capsys):
     assert main(["facility", "init", "--db", "mysql://x"]) == 2
     assert "--db" in capsys.readouterr().err
+
+
+def test_import_book_conflict_cancel_and_report(tmp_path, capsys):
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parents[2] / "docs" / "examples" / "facility"
+    db = ["--db", f"sqlite:///{tmp_path / 'f.db'}"]
+    assert main(["facility", "import", "users", str(examples / "users.csv"), *db, "--as",
+                 "admin"]) == 2  # fmt: skip
+    assert "not initialised" in capsys.readouterr().err
+    assert main(["facility", "init", *db]) == 0
+    for kind in ("users", "projects", "members", "instruments", "trainings", "bookings", "usage"):
+        assert main(["facility", "import", kind, str(examples / f"{kind}.csv"), *db, "--as",
+                     "admin"]) == 0  # fmt: skip
+    book = [
+        "facility",
+        "book",
+        "--instrument",
+        "inveon",
+        "--project",
+        "P001",
+        "--user",
+        "rui",
+        *db,
+        "--as",
+        "rui",
+        "--json",
+    ]
+    capsys.readouterr()
+    slot = ["--start", "2026-04-01T09:00:00+02:00", "--end", "2026-04-01T10:00:00+02:00"]
+    assert main([*book, *slot]) == 0
+    booking = json.loads(capsys.readouterr().out)["id"]
+    clash = ["--start", "2026-04-01T09:30:00+02:00", "--end", "2026-04-01T10:30:00+02:00"]
+    assert main([*book, *clash]) == 2
+    assert f"overlaps booking {booking}" in capsys.readouterr().err
+    assert main(["facility", "cancel", str(booking), *db, "--as", "rui"]) == 0
+    assert main([*book, *clash]) == 0  # the cancelled booking freed the slot
+    capsys.readouterr()
+    assert main(["facility", "report", "hours", "--from", "2026-03-01", "--to", "2026-04-01",
+                 *db, "--as", "sam", "--json"]) == 0  # fmt: skip
+    (row,) = json.loads(capsys.readouterr().out)
+    assert set(row) >= {"key", "booked_h", "used_h", "billable_h", "amount"}
+    assert row["billable_h"] == 1.75 and row["amount"] == 210.0  # 75 + 30 min at 120/h
+    assert main(["facility", "audit", *db, "--verify"]) == 0

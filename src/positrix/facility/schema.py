@@ -11,7 +11,7 @@ from typing import Any
 
 from positrix.errors import PositrixError
 
-__all__ = ["current_revision", "head_revision", "init_database"]
+__all__ = ["current_revision", "head_revision", "init_database", "require_current"]
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -66,3 +66,24 @@ def init_database(engine: Any, *, revision: str = "head") -> str:
     with engine.begin() as connection:
         command.upgrade(_config(connection), revision)
     return current_revision(engine) or ""
+
+
+def require_current(engine: Any) -> None:
+    """Refuse a database that is empty, older or newer than this code's schema."""
+    found, head = current_revision(engine), head_revision()
+    if found == head:
+        return
+    where = str(engine.url.render_as_string(hide_password=True))
+    if found is None:
+        raise PositrixError(
+            "the database is not initialised",
+            source=where,
+            field="schema",
+            fix=f"run positrix facility init --db {where}",
+        )
+    raise PositrixError(
+        f"the database's schema is revision {found}, this Positrix uses {head}",
+        source=where,
+        field="schema",
+        fix=f"run positrix facility init --db {where} (it upgrades), or upgrade Positrix",
+    )
