@@ -1,11 +1,19 @@
-"""A small facility on a fresh SQLite database: admin, staff, a PI with a project, a
-researcher, an outsider, a PET/CT with a trained researcher."""
+"""A small facility on a fresh database of each engine: SQLite always; PostgreSQL when
+``POSITRIX_TEST_POSTGRES_URL`` names a server (``.ci/run`` starts one, and there a missing
+server fails the tests instead of skipping them).
+
+The people: admin, staff, a PI with a project, a researcher, an outsider, a viewer; a PET/CT
+on which the researcher is trained.
+"""
 
 from __future__ import annotations
 
+import os
+import uuid
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from positrix.facility.bookings import add_training, create_instrument
@@ -14,14 +22,41 @@ from positrix.facility.people import add_member, create_project, create_user
 from positrix.facility.schema import init_database
 
 T = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
+POSTGRES = os.environ.get("POSITRIX_TEST_POSTGRES_URL")
+ENGINES = ["sqlite", "postgresql"]
 
 
-@pytest.fixture
-def engine(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'facility.db'}")
+def _postgres_database():
+    """A fresh database on the test server; yields its URL and drops it afterwards."""
+    if not POSTGRES:
+        if os.environ.get("POSITRIX_REQUIRE_TOOLS"):
+            pytest.fail("POSITRIX_TEST_POSTGRES_URL is not set (.ci/run starts PostgreSQL)")
+        pytest.skip("no PostgreSQL server (set POSITRIX_TEST_POSTGRES_URL; .ci/run does)")
+    name = f"positrix_test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(POSTGRES).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield POSTGRES.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request, tmp_path):
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'facility.db'}")
+        init_database(engine)
+        yield engine
+        engine.dispose()
+        return
+    databases = _postgres_database()
+    url = next(databases)
+    engine = make_engine(url)
     init_database(engine)
     yield engine
     engine.dispose()
+    next(databases, None)
 
 
 @pytest.fixture

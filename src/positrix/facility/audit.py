@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from positrix.facility.models import AuditEntry
@@ -19,6 +19,8 @@ __all__ = ["GENESIS", "ChainReport", "entry_hash", "record", "verify_chain"]
 
 #: The "previous hash" of the first entry.
 GENESIS = "0" * 64
+#: PostgreSQL advisory-lock key of the audit chain ("PXAUDIT" in ASCII, as a number).
+_CHAIN_LOCK = 0x50584155444954
 
 
 def _canonical(value: Any) -> str:
@@ -60,12 +62,13 @@ def record(
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (it commits or rolls back with the write).
 
-    On SQLite every write transaction holds the database (``BEGIN IMMEDIATE``), on PostgreSQL
-    the last entry is locked, so two writers cannot chain to the same predecessor.
+    On SQLite every write transaction holds the database (``BEGIN IMMEDIATE``); on PostgreSQL
+    a transaction-scoped advisory lock serialises the writers of the chain, so two writers
+    cannot chain to the same predecessor.
     """
-    last_query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)
     if session.get_bind().dialect.name == "postgresql":
-        last_query = last_query.with_for_update()
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+    last_query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)
     last = session.scalars(last_query).first()
     entry = AuditEntry(
         at=datetime.now(UTC),
