@@ -69,3 +69,26 @@ def test_import_book_conflict_cancel_and_report(tmp_path, capsys):
     assert set(row) >= {"key", "booked_h", "used_h", "billable_h", "amount"}
     assert row["billable_h"] == 1.75 and row["amount"] == 210.0  # 75 + 30 min at 120/h
     assert main(["facility", "audit", *db, "--verify"]) == 0
+
+
+def test_set_password_from_stdin_never_from_argv(tmp_path, capsys, monkeypatch):
+    import io
+
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from positrix.facility.db import make_engine
+    from positrix.facility.models import AuditEntry, User
+
+    url = f"sqlite:///{tmp_path / 'f.db'}"
+    assert main(["facility", "init", "--db", url, "--admin", "ana"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough secret\n"))
+    assert main(["facility", "user", "set-password", "ana", "--db", url, "--as", "ana"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["facility", "user", "set-password", "ana", "--db", url, "--as", "ana"]) == 2
+    engine = make_engine(url)
+    with Session(engine) as session:
+        stored = session.scalar(select(User.password_hash))
+        log = " ".join(e.after for e in session.scalars(select(AuditEntry)))
+    engine.dispose()
+    assert stored.startswith("$argon2id$") and "secret" not in log

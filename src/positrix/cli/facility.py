@@ -86,6 +86,31 @@ def _add_work_parsers(commands: Any) -> None:
     _db(cancel)
     cancel.set_defaults(run=run_cancel)
 
+    usage = commands.add_parser("usage", help="record what was really used on a booking")
+    usage.add_argument("booking", type=int, help="booking id")
+    usage.add_argument("--start", required=True, help="ISO 8601 date-time with offset")
+    usage.add_argument("--end", required=True, help="ISO 8601 date-time with offset")
+    usage.add_argument("--operator", help="username of the operator")
+    _actor_option(usage)
+    _db(usage)
+    usage.set_defaults(run=run_usage)
+
+    user = commands.add_parser("user", help="user accounts")
+    actions = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    password = actions.add_parser(
+        "set-password",
+        help="set a password, read from standard input (never from the command line)",
+        description="Reads the new password from standard input (one line) and stores only "
+        "its argon2 hash. The user themself or an admin may set it.",
+    )
+    password.add_argument("username", help="whose password")
+    password.add_argument(
+        "--password-file", help="read the password from this file's first line instead"
+    )
+    _actor_option(password)
+    _db(password)
+    password.set_defaults(run=run_set_password)
+
     report = commands.add_parser("report", help="facility reports")
     kinds = report.add_subparsers(dest="report_command", required=True, metavar="REPORT")
     hours = kinds.add_parser(
@@ -198,6 +223,50 @@ def run_cancel(args: argparse.Namespace) -> int:
         print_json({"id": args.booking, "status": "cancelled"})
     else:
         print(f"booking {args.booking} cancelled")
+    return 0
+
+
+def run_usage(args: argparse.Namespace) -> int:
+    """Record the actual start, end and operator of a booking."""
+    from positrix.facility.bookings import record_usage
+
+    start, end = _when(args.start, "--start"), _when(args.end, "--end")
+    _work(
+        args,
+        lambda s, a: record_usage(s, a, args.booking, start=start, end=end, operator=args.operator),
+    )
+    if args.json:
+        print_json({"booking": args.booking, "start": start.isoformat(), "end": end.isoformat()})
+    else:
+        print(f"usage of booking {args.booking} recorded")
+    return 0
+
+
+def run_set_password(args: argparse.Namespace) -> int:
+    """Set a password read from standard input (it never appears in argv or in logs)."""
+    import sys
+
+    from positrix.errors import PositrixError
+    from positrix.facility.people import set_password
+
+    if args.password_file:
+        from pathlib import Path
+
+        try:
+            lines = Path(args.password_file).read_text(encoding="utf-8").splitlines()
+        except OSError as err:
+            raise PositrixError(
+                f"cannot read ({err.strerror})", source=args.password_file, fix="check the path"
+            ) from None
+        password = lines[0] if lines else ""
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        raise PositrixError(
+            "no password on standard input", field="stdin", fix="pipe or type it, then Enter"
+        )
+    _work(args, lambda s, a: set_password(s, a, args.username, password))
+    print(f"password of {args.username} set")
     return 0
 
 
