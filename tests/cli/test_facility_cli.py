@@ -4,13 +4,14 @@ import json
 import sqlite3
 
 from positrix.cli.main import main
+from positrix.facility.schema import head_revision
 
 
 def test_init_is_idempotent_and_audit_finds_tampering(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'f.db'}"
     assert main(["facility", "init", "--db", url, "--admin", "ana", "--json"]) == 0
     first = json.loads(capsys.readouterr().out)
-    assert first["admin_created"] and first["schema"] == "0001"
+    assert first["admin_created"] and first["schema"] == head_revision()
     assert main(["facility", "init", "--db", url, "--json"]) == 0
     assert not json.loads(capsys.readouterr().out)["admin_created"]
     assert main(["facility", "audit", "--db", url, "--verify"]) == 0

@@ -32,12 +32,15 @@ __all__ = [
     "BOOKING_STATUSES",
     "RATE_TIERS",
     "ROLES",
+    "Animal",
     "AuditEntry",
     "Base",
     "Booking",
+    "ImagingSession",
     "Instrument",
     "Membership",
     "Project",
+    "TracerBatch",
     "Training",
     "UTCDateTime",
     "Usage",
@@ -229,3 +232,72 @@ class AuditEntry(Base):
     after: Mapped[str] = mapped_column(Text, default="null")
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class TracerBatch(Base):
+    """A radiotracer batch: what, which nuclide, how much at the end of synthesis."""
+
+    __tablename__ = "tracer_batches"
+    __table_args__ = (CheckConstraint("eos_activity_bq > 0", name="ck_batches_activity"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lot: Mapped[str] = mapped_column(String(60), unique=True)
+    tracer: Mapped[str] = mapped_column(String(60))
+    nuclide: Mapped[str] = mapped_column(String(20))
+    eos_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    eos_activity_bq: Mapped[float] = mapped_column(Float)
+    molar_activity_gbq_per_umol: Mapped[float | None] = mapped_column(Float, default=None)
+
+
+class Animal(Base):
+    """An animal of a project (PIXI's demographics)."""
+
+    __tablename__ = "animals"
+    __table_args__ = (CheckConstraint("sex IN ('M', 'F', 'O')", name="ck_animals_sex"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    facility_id: Mapped[str] = mapped_column(String(60), unique=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    species: Mapped[str] = mapped_column(String(60), default="Mus musculus")
+    strain: Mapped[str] = mapped_column(String(100), default="")
+    sex: Mapped[str] = mapped_column(String(1), default="O")
+    date_of_birth: Mapped[date | None] = mapped_column(Date, default=None)
+    genetic_modification: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(String(200), default="")
+    cohort: Mapped[str] = mapped_column(String(100), default="")
+    endpoint: Mapped[date | None] = mapped_column(Date, default=None)
+
+
+class ImagingSession(Base):
+    """One animal's scan: conditions (anaesthesia, fasting, glucose, warming), the injection
+    (batch, syringe before/after with times) and where it lay in a hotel."""
+
+    __tablename__ = "imaging_sessions"
+    __table_args__ = (
+        CheckConstraint(
+            "injected_before_bq IS NULL OR injected_before_bq > 0", name="ck_sessions_dose"
+        ),
+        CheckConstraint("residual_bq >= 0", name="ck_sessions_residual"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    animal_id: Mapped[int] = mapped_column(ForeignKey("animals.id"), index=True)
+    instrument_id: Mapped[int] = mapped_column(ForeignKey("instruments.id"))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), default=None)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    weight_g: Mapped[float | None] = mapped_column(Float, default=None)
+    anaesthesia: Mapped[str] = mapped_column(String(100), default="")
+    fasting_h: Mapped[float | None] = mapped_column(Float, default=None)
+    glucose_mmol_l: Mapped[float | None] = mapped_column(Float, default=None)
+    warming: Mapped[bool] = mapped_column(default=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("tracer_batches.id"), default=None)
+    injection_time: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    injected_before_bq: Mapped[float | None] = mapped_column(Float, default=None)
+    injected_before_time: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    residual_bq: Mapped[float] = mapped_column(Float, default=0.0)
+    residual_time: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    hotel_position: Mapped[str] = mapped_column(String(20), default="")
+
+    animal: Mapped[Animal] = relationship()
+    batch: Mapped[TracerBatch | None] = relationship()

@@ -1,0 +1,216 @@
+"""Tracer batches, animals and imaging sessions with their injections.
+
+An injection must come from a batch that still had that much: the batch's activity at the end
+of synthesis, decayed to the moment of the draw, less every earlier draw decayed likewise,
+must cover the syringe activity.  Nothing is drawn before the end of synthesis.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from positrix.errors import PositrixError
+from positrix.facility.access import NotFoundError, require_project, require_role
+from positrix.facility.audit import record
+from positrix.facility.bookings import get_instrument
+from positrix.facility.models import Animal, ImagingSession, Project, TracerBatch, User
+from positrix.physics.nuclides import get_nuclide
+from positrix.physics.units import format_activity
+
+__all__ = ["available_activity_bq", "create_batch", "record_session", "register_animal"]
+
+
+def create_batch(
+    session: Session,
+    actor: User,
+    lot: str,
+    *,
+    tracer: str,
+    nuclide: str,
+    eos_time: datetime,
+    eos_activity_bq: float,
+    molar_activity_gbq_per_umol: float | None = None,
+) -> TracerBatch:
+    """Record a radiotracer batch (staff or admin)."""
+    require_role(actor, "staff")
+    name = get_nuclide(nuclide).name
+    if not (math.isfinite(eos_activity_bq) and eos_activity_bq > 0):
+        raise PositrixError("the batch activity must be > 0", field="eos_activity", fix="check it")
+    batch = TracerBatch(
+        lot=lot,
+        tracer=tracer,
+        nuclide=name,
+        eos_time=eos_time,
+        eos_activity_bq=eos_activity_bq,
+        molar_activity_gbq_per_umol=molar_activity_gbq_per_umol,
+    )
+    session.add(batch)
+    session.flush()
+    record(
+        session,
+        actor.username,
+        "create",
+        "tracer_batches",
+        batch.id,
+        after={
+            "lot": lot,
+            "tracer": tracer,
+            "nuclide": name,
+            "eos_time": eos_time,
+            "eos_activity_bq": eos_activity_bq,
+        },
+    )
+    return batch
+
+
+def register_animal(
+    session: Session, actor: User, facility_id: str, *, project: str, **fields: Any
+) -> Animal:
+    """Add an animal to a project the actor may change; ``fields``: species, strain, sex,
+    date_of_birth, genetic_modification, source, cohort."""
+    target = require_project(session, actor, project, write=True)
+    animal = Animal(facility_id=facility_id, project_id=target.id, **fields)
+    session.add(animal)
+    session.flush()
+    record(
+        session,
+        actor.username,
+        "create",
+        "animals",
+        animal.id,
+        after={"facility_id": facility_id, "project": project, **fields},
+    )
+    return animal
+
+
+def _decayed(activity_bq: float, half_life_s: float, since: datetime, at: datetime) -> float:
+    return activity_bq * 0.5 ** ((at - since).total_seconds() / half_life_s)
+
+
+def available_activity_bq(
+    session: Session, batch: TracerBatch, at: datetime, *, excluding: int | None = None
+) -> float:
+    """What is left of ``batch`` at ``at``: its EOS activity and every draw, all decayed."""
+    half_life = get_nuclide(batch.nuclide).half_life_s
+    left = _decayed(batch.eos_activity_bq, half_life, batch.eos_time, at)
+    draws = session.execute(
+        select(
+            ImagingSession.id,
+            ImagingSession.injected_before_bq,
+            ImagingSession.injected_before_time,
+            ImagingSession.injection_time,
+        ).where(ImagingSession.batch_id == batch.id)
+    )
+    for session_id, drawn, measured, injected in draws:
+        if session_id == excluding or drawn is None:
+            continue
+        left -= _decayed(drawn, half_life, measured or injected, at)
+    return left
+
+
+def record_session(
+    session: Session,
+    actor: User,
+    animal: str,
+    *,
+    instrument: str,
+    start: datetime,
+    batch: str | None = None,
+    injection_time: datetime | None = None,
+    injected_before_bq: float | None = None,
+    injected_before_time: datetime | None = None,
+    residual_bq: float = 0.0,
+    residual_time: datetime | None = None,
+    **conditions: Any,
+) -> ImagingSession:
+    """Record an imaging session; ``conditions``: weight_g, anaesthesia, fasting_h,
+    glucose_mmol_l, warming, hotel_position, booking_id, operator_id.
+
+    Raises
+    ------
+    PositrixError
+        When the batch had less left than the syringe held, the draw precedes the end of
+        synthesis, or the injection is incomplete.
+    """
+    found = session.scalar(select(Animal).where(Animal.facility_id == animal))
+    if found is None:
+        raise NotFoundError(f"no animal '{animal}'", field="animal", fix="register it first")
+    project = session.get(Project, found.project_id)
+    assert project is not None
+    require_project(session, actor, project.code, write=True)
+    device = get_instrument(session, instrument)
+    source = _batch(session, batch) if batch else None
+    if source is not None:
+        _check_draw(session, source, injection_time, injected_before_bq, injected_before_time)
+    scan = ImagingSession(
+        animal_id=found.id,
+        instrument_id=device.id,
+        start=start,
+        batch_id=source.id if source else None,
+        injection_time=injection_time,
+        injected_before_bq=injected_before_bq,
+        injected_before_time=injected_before_time,
+        residual_bq=residual_bq,
+        residual_time=residual_time,
+        **conditions,
+    )
+    session.add(scan)
+    session.flush()
+    record(
+        session,
+        actor.username,
+        "create",
+        "imaging_sessions",
+        scan.id,
+        after={
+            "animal": animal,
+            "instrument": instrument,
+            "start": start,
+            "batch": batch,
+            "injected_before_bq": injected_before_bq,
+        },
+    )
+    return scan
+
+
+def _batch(session: Session, lot: str) -> TracerBatch:
+    found = session.scalar(select(TracerBatch).where(TracerBatch.lot == lot))
+    if found is None:
+        raise NotFoundError(f"no tracer batch '{lot}'", field="batch", fix="record the batch")
+    return found
+
+
+def _check_draw(
+    session: Session,
+    batch: TracerBatch,
+    injection_time: datetime | None,
+    drawn_bq: float | None,
+    measured: datetime | None,
+) -> None:
+    if injection_time is None or drawn_bq is None:
+        raise PositrixError(
+            "an injection from a batch needs its time and the syringe activity",
+            field="injection",
+            fix="give the injection time and the activity before injection",
+        )
+    when = measured or injection_time
+    if when < batch.eos_time:
+        raise PositrixError(
+            f"the dose was measured at {when.isoformat()}, before the end of synthesis of "
+            f"{batch.lot} ({batch.eos_time.isoformat()})",
+            field="injected_before_time",
+            fix="check the times (and their UTC offsets)",
+        )
+    left = available_activity_bq(session, batch, when)
+    if drawn_bq > left * (1 + 1e-9):
+        raise PositrixError(
+            f"batch {batch.lot} had {format_activity(max(left, 0.0))} left at "
+            f"{when.isoformat()}, less than the {format_activity(drawn_bq)} drawn",
+            field="injected_before_bq",
+            fix="check the activity, its unit and the batch",
+        )
