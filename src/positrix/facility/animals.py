@@ -107,9 +107,10 @@ def available_activity_bq(
         ).where(ImagingSession.batch_id == batch.id)
     )
     for session_id, drawn, measured, injected in draws:
-        if session_id == excluding or drawn is None:
+        when = measured or injected
+        if session_id == excluding or drawn is None or when is None:
             continue
-        left -= _decayed(drawn, half_life, measured or injected, at)
+        left -= _decayed(drawn, half_life, when, at)
     return left
 
 
