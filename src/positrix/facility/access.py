@@ -8,13 +8,22 @@ exist, so that its existence does not leak.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from positrix.errors import PositrixError
 from positrix.facility.models import Membership, Project, User
 
-__all__ = ["AccessError", "NotFoundError", "is_member", "require_project", "require_role"]
+__all__ = [
+    "AccessError",
+    "NotFoundError",
+    "find",
+    "is_member",
+    "require_project",
+    "require_role",
+]
 
 
 class AccessError(PositrixError):
@@ -27,6 +36,18 @@ class NotFoundError(PositrixError):
 
 #: Roles that run the facility.
 FACILITY_ROLES = ("admin", "staff")
+
+
+def find(session: Session, column: Any, value: Any, *, what: str, fix: str) -> Any:
+    """The row whose unique ``column`` equals ``value``, or :class:`NotFoundError` naming it.
+
+    For records every user may see (users, instruments, batches); projects go through
+    :func:`require_project`, which also checks access.
+    """
+    found = session.scalar(select(column.class_).where(column == value))
+    if found is None:
+        raise NotFoundError(f"no {what} '{value}'", field=what, fix=fix)
+    return found
 
 
 def require_role(actor: User, *roles: str) -> None:

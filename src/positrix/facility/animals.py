@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from positrix.errors import PositrixError
-from positrix.facility.access import NotFoundError, require_project, require_role
+from positrix.facility.access import find, require_project, require_role
 from positrix.facility.audit import record
 from positrix.facility.bookings import get_instrument
 from positrix.facility.models import Animal, ImagingSession, Project, TracerBatch, User
@@ -138,9 +138,9 @@ def record_session(
         When the batch had less left than the syringe held, the draw precedes the end of
         synthesis, or the injection is incomplete.
     """
-    found = session.scalar(select(Animal).where(Animal.facility_id == animal))
-    if found is None:
-        raise NotFoundError(f"no animal '{animal}'", field="animal", fix="register it first")
+    found: Animal = find(
+        session, Animal.facility_id, animal, what="animal", fix="register it first"
+    )
     project = session.get(Project, found.project_id)
     assert project is not None
     require_project(session, actor, project.code, write=True)
@@ -180,9 +180,9 @@ def record_session(
 
 
 def _batch(session: Session, lot: str) -> TracerBatch:
-    found = session.scalar(select(TracerBatch).where(TracerBatch.lot == lot))
-    if found is None:
-        raise NotFoundError(f"no tracer batch '{lot}'", field="batch", fix="record the batch")
+    found: TracerBatch = find(
+        session, TracerBatch.lot, lot, what="tracer batch", fix="record the batch first"
+    )
     return found
 
 

@@ -17,7 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from positrix.errors import PositrixError
-from positrix.facility.access import NotFoundError, is_member, require_project, require_role
+from positrix.facility.access import (
+    NotFoundError,
+    find,
+    is_member,
+    require_project,
+    require_role,
+)
 from positrix.facility.audit import record
 from positrix.facility.models import ACTIVE_BOOKING, Booking, Instrument, Training, Usage, User
 from positrix.facility.people import get_user
@@ -39,9 +45,9 @@ class BookingConflict(PositrixError):
 
 def get_instrument(session: Session, name: str) -> Instrument:
     """The instrument ``name``, or a clear error."""
-    found = session.scalar(select(Instrument).where(Instrument.name == name))
-    if found is None:
-        raise NotFoundError(f"no instrument '{name}'", field="instrument", fix="check the name")
+    found: Instrument = find(
+        session, Instrument.name, name, what="instrument", fix="check the name"
+    )
     return found
 
 

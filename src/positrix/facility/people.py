@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from positrix.errors import PositrixError
-from positrix.facility.access import NotFoundError, is_member, require_project, require_role
+from positrix.facility.access import find, is_member, require_project, require_role
 from positrix.facility.audit import record
 from positrix.facility.models import RATE_TIERS, ROLES, Membership, Project, User
 
@@ -33,10 +33,8 @@ def _public(user: User) -> dict[str, Any]:
 
 def get_user(session: Session, username: str) -> User:
     """The user ``username``, or a clear error."""
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise NotFoundError(f"no user '{username}'", field="user", fix="check the username")
-    return user
+    found: User = find(session, User.username, username, what="user", fix="check the username")
+    return found
 
 
 def create_user(
