@@ -112,3 +112,49 @@ def test_a_clash_with_a_stored_booking_is_refused(facility, tmp_path):
     session.commit()
     with pytest.raises(FileFormatError, match="stored booking 1"):
         _import(session, users, tmp_path, "bookings", head + row.format(i=2))
+
+
+def test_a_killed_import_leaves_no_rows(facility, engine, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    session, _ = facility
+    lines = ["id,instrument,project,user,start,end,status"]
+    t0 = datetime(2020, 1, 1, tzinfo=UTC)
+    n = 60000
+    for i in range(1, n + 1):
+        start = t0 + timedelta(hours=2 * i)
+        lines.append(
+            f"{i},inveon,P001,rui,{start.isoformat()},"
+            f"{(start + timedelta(hours=1)).isoformat()},completed"
+        )
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines) + "\n")
+    url = engine.url.render_as_string(hide_password=False).replace("+psycopg", "")
+    argv = [
+        sys.executable,
+        "-m",
+        "positrix.cli.main",
+        "facility",
+        "import",
+        "bookings",
+        str(path),
+        "--db",
+        url,
+        "--as",
+        "sam",
+    ]
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    # kill it while it writes: once the rows are being parsed (about 1 s after the start)
+    time.sleep(1.5)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=max(deadline - time.monotonic(), 1))
+    session.rollback()
+    count = session.scalar(select(func.count(Booking.id)))
+    assert count in (0, n)  # all or nothing, never a part
+    if process.returncode == -signal.SIGKILL:
+        assert count == 0
