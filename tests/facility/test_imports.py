@@ -158,3 +158,26 @@ def test_a_killed_import_leaves_no_rows(facility, engine, tmp_path):
     assert count in (0, n)  # all or nothing, never a part
     if process.returncode == -signal.SIGKILL:
         assert count == 0
+
+
+def test_new_bookings_after_an_import_of_explicit_ids(facility, tmp_path):
+    from datetime import timedelta
+
+    from positrix.facility.bookings import book
+
+    session, users = facility
+    head = "id,instrument,project,user,start,end,status\n"
+    row = "7,inveon,P001,rui,2026-03-16T09:00:00+00:00,2026-03-16T10:00:00+00:00,completed\n"
+    _import(session, users, tmp_path, "bookings", head + row)
+    session.commit()
+    later = T + timedelta(days=1)
+    made = book(
+        session,
+        users["rui"],
+        instrument="inveon",
+        project="P001",
+        user="rui",
+        start=later,
+        end=later + timedelta(hours=1),
+    )
+    assert made.id == 8  # the id sequence continues after the imported ids

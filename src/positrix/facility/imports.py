@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from positrix.errors import FileFormatError
@@ -368,6 +368,13 @@ def _bookings(session: Session, rows: list, path: Path) -> None:
     ]
     _check_overlaps(session, records, [n for n, _ in rows], path)
     session.execute(insert(Booking), records)
+    if session.get_bind().dialect.name == "postgresql":  # explicit ids: move the sequence on
+        session.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('bookings', 'id'), "
+                "(SELECT max(id) FROM bookings))"
+            )
+        )
 
 
 def _usage(session: Session, rows: list, path: Path) -> None:
