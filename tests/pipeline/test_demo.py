@@ -102,3 +102,20 @@ def test_the_demo_report_explains_its_numbers(demo_output, capsys):
     suv = {row["organ"]: row["suv_bw"] for row in result["quant"]["organs"]}
     assert f"({suv['heart'] / suv['lungs']:.0f} × hotter)" in text
     assert "TLG" in text and "mL·SUVbw" in text and "uptake.csv" in text
+
+
+def test_the_demo_facility_reports_its_year(demo_output, capsys):
+    from positrix.cli.demo import print_report
+
+    folder, result = demo_output
+    facility = result["facility"]
+    counts = facility["counts"]
+    assert counts["projects"] >= 180 and counts["pis"] >= 40 and counts["bookings"] > 3000
+    assert (folder / "facility" / "facility.db").exists()
+    # the summary is the sum of its instruments, and every served project is counted once
+    assert facility["billable_h"] == pytest.approx(
+        sum(r["billable_h"] for r in facility["instruments"]), abs=0.01
+    )
+    assert 0 < facility["projects_served"] <= counts["projects"]
+    print_report(result, str(folder))
+    assert "service hours in 2026" in capsys.readouterr().out

@@ -63,6 +63,26 @@ def _print_nema(nema: dict[str, Any]) -> None:
     )
 
 
+def _print_facility(facility: dict[str, Any]) -> None:
+    counts = facility["counts"]
+    print(
+        f"\n== the demo facility's service hours in {facility['year']} "
+        f"({facility['database']}: {counts['projects']} projects, {counts['pis']} PIs, "
+        f"{counts['bookings']} bookings since {facility['year'] - 2}) =="
+    )
+    print(f"{'instrument':<15} {'bookings':>8} {'used h':>8} {'billable h':>10} {'amount':>11}")
+    for row in facility["instruments"]:
+        print(
+            f"{row['key']:<15} {row['bookings']:>8} {row['used_h']:>8.1f} "
+            f"{row['billable_h']:>10.1f} {row['amount']:>11.2f}"
+        )
+    print(
+        f"{facility['projects_served']} projects served, {facility['billable_h']:.1f} billable "
+        f"hours, {facility['amount']:.2f} invoiced; top projects: "
+        + ", ".join(f"{r['key']} ({r['billable_h']:.1f} h)" for r in facility["top_projects"])
+    )
+
+
 def print_report(result: dict[str, Any], out: str) -> None:
     """The demo's findings as text: every number with its unit and, where needed, why."""
     print("\n== activity in the field of view vs injected activity (decayed) ==")
@@ -87,6 +107,7 @@ def print_report(result: dict[str, Any], out: str) -> None:
     suv = {row["organ"]: row["suv_bw"] for row in quant["organs"]}
     _print_recon(result["recon"], suv)
     _print_nema(result["nema"])
+    _print_facility(result["facility"])
     for name in ("pet", "ct"):
         print(f"\n== {name.upper()} ({out}/dicom/{name}) ==")
         print_table(format_summary(result[name]))

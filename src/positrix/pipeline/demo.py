@@ -28,7 +28,7 @@ from positrix.simulation.demo_mouse import ORGANS, DemoStudy, demo_mouse_study
 
 __all__ = ["activity_check", "run_demo"]
 
-_PARTS = ("dicom/pet", "dicom/ct", "quant", "kinetics", "recon", "nema")
+_PARTS = ("dicom/pet", "dicom/ct", "quant", "kinetics", "recon", "nema", "facility")
 
 
 def activity_check(pet: Image) -> list[dict[str, float]]:
@@ -93,24 +93,26 @@ def run_demo(
                     fix="pass --force to replace the demo's earlier output",
                 )
             shutil.rmtree(target)
-    log("[1/7] building the demo mouse study (F-18 FDG, dynamic PET + CT)")
+    log("[1/8] building the demo mouse study (F-18 FDG, dynamic PET + CT)")
     study = demo_mouse_study()
-    log(f"[2/7] writing DICOM to {out / 'dicom'}")
+    log(f"[2/8] writing DICOM to {out / 'dicom'}")
     files = save(study.pet, out / "dicom/pet", log=log) + save(study.ct, out / "dicom/ct", log=log)
     log(f"      {len(files)} files written")
-    log("[3/7] reading the series back")
+    log("[3/8] reading the series back")
     pet, ct = load(out / "dicom/pet", log=log), load(out / "dicom/ct", log=log)
-    log(f"[4/7] quantifying: organ VOIs, TACs, SUV, tumour metrics → {out / 'quant'}")
+    log(f"[4/8] quantifying: organ VOIs, TACs, SUV, tumour metrics → {out / 'quant'}")
     quant = quantify(pet, study, out / "quant")
-    log(f"[5/7] kinetics: image-derived input, Patlak per organ and a Ki map → {out / 'kinetics'}")
+    log(f"[5/8] kinetics: image-derived input, Patlak per organ and a Ki map → {out / 'kinetics'}")
     kinetic = kinetics(pet, out / "quant" / "labels.nii.gz", out / "kinetics", log=log)
     log(
-        f"[6/7] reconstruction: a simulated scan of the last frame, every correction → "
+        f"[6/8] reconstruction: a simulated scan of the last frame, every correction → "
         f"{out / 'recon'}"
     )
     recon = reconstruction(study, out / "recon", log=log)
-    log(f"[7/7] quality control: NEMA NU 4 image-quality phantom, simulated → {out / 'nema'}")
+    log(f"[7/8] quality control: NEMA NU 4 image-quality phantom, simulated → {out / 'nema'}")
     nema = nema_qc(out / "nema", log=log)
+    log(f"[8/8] the demo facility: 185 projects, three years of bookings → {out / 'facility'}")
+    facility = demo_facility(out / "facility")
     return {
         "pet": summarize(pet),
         "ct": summarize(ct),
@@ -119,6 +121,7 @@ def run_demo(
         "kinetics": kinetic,
         "recon": recon,
         "nema": nema,
+        "facility": facility,
         "files": len(files),
     }
 
@@ -346,6 +349,30 @@ def reconstruction(study: DemoStudy, folder: Path, *, log: Callable[[str], None]
         "organ_recovery_6_iterations": organs_6,
         "files": ["osem.nii.gz", "osem.json"],
     }
+
+
+def demo_facility(folder: Path, *, year: int = 2026) -> dict[str, Any]:
+    """Seed the demo facility database (``facility.db``) and summarise ``year``'s service
+    hours as the centre reports them to its funders."""
+    from sqlalchemy.orm import Session
+
+    from positrix.facility.db import make_engine
+    from positrix.facility.demo_facility import seed_demo_facility, service_summary
+    from positrix.facility.people import get_user
+    from positrix.facility.schema import init_database
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "facility.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        init_database(engine)
+        with Session(engine) as session, session.begin():
+            counts = seed_demo_facility(session, start_year=year - 2, years=3)
+        with Session(engine) as session:
+            summary = service_summary(session, get_user(session, "staff0"), year)
+    finally:
+        engine.dispose()
+    return {"database": str(path), "counts": counts, **summary}
 
 
 def nema_qc(folder: Path, *, log: Callable[[str], None]) -> dict[str, Any]:
