@@ -47,7 +47,7 @@ def test_a_dose_must_come_from_what_the_batch_still_had(facility):
     )
     left = available_activity_bq(session, batch, one_half_life)
     assert left == pytest.approx(4e6, rel=1e-9)
-    with pytest.raises(PositrixError, match="less than the 5 MBq drawn"):
+    with pytest.raises(PositrixError, match="less than the 5 MBq this draw would take"):
         record_session(
             session,
             sam,
@@ -121,3 +121,58 @@ def test_a_filled_first_schema_upgrades_to_head_with_its_data(tmp_path):
         assert session.execute(text("SELECT count(*) FROM animals")).scalar() == 0
     assert current_revision(engine) == head_revision()
     engine.dispose()
+
+
+def test_the_ledger_and_back_dated_draws(facility):
+    from positrix.facility.animals import radioactive_stock
+
+    session, users = facility
+    sam = users["sam"]
+    create_batch(
+        session, sam, "FDG-1", tracer="FDG", nuclide="F-18", eos_time=T, eos_activity_bq=20e6
+    )
+    for name in ("a", "b", "c"):
+        register_animal(session, sam, name, project="P001")
+    half = T + timedelta(seconds=F18)
+    record_session(
+        session,
+        sam,
+        "a",
+        instrument="inveon",
+        start=half,
+        batch="FDG-1",
+        injection_time=half,
+        injected_before_bq=9e6,
+    )
+    (row,) = radioactive_stock(session, sam, half)
+    # one half-life: 10 MBq received (decayed), 9 MBq drawn, 1 MBq in stock
+    assert row["received_bq"] == pytest.approx(10e6, rel=1e-9)
+    assert row["drawn_bq"] == pytest.approx(9e6, rel=1e-9)
+    assert row["in_stock_bq"] == pytest.approx(1e6, rel=1e-9)
+    (early,) = radioactive_stock(session, sam, T + timedelta(minutes=1))
+    assert early["drawn_bq"] == 0.0  # a later draw does not count before it happens
+    # a back-dated draw of 12 MBq at EOS would leave too little for the later 9 MBq draw:
+    # at one half-life 10 − 6 (the 12 MBq decayed) = 4 MBq < 9 MBq
+    with pytest.raises(PositrixError, match="less than"):
+        record_session(
+            session,
+            sam,
+            "b",
+            instrument="inveon",
+            start=T,
+            batch="FDG-1",
+            injection_time=T,
+            injected_before_bq=12e6,
+        )
+    record_session(
+        session,
+        sam,
+        "c",
+        instrument="inveon",
+        start=T,
+        batch="FDG-1",
+        injection_time=T,
+        injected_before_bq=1.9e6,
+    )
+    with pytest.raises(PositrixError):
+        radioactive_stock(session, users["rui"], half)  # staff only

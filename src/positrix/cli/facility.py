@@ -54,6 +54,17 @@ def add_parser(subparsers: Any) -> None:
     seed.add_argument("--year", type=int, default=2026, help="the last year of bookings")
     _db(seed)
     seed.set_defaults(run=run_seed_demo)
+    ledger = commands.add_parser(
+        "ledger",
+        help="radioactive stock per nuclide, decayed to now (or --at)",
+        description="What the tracer batches received before --at still hold: their "
+        "end-of-synthesis activity less every draw for an injection, all decayed to --at. "
+        "(Waste stored for decay is not yet recorded.)",
+    )
+    ledger.add_argument("--at", help="ISO 8601 date-time with offset (default: now)")
+    _actor_option(ledger)
+    _db(ledger)
+    ledger.set_defaults(run=run_ledger)
 
 
 def _actor_option(parser: argparse.ArgumentParser) -> None:
@@ -307,6 +318,28 @@ def _engine(args: argparse.Namespace) -> Any:
     from positrix.facility.db import make_engine
 
     return make_engine(args.db)
+
+
+def run_ledger(args: argparse.Namespace) -> int:
+    """Print the radioactive stock per nuclide."""
+    from datetime import UTC, datetime
+
+    from positrix.facility.animals import radioactive_stock
+    from positrix.physics.units import format_activity
+
+    at = _when(args.at, "--at") if args.at else datetime.now(UTC)
+    rows = _work(args, lambda s, a: radioactive_stock(s, a, at))
+    if args.json:
+        print_json({"at": at.isoformat(), "nuclides": rows})
+        return 0
+    print(f"radioactive stock at {at.isoformat()}")
+    print(f"{'nuclide':<8} {'batches':>7} {'received':>12} {'drawn':>12} {'in stock':>12}")
+    for row in rows:
+        print(
+            f"{row['nuclide']:<8} {row['batches']:>7} {format_activity(row['received_bq']):>12} "
+            f"{format_activity(row['drawn_bq']):>12} {format_activity(row['in_stock_bq']):>12}"
+        )
+    return 0
 
 
 def run_seed_demo(args: argparse.Namespace) -> int:

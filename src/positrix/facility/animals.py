@@ -11,7 +11,7 @@ import math
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from positrix.errors import PositrixError
@@ -22,7 +22,13 @@ from positrix.facility.models import Animal, ImagingSession, Project, TracerBatc
 from positrix.physics.nuclides import get_nuclide
 from positrix.physics.units import format_activity
 
-__all__ = ["available_activity_bq", "create_batch", "record_session", "register_animal"]
+__all__ = [
+    "available_activity_bq",
+    "create_batch",
+    "radioactive_stock",
+    "record_session",
+    "register_animal",
+]
 
 
 def create_batch(
@@ -95,7 +101,8 @@ def _decayed(activity_bq: float, half_life_s: float, since: datetime, at: dateti
 def available_activity_bq(
     session: Session, batch: TracerBatch, at: datetime, *, excluding: int | None = None
 ) -> float:
-    """What is left of ``batch`` at ``at``: its EOS activity and every draw, all decayed."""
+    """What is left of ``batch`` at ``at``: its EOS activity less the draws made up to
+    ``at``, all decayed to ``at``."""
     half_life = get_nuclide(batch.nuclide).half_life_s
     left = _decayed(batch.eos_activity_bq, half_life, batch.eos_time, at)
     draws = session.execute(
@@ -108,7 +115,7 @@ def available_activity_bq(
     )
     for session_id, drawn, measured, injected in draws:
         when = measured or injected
-        if session_id == excluding or drawn is None or when is None:
+        if session_id == excluding or drawn is None or when is None or when > at:
             continue
         left -= _decayed(drawn, half_life, when, at)
     return left
@@ -207,11 +214,56 @@ def _check_draw(
             field="injected_before_time",
             fix="check the times (and their UTC offsets)",
         )
-    left = available_activity_bq(session, batch, when)
-    if drawn_bq > left * (1 + 1e-9):
-        raise PositrixError(
-            f"batch {batch.lot} had {format_activity(max(left, 0.0))} left at "
-            f"{when.isoformat()}, less than the {format_activity(drawn_bq)} drawn",
-            field="injected_before_bq",
-            fix="check the activity, its unit and the batch",
+    # the stock changes only at draws: it must cover this draw at its time and stay ≥ 0 at
+    # every later draw already recorded (a back-dated entry must not overdraw the batch)
+    half_life = get_nuclide(batch.nuclide).half_life_s
+    later = session.scalars(
+        select(
+            func.coalesce(ImagingSession.injected_before_time, ImagingSession.injection_time)
+        ).where(ImagingSession.batch_id == batch.id)
+    )
+    for moment in sorted({when, *(t for t in later if t is not None and t > when)}):
+        left = available_activity_bq(session, batch, moment)
+        needed = _decayed(drawn_bq, half_life, when, moment)
+        if needed > left * (1 + 1e-9):
+            raise PositrixError(
+                f"batch {batch.lot} had {format_activity(max(left, 0.0))} left at "
+                f"{moment.isoformat()}, less than the {format_activity(needed)} this draw "
+                "would take",
+                field="injected_before_bq",
+                fix="check the activity, its unit, its time and the batch",
+            )
+
+
+def radioactive_stock(session: Session, actor: User, at: datetime) -> list[dict[str, Any]]:
+    """The radioactive stock at ``at``, per nuclide: what the batches received before ``at``
+    still hold (end-of-synthesis activity less every draw, all decayed to ``at``), and the
+    activity drawn for injections (decayed likewise).  Staff or admin.
+
+    Returns
+    -------
+    list of dict
+        ``nuclide, batches, received_bq, drawn_bq, in_stock_bq`` (all at ``at``), by nuclide.
+    """
+    require_role(actor, "staff")
+    totals: dict[str, dict[str, Any]] = {}
+    batches = session.scalars(select(TracerBatch).where(TracerBatch.eos_time <= at))
+    for batch in batches:
+        half_life = get_nuclide(batch.nuclide).half_life_s
+        received = _decayed(batch.eos_activity_bq, half_life, batch.eos_time, at)
+        left = available_activity_bq(session, batch, at)
+        row = totals.setdefault(
+            batch.nuclide,
+            {
+                "nuclide": batch.nuclide,
+                "batches": 0,
+                "received_bq": 0.0,
+                "drawn_bq": 0.0,
+                "in_stock_bq": 0.0,
+            },
         )
+        row["batches"] += 1
+        row["received_bq"] += received
+        row["drawn_bq"] += received - left
+        row["in_stock_bq"] += left
+    return [totals[name] for name in sorted(totals)]
