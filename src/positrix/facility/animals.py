@@ -19,6 +19,7 @@ from positrix.facility.access import find, require_project, require_role
 from positrix.facility.audit import record
 from positrix.facility.bookings import get_instrument
 from positrix.facility.models import Animal, ImagingSession, Project, TracerBatch, User
+from positrix.physics.decay import activity_at
 from positrix.physics.nuclides import get_nuclide
 from positrix.physics.units import format_activity
 
@@ -94,8 +95,8 @@ def register_animal(
     return animal
 
 
-def _decayed(activity_bq: float, half_life_s: float, since: datetime, at: datetime) -> float:
-    return activity_bq * 0.5 ** ((at - since).total_seconds() / half_life_s)
+def _decayed(activity_bq: float, nuclide: str, since: datetime, at: datetime) -> float:
+    return float(activity_at(activity_bq, nuclide, measured_at=since, at=at))
 
 
 def available_activity_bq(
@@ -103,8 +104,7 @@ def available_activity_bq(
 ) -> float:
     """What is left of ``batch`` at ``at``: its EOS activity less the draws made up to
     ``at``, all decayed to ``at``."""
-    half_life = get_nuclide(batch.nuclide).half_life_s
-    left = _decayed(batch.eos_activity_bq, half_life, batch.eos_time, at)
+    left = _decayed(batch.eos_activity_bq, batch.nuclide, batch.eos_time, at)
     draws = session.execute(
         select(
             ImagingSession.id,
@@ -117,7 +117,7 @@ def available_activity_bq(
         when = measured or injected
         if session_id == excluding or drawn is None or when is None or when > at:
             continue
-        left -= _decayed(drawn, half_life, when, at)
+        left -= _decayed(drawn, batch.nuclide, when, at)
     return left
 
 
@@ -216,7 +216,6 @@ def _check_draw(
         )
     # the stock changes only at draws: it must cover this draw at its time and stay ≥ 0 at
     # every later draw already recorded (a back-dated entry must not overdraw the batch)
-    half_life = get_nuclide(batch.nuclide).half_life_s
     later = session.scalars(
         select(
             func.coalesce(ImagingSession.injected_before_time, ImagingSession.injection_time)
@@ -224,7 +223,7 @@ def _check_draw(
     )
     for moment in sorted({when, *(t for t in later if t is not None and t > when)}):
         left = available_activity_bq(session, batch, moment)
-        needed = _decayed(drawn_bq, half_life, when, moment)
+        needed = _decayed(drawn_bq, batch.nuclide, when, moment)
         if needed > left * (1 + 1e-9):
             raise PositrixError(
                 f"batch {batch.lot} had {format_activity(max(left, 0.0))} left at "
@@ -249,8 +248,7 @@ def radioactive_stock(session: Session, actor: User, at: datetime) -> list[dict[
     totals: dict[str, dict[str, Any]] = {}
     batches = session.scalars(select(TracerBatch).where(TracerBatch.eos_time <= at))
     for batch in batches:
-        half_life = get_nuclide(batch.nuclide).half_life_s
-        received = _decayed(batch.eos_activity_bq, half_life, batch.eos_time, at)
+        received = _decayed(batch.eos_activity_bq, batch.nuclide, batch.eos_time, at)
         left = available_activity_bq(session, batch, at)
         row = totals.setdefault(
             batch.nuclide,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
+from typing import Any
 
 from positrix.image.frames import FrameTable
 from positrix.image.image import Image
@@ -22,8 +24,29 @@ def reference_zone(image: Image) -> tzinfo:
     return UTC
 
 
-def _in(moment: datetime | None, zone: tzinfo) -> datetime | None:
-    return moment.astimezone(zone) if moment is not None else None
+def _map_times(image: Image, change: Callable[[datetime], datetime], metadata: Any = None) -> Image:
+    """The image with ``change`` applied to every date-time it records."""
+
+    def each(moment: datetime | None) -> datetime | None:
+        return change(moment) if moment is not None else None
+
+    frames = image.frames
+    if frames is not None and frames.acquisition_start is not None:
+        frames = FrameTable(frames.start_s, frames.duration_s, each(frames.acquisition_start))
+    injection = image.injection
+    if injection is not None:
+        injection = dataclasses.replace(
+            injection,
+            injection_time=each(injection.injection_time),
+            activity_before_time=each(injection.activity_before_time),
+            residual_time=each(injection.residual_time),
+        )
+    return image.replace(
+        frames=frames,
+        injection=injection,
+        decay_reference=each(image.decay_reference),
+        metadata=image.metadata if metadata is None else metadata,
+    )
 
 
 def with_timezone(image: Image, zone: tzinfo) -> Image:
@@ -32,20 +55,7 @@ def with_timezone(image: Image, zone: tzinfo) -> Image:
     File formats that store clock times without a zone (DICOM TM, Inveon ``ctime``) must
     write every time in one zone, or the differences between them come out wrong.
     """
-    frames = image.frames
-    if frames is not None and frames.acquisition_start is not None:
-        frames = FrameTable(frames.start_s, frames.duration_s, _in(frames.acquisition_start, zone))
-    injection = image.injection
-    if injection is not None:
-        injection = dataclasses.replace(
-            injection,
-            injection_time=_in(injection.injection_time, zone),
-            activity_before_time=_in(injection.activity_before_time, zone),
-            residual_time=_in(injection.residual_time, zone),
-        )
-    return image.replace(
-        frames=frames, injection=injection, decay_reference=_in(image.decay_reference, zone)
-    )
+    return _map_times(image, lambda moment: moment.astimezone(zone))
 
 
 def with_clock_zone(image: Image, zone: tzinfo) -> Image:
@@ -54,25 +64,5 @@ def with_clock_zone(image: Image, zone: tzinfo) -> Image:
     For files that store clock times without a zone, which the readers take as UTC: this
     says which zone the scanner's clock was in.  The note that the zone was assumed goes.
     """
-
-    def clock(moment: datetime | None) -> datetime | None:
-        return moment.replace(tzinfo=zone) if moment is not None else None
-
-    frames = image.frames
-    if frames is not None and frames.acquisition_start is not None:
-        frames = FrameTable(frames.start_s, frames.duration_s, clock(frames.acquisition_start))
-    injection = image.injection
-    if injection is not None:
-        injection = dataclasses.replace(
-            injection,
-            injection_time=clock(injection.injection_time),
-            activity_before_time=clock(injection.activity_before_time),
-            residual_time=clock(injection.residual_time),
-        )
     metadata = {k: v for k, v in image.metadata.items() if k != "times"}
-    return image.replace(
-        frames=frames,
-        injection=injection,
-        decay_reference=clock(image.decay_reference),
-        metadata=metadata,
-    )
+    return _map_times(image, lambda moment: moment.replace(tzinfo=zone), metadata)

@@ -20,6 +20,7 @@ from scipy import ndimage
 from positrix.errors import PositrixError
 from positrix.image.dynamic import frame
 from positrix.image.image import Image
+from positrix.image.orient import reorient
 from positrix.image.resample import resample_to
 from positrix.io.safety import PLOT_SUFFIXES, check_suffix, check_writable
 from positrix.physics.units import readable_concentration
@@ -27,28 +28,15 @@ from positrix.physics.units import readable_concentration
 __all__ = ["hottest_point_mm", "snapshot"]
 
 
-def _axis_aligned(image: Image) -> None:
-    rotation = image.affine[:3, :3]
-    if not np.allclose(rotation, np.diag(np.diag(rotation)), atol=1e-6):
-        raise PositrixError(
-            "a snapshot needs an image whose axes follow x, y, z (no oblique affine)",
-            source=image.metadata.get("source_path"),
-            field="affine",
-            fix="resample it onto an axis-aligned grid first (positrix resample --like)",
-        )
-
-
 def _ascending(image: Image) -> Image:
-    """The same image with every axis stepping towards +x, +y, +z (flipped where the file's
-    steps are negative, as in RAS NIfTI), so that every picture has the same orientation."""
-    data, affine = np.asarray(image.data), np.array(image.affine, dtype=np.float64)
-    for axis in range(3):
-        step = affine[axis, axis]
-        if step < 0:
-            data = np.flip(data, axis=axis)
-            affine[axis, 3] += step * (image.spatial_shape[axis] - 1)
-            affine[axis, axis] = -step
-    return image.replace(data=np.ascontiguousarray(data), affine=affine)
+    """The same image with its axes along +x, +y, +z (permuted and flipped, no
+    interpolation; RAS NIfTI has negative steps), so that every picture has one orientation;
+    an oblique image is refused (resample it first)."""
+    try:
+        return reorient(image, np.eye(3))
+    except PositrixError as err:
+        source = image.metadata.get("source_path")
+        raise (err.with_source(source) if source else err) from None
 
 
 def hottest_point_mm(image: Image) -> NDArray[np.float64]:
@@ -151,7 +139,6 @@ def snapshot(
     check_writable([path], overwrite=overwrite)
     if image.is_dynamic:
         image = frame(image, frame_index)
-    _axis_aligned(image)
     image = _ascending(image)
     if min(image.spatial_shape) < 2:
         raise PositrixError(
