@@ -47,19 +47,15 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _subject(image: Any, args: argparse.Namespace) -> Any:
+    from positrix.cli.subject_options import subject_changes
     from positrix.image.subject import Subject
-    from positrix.physics.units import parse_length, parse_mass
 
-    changes: dict[str, Any] = {}
-    for key in ("species", "strain", "sex"):
+    changes = subject_changes(args)
+    for key in ("species", "strain"):
         if getattr(args, key):
             changes[key] = getattr(args, key)
     if args.subject_id:
         changes["id"] = args.subject_id
-    if args.weight:
-        changes["weight_g"] = parse_mass(args.weight, field="--weight")
-    if args.height:
-        changes["height_cm"] = parse_length(args.height, field="--height") / 10.0
     return dataclasses.replace(image.subject or Subject(), **changes) if changes else image.subject
 
 
