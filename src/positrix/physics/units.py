@@ -171,22 +171,32 @@ def _unknown(unit: str, kind: str, field: str, text: str) -> UnitError:
 
 def _unit_factor(unit: str, kind: str, *, field: str, text: str) -> float:
     """Value of one ``unit`` in the internal unit of ``kind`` (case-sensitive)."""
+    factor = _factor(unit, kind)
+    if factor is None:
+        raise _unknown(unit, kind, field, text)
+    return factor
+
+
+@cache
+def _factor(unit: str, kind: str) -> float | None:
+    """The factor of a unit spelling, ``None`` when it is not a unit of ``kind`` (parsed once
+    per spelling: image units are looked up on every conversion)."""
     import pint
 
     registry = _registry()
     if not _UNIT.match(unit):
-        raise _unknown(unit, kind, field, text)
+        return None
     try:
         parsed = registry.parse_units(unit.replace("·", "*"))
     except (pint.errors.PintError, AttributeError, TypeError, ValueError, SyntaxError):
-        raise _unknown(unit, kind, field, text) from None
+        return None
     for name in parsed._units:
         prefix, base, _ = registry.parse_unit_name(name)[0]
         if prefix and prefix not in _PREFIXES.get(base, set()):
-            raise _unknown(unit, kind, field, text)
+            return None
     quantity = registry.Quantity(1.0, parsed)
     if dict(quantity.dimensionality) != _DIMENSIONS[kind]:
-        raise _unknown(unit, kind, field, text)
+        return None
     return float(quantity.to(_BASE[kind]).magnitude)
 
 
