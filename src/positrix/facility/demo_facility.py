@@ -153,11 +153,10 @@ def seed_demo_facility(
                 folder,
                 "trainings",
                 "username,instrument,level,expires",
+                # everyone who books is trained on the PET/CT (each person once)
                 [
-                    f"{u},{i[0]},independent,{expiry}"
-                    for _, _, team in projects
-                    for u in team
-                    for i in INSTRUMENTS[:1]
+                    f"{u},{INSTRUMENTS[0][0]},independent,{expiry}"
+                    for u in dict.fromkeys(u for _, _, team in projects for u in team)
                 ],
             ),
         }
@@ -166,8 +165,6 @@ def seed_demo_facility(
             folder, "bookings", "id,instrument,project,user,start,end,status", bookings
         )
         files["usage"] = _write(folder, "usage", "booking_id,start,end,operator", usage)
-        trainings = files["trainings"].read_text().splitlines()
-        files["trainings"].write_text("\n".join(dict.fromkeys(trainings)) + "\n")
         for kind, path in files.items():
             import_csv(session, admin, kind, path)
     staff = get_user(session, "staff0")

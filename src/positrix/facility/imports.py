@@ -204,7 +204,8 @@ def _rows(path: Path, kind: str) -> list[tuple[int, dict[str, Any]]]:
     return out
 
 
-def _lookup(session: Session, model: Any, key: Any, kind: str) -> dict[str, int]:
+def _lookup(session: Session, model: Any, key: Any) -> dict[str, int]:
+    """Unique key → id of every row of ``model``."""
     return {str(k): i for k, i in session.execute(select(key, model.id))}
 
 
@@ -236,7 +237,7 @@ def _users(session: Session, rows: list, path: Path) -> None:
 
 
 def _projects(session: Session, rows: list, path: Path) -> None:
-    users = _lookup(session, User, User.username, "user")
+    users = _lookup(session, User, User.username)
     records, members = [], []
     for line, v in rows:
         records.append(
@@ -252,14 +253,14 @@ def _projects(session: Session, rows: list, path: Path) -> None:
             }
         )
     session.execute(insert(Project), records)
-    projects = _lookup(session, Project, Project.code, "project")
+    projects = _lookup(session, Project, Project.code)
     members = [{"project_id": projects[r["code"]], "user_id": r["pi_id"]} for r in records]
     session.execute(insert(Membership), members)
 
 
 def _members(session: Session, rows: list, path: Path) -> None:
-    users = _lookup(session, User, User.username, "user")
-    projects = _lookup(session, Project, Project.code, "project")
+    users = _lookup(session, User, User.username)
+    projects = _lookup(session, Project, Project.code)
     existing = {
         tuple(r) for r in session.execute(select(Membership.project_id, Membership.user_id))
     }
@@ -295,8 +296,8 @@ def _instruments(session: Session, rows: list, path: Path) -> None:
 
 
 def _trainings(session: Session, rows: list, path: Path) -> None:
-    users = _lookup(session, User, User.username, "user")
-    instruments = _lookup(session, Instrument, Instrument.name, "instrument")
+    users = _lookup(session, User, User.username)
+    instruments = _lookup(session, Instrument, Instrument.name)
     session.execute(
         insert(Training),
         [
@@ -350,9 +351,9 @@ def _check_overlaps(session: Session, records: list[dict[str, Any]], lines: list
 
 def _bookings(session: Session, rows: list, path: Path) -> None:
     _check_order(rows, path)
-    users = _lookup(session, User, User.username, "user")
-    projects = _lookup(session, Project, Project.code, "project")
-    instruments = _lookup(session, Instrument, Instrument.name, "instrument")
+    users = _lookup(session, User, User.username)
+    projects = _lookup(session, Project, Project.code)
+    instruments = _lookup(session, Instrument, Instrument.name)
     records = [
         {
             "id": v["id"],
@@ -379,7 +380,7 @@ def _bookings(session: Session, rows: list, path: Path) -> None:
 
 def _usage(session: Session, rows: list, path: Path) -> None:
     _check_order(rows, path)
-    users = _lookup(session, User, User.username, "user")
+    users = _lookup(session, User, User.username)
     known = {str(i): i for i in session.scalars(select(Booking.id))}
     session.execute(
         insert(Usage),
