@@ -273,29 +273,13 @@ def _plot_input(inp: Any, image: Any, path: Any, name: str) -> Any:
 
 
 def _reference_curve(args: argparse.Namespace, image: Any) -> Any:
-    from positrix.errors import PositrixError
-    from positrix.quant.spec import parse_voi
-    from positrix.quant.stats import region_stats
-
-    vois = parse_voi(args.ref_voi, image.grid)
-    names = ", ".join(v.name for v in vois)
-    if args.ref_label:
-        vois = [v for v in vois if v.name == args.ref_label]
-        if not vois:
-            raise PositrixError(
-                f"'{args.ref_label}' is not a label of {args.ref_voi}",
-                field="--ref-label",
-                fix=f"use one of {names}",
-            )
-    if len(vois) != 1:
-        raise PositrixError(
-            f"the reference VOI must be one region; '{args.ref_voi}' gives {len(vois)}",
-            field="--ref-label",
-            fix=f"choose one with --ref-label ({names})",
-        )
+    """The reference region's mean per frame (one region of --ref-voi, or its --ref-label)."""
     import numpy as np
 
-    return np.array([r.mean for r in region_stats(image, vois, peak_ml=0)])
+    from positrix.quant.stats import region_stats
+
+    voi = _one_voi(args.ref_voi, args.ref_label, image, "--ref-label")
+    return np.array([r.mean for r in region_stats(image, [voi], peak_ml=0)])
 
 
 def _mask(args: argparse.Namespace, image: Any) -> Any:
