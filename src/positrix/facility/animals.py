@@ -26,7 +26,6 @@ from positrix.physics.units import format_activity
 __all__ = [
     "available_activity_bq",
     "create_batch",
-    "radioactive_stock",
     "record_session",
     "register_animal",
 ]
@@ -232,36 +231,3 @@ def _check_draw(
                 field="injected_before_bq",
                 fix="check the activity, its unit, its time and the batch",
             )
-
-
-def radioactive_stock(session: Session, actor: User, at: datetime) -> list[dict[str, Any]]:
-    """The radioactive stock at ``at``, per nuclide: what the batches received before ``at``
-    still hold (end-of-synthesis activity less every draw, all decayed to ``at``), and the
-    activity drawn for injections (decayed likewise).  Staff or admin.
-
-    Returns
-    -------
-    list of dict
-        ``nuclide, batches, received_bq, drawn_bq, in_stock_bq`` (all at ``at``), by nuclide.
-    """
-    require_role(actor, "staff")
-    totals: dict[str, dict[str, Any]] = {}
-    batches = session.scalars(select(TracerBatch).where(TracerBatch.eos_time <= at))
-    for batch in batches:
-        received = _decayed(batch.eos_activity_bq, batch.nuclide, batch.eos_time, at)
-        left = available_activity_bq(session, batch, at)
-        row = totals.setdefault(
-            batch.nuclide,
-            {
-                "nuclide": batch.nuclide,
-                "batches": 0,
-                "received_bq": 0.0,
-                "drawn_bq": 0.0,
-                "in_stock_bq": 0.0,
-            },
-        )
-        row["batches"] += 1
-        row["received_bq"] += received
-        row["drawn_bq"] += received - left
-        row["in_stock_bq"] += left
-    return [totals[name] for name in sorted(totals)]

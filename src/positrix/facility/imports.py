@@ -21,22 +21,30 @@ from typing import Any
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
-from positrix.errors import FileFormatError
+from positrix.errors import FileFormatError, PositrixError
 from positrix.facility.access import require_role
 from positrix.facility.audit import record
 from positrix.facility.models import (
     ACTIVE_BOOKING,
+    ANIMAL_EVENTS,
     BOOKING_STATUSES,
     RATE_TIERS,
     ROLES,
+    Animal,
     Booking,
+    Charge,
+    Institution,
     Instrument,
     Membership,
     Project,
+    Service,
+    TracerBatch,
     Training,
     Usage,
     User,
 )
+from positrix.physics.nuclides import get_nuclide
+from positrix.physics.units import parse_activity
 
 __all__ = ["KINDS", "ImportResult", "import_csv"]
 
@@ -80,6 +88,24 @@ def _moment(value: str) -> datetime:
     return moment
 
 
+def _activity(value: str) -> float:
+    activity = parse_activity(value)
+    if not activity > 0:
+        raise ValueError
+    return activity
+
+
+def _nuclide(value: str) -> str:
+    return get_nuclide(value.strip()).name
+
+
+def _yes_no(value: str) -> bool:
+    answer = value.strip().lower()
+    if answer not in ("yes", "no", "true", "false", "1", "0"):
+        raise ValueError
+    return answer in ("yes", "true", "1")
+
+
 def _choice(options: tuple[str, ...]) -> Callable[[str], str]:
     def parse(value: str) -> str:
         if value.strip() not in options:
@@ -95,6 +121,10 @@ def _c(name: str, parse: Callable[[str], Any] = _text, hint: str = "text", *,
 
 
 TIME = "an ISO date-time with its offset, e.g. 2026-03-14T09:30:00+01:00"
+ACTIVITY = "an activity with its unit, e.g. 8.2 MBq"
+DAY = "a date YYYY-MM-DD"
+TIER = "one of " + ", ".join(RATE_TIERS)
+PRICE = "a number ≥ 0 (per hour)"
 #: The columns of each kind (the issue's names; a header row is required).
 KINDS: dict[str, tuple[Column, ...]] = {
     "users": (
@@ -103,15 +133,18 @@ KINDS: dict[str, tuple[Column, ...]] = {
         _c("email", required=False),
         _c("role", _choice(ROLES), "one of " + ", ".join(ROLES)),
         _c("group", required=False),
+        _c("institution", required=False),
     ),
+    "institutions": (_c("name"), _c("rate_tier", _choice(RATE_TIERS), TIER)),
     "projects": (
         _c("code"),
         _c("title", required=False),
         _c("pi"),
-        _c("rate_tier", _choice(RATE_TIERS), "one of " + ", ".join(RATE_TIERS)),
+        _c("rate_tier", _choice(RATE_TIERS), TIER, required=False),
         _c("grant", required=False),
         _c("protocol", required=False),
-        _c("protocol_expiry", _day, "a date YYYY-MM-DD", required=False),
+        _c("protocol_expiry", _day, DAY, required=False),
+        _c("radiation_permit", required=False),
     ),
     "members": (_c("project"), _c("username")),
     "instruments": (
@@ -143,6 +176,77 @@ KINDS: dict[str, tuple[Column, ...]] = {
         _c("start", _moment, TIME),
         _c("end", _moment, TIME),
         _c("operator", required=False),
+    ),
+    "services": (
+        _c("code"),
+        _c("name", required=False),
+        _c("unit"),
+        _c("rate_internal", _number, "a number ≥ 0 (per unit)"),
+        _c("rate_external", _number, "a number ≥ 0 (per unit)"),
+        _c("rate_industry", _number, "a number ≥ 0 (per unit)"),
+    ),
+    "charges": (
+        _c("project"),
+        _c("service"),
+        _c("quantity", _number, "a number > 0"),
+        _c("at", _moment, TIME),
+        _c("note", required=False),
+    ),
+    "batches": (
+        _c("lot"),
+        _c("tracer"),
+        _c("nuclide", _nuclide, "a nuclide, e.g. F-18"),
+        _c("eos_time", _moment, TIME),
+        _c("eos_activity", _activity, ACTIVITY),
+        _c("molar_activity_gbq_per_umol", _number, "a number ≥ 0 (GBq/µmol)", required=False),
+    ),
+    "animals": (
+        _c("facility_id"),
+        _c("project"),
+        _c("species", required=False),
+        _c("strain", required=False),
+        _c("sex", _choice(("M", "F", "O")), "M, F or O", required=False),
+        _c("date_of_birth", _day, DAY, required=False),
+        _c("genetic_modification", required=False),
+        _c("source", required=False),
+        _c("cohort", required=False),
+        _c("endpoint", _day, DAY, required=False),
+    ),
+    "sessions": (
+        _c("animal"),
+        _c("instrument"),
+        _c("start", _moment, TIME),
+        _c("booking_id", _whole, "a whole number", required=False),
+        _c("operator", required=False),
+        _c("weight_g", _number, "a number ≥ 0 (g)", required=False),
+        _c("anaesthesia", required=False),
+        _c("fasting_h", _number, "a number ≥ 0 (h)", required=False),
+        _c("glucose_mmol_l", _number, "a number ≥ 0 (mmol/L)", required=False),
+        _c("warming", _yes_no, "yes or no", required=False),
+        _c("batch", required=False),
+        _c("injection_time", _moment, TIME, required=False),
+        _c("injected_before", _activity, ACTIVITY, required=False),
+        _c("injected_before_time", _moment, TIME, required=False),
+        _c("residual", parse_activity, ACTIVITY, required=False),
+        _c("residual_time", _moment, TIME, required=False),
+        _c("injection_route", required=False),
+        _c("injection_volume_ul", _number, "a number ≥ 0 (µL)", required=False),
+        _c("hotel_position", required=False),
+        _c("notes", required=False),
+    ),
+    "events": (
+        _c("animal"),
+        _c("at", _moment, TIME),
+        _c("kind", _choice(ANIMAL_EVENTS), "one of " + ", ".join(ANIMAL_EVENTS)),
+        _c("weight_g", _number, "a number ≥ 0 (g)", required=False),
+        _c("length_mm", _number, "a number ≥ 0 (mm)", required=False),
+        _c("width_mm", _number, "a number ≥ 0 (mm)", required=False),
+        _c("agent", required=False),
+        _c("dose", _number, "a number ≥ 0", required=False),
+        _c("dose_unit", required=False),
+        _c("route", required=False),
+        _c("schedule", required=False),
+        _c("note", required=False),
     ),
 }
 
@@ -193,7 +297,7 @@ def _rows(path: Path, kind: str) -> list[tuple[int, dict[str, Any]]]:
                 continue
             try:
                 values[name] = column.parse(cell)
-            except ValueError:
+            except (ValueError, PositrixError):
                 raise FileFormatError(
                     f"line {line}: '{cell}' is not {column.hint}",
                     source=path,
@@ -221,6 +325,7 @@ def _need(table: dict[str, int], value: str, path: Path, line: int, field: str) 
 
 
 def _users(session: Session, rows: list, path: Path) -> None:
+    homes = _lookup(session, Institution, Institution.name)
     session.execute(
         insert(User),
         [
@@ -230,25 +335,42 @@ def _users(session: Session, rows: list, path: Path) -> None:
                 "email": v.get("email", ""),
                 "role": v["role"],
                 "group": v.get("group", ""),
+                "institution_id": _need(homes, v["institution"], path, n, "institution")
+                if v.get("institution")
+                else None,
             }
-            for _, v in rows
+            for n, v in rows
         ],
     )
 
 
+def _institutions(session: Session, rows: list, path: Path) -> None:
+    session.execute(insert(Institution), [dict(v) for _, v in rows])
+
+
 def _projects(session: Session, rows: list, path: Path) -> None:
     users = _lookup(session, User, User.username)
+    tiers = {
+        user_id: tier
+        for user_id, tier in session.execute(
+            select(User.id, Institution.rate_tier).join(
+                Institution, Institution.id == User.institution_id
+            )
+        )
+    }
     records, members = [], []
     for line, v in rows:
+        pi_id = _need(users, v["pi"], path, line, "pi")
         records.append(
             {
                 "code": v["code"],
                 "title": v.get("title", ""),
-                "pi_id": _need(users, v["pi"], path, line, "pi"),
-                "rate_tier": v["rate_tier"],
+                "pi_id": pi_id,
+                "rate_tier": v.get("rate_tier") or tiers.get(pi_id, "internal"),
                 "grant": v.get("grant", ""),
                 "protocol": v.get("protocol", ""),
                 "protocol_expiry": v.get("protocol_expiry"),
+                "radiation_permit": v.get("radiation_permit", ""),
                 "status": "active",
             }
         )
@@ -398,7 +520,110 @@ def _usage(session: Session, rows: list, path: Path) -> None:
     )
 
 
+def _services(session: Session, rows: list, path: Path) -> None:
+    session.execute(
+        insert(Service), [{"name": v.get("name") or v["code"]} | dict(v) for _, v in rows]
+    )
+
+
+def _charges(session: Session, rows: list, path: Path) -> None:
+    projects = _lookup(session, Project, Project.code)
+    services = _lookup(session, Service, Service.code)
+    records = []
+    for n, v in rows:
+        if not v["quantity"] > 0:
+            raise FileFormatError(
+                f"line {n}: the quantity is 0", source=path, field="quantity", fix="give > 0"
+            )
+        records.append(
+            {
+                "project_id": _need(projects, v["project"], path, n, "project"),
+                "service_id": _need(services, v["service"], path, n, "service"),
+                "quantity": v["quantity"],
+                "at": v["at"],
+                "note": v.get("note", ""),
+            }
+        )
+    session.execute(insert(Charge), records)
+
+
+def _batches(session: Session, rows: list, path: Path) -> None:
+    session.execute(
+        insert(TracerBatch),
+        [
+            {
+                "lot": v["lot"],
+                "tracer": v["tracer"],
+                "nuclide": v["nuclide"],
+                "eos_time": v["eos_time"],
+                "eos_activity_bq": v["eos_activity"],
+                "molar_activity_gbq_per_umol": v.get("molar_activity_gbq_per_umol"),
+            }
+            for _, v in rows
+        ],
+    )
+
+
+def _animals(session: Session, rows: list, path: Path) -> None:
+    projects = _lookup(session, Project, Project.code)
+    defaults = {"species": "Mus musculus", "strain": "", "sex": "O", "genetic_modification": "",
+                "source": "", "cohort": ""}  # fmt: skip
+    records = []
+    for n, v in rows:
+        project_id = _need(projects, v["project"], path, n, "project")
+        fields = {k: x for k, x in v.items() if k != "project"}
+        records.append(defaults | fields | {"project_id": project_id})
+    session.execute(insert(Animal), records)
+
+
+def _row_by_row(session: Session, rows: list, path: Path, write: Callable[[dict], Any]) -> None:
+    """Write each row through the service layer (its physical rules apply), naming the line
+    of the first refused row."""
+    for n, v in rows:
+        try:
+            with session.begin_nested():
+                write(v)
+        except PositrixError as err:
+            raise FileFormatError(
+                f"line {n}: {err.problem}", source=path, field=err.field, fix=err.fix
+            ) from None
+
+
+def _sessions(session: Session, rows: list, path: Path, actor: User) -> None:
+    from positrix.facility.animals import record_session
+
+    users = _lookup(session, User, User.username)
+
+    def write(v: dict) -> None:
+        operator = v.pop("operator", None)
+        renamed = {"injected_before": "injected_before_bq", "residual": "residual_bq"}
+        fields = {renamed.get(k, k): x for k, x in v.items()}
+        if operator:
+            fields["operator_id"] = users.get(operator)
+            if fields["operator_id"] is None:
+                raise PositrixError(
+                    f"unknown operator '{operator}'", field="operator", fix="import the user first"
+                )
+        record_session(session, actor, fields.pop("animal"), **fields)
+
+    _row_by_row(session, rows, path, write)
+
+
+def _events(session: Session, rows: list, path: Path, actor: User) -> None:
+    from positrix.facility.events import add_event
+
+    def write(v: dict) -> None:
+        add_event(session, actor, v.pop("animal"), v.pop("kind"), **v)
+
+    _row_by_row(session, rows, path, write)
+
+
 _WRITERS: dict[str, Callable[[Session, list, Path], None]] = {
+    "institutions": _institutions,
+    "services": _services,
+    "charges": _charges,
+    "batches": _batches,
+    "animals": _animals,
     "users": _users,
     "projects": _projects,
     "members": _members,
@@ -406,6 +631,13 @@ _WRITERS: dict[str, Callable[[Session, list, Path], None]] = {
     "trainings": _trainings,
     "bookings": _bookings,
     "usage": _usage,
+}
+
+
+#: Kinds written row by row through the service layer, as the acting user.
+_ACTED: dict[str, Callable[[Session, list, Path, User], None]] = {
+    "sessions": _sessions,
+    "events": _events,
 }
 
 
@@ -424,7 +656,10 @@ def import_csv(session: Session, actor: User, kind: str, path: str | Path) -> Im
     path = Path(path)
     rows = _rows(path, kind)
     try:
-        _WRITERS[kind](session, rows, path)
+        if kind in _ACTED:
+            _ACTED[kind](session, rows, path, actor)
+        else:
+            _WRITERS[kind](session, rows, path)
         session.flush()
     except FileFormatError:
         raise

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     DateTime,
@@ -29,22 +30,34 @@ from positrix.errors import PositrixError
 
 __all__ = [
     "ACTIVE_BOOKING",
+    "ANIMAL_EVENTS",
     "BOOKING_STATUSES",
+    "INVOICE_STATUSES",
     "RATE_TIERS",
     "ROLES",
+    "Analysis",
     "Animal",
+    "AnimalEvent",
     "AuditEntry",
     "Base",
     "Booking",
+    "Charge",
     "ImagingSession",
+    "Institution",
     "Instrument",
+    "Invoice",
+    "InvoiceLine",
     "Membership",
     "Project",
+    "Publication",
+    "Series",
+    "Service",
     "TracerBatch",
     "Training",
     "UTCDateTime",
     "Usage",
     "User",
+    "Waste",
 ]
 
 #: Roles, from the most to the least powerful.
@@ -54,6 +67,10 @@ RATE_TIERS = ("internal", "external", "industry")
 #: Booking states; the first two hold the instrument.
 BOOKING_STATUSES = ("requested", "approved", "cancelled", "no-show", "completed")
 ACTIVE_BOOKING = ("requested", "approved")
+#: Invoice states, in order: staff draft it, the PI approves it, staff send it.
+INVOICE_STATUSES = ("draft", "approved", "sent")
+#: What can happen to an animal (PIXI's animal experiments).
+ANIMAL_EVENTS = ("weight", "caliper", "drug", "radiotherapy", "implant", "husbandry", "endpoint")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -91,6 +108,17 @@ class Base(DeclarativeBase):
     """Base of every facility model."""
 
 
+class Institution(Base):
+    """A school, hospital or company whose people use the facility, with its price tier."""
+
+    __tablename__ = "institutions"
+    __table_args__ = (CheckConstraint(_in("rate_tier", RATE_TIERS), name="ck_institutions_tier"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    rate_tier: Mapped[str] = mapped_column(String(16), default="internal")
+
+
 class User(Base):
     """A person who logs in: researcher, PI, staff, admin or viewer."""
 
@@ -104,6 +132,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), default="researcher")
     group: Mapped[str] = mapped_column(String(100), default="")
     password_hash: Mapped[str | None] = mapped_column(String(200), default=None)
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), default=None)
 
 
 class Project(Base):
@@ -124,6 +153,7 @@ class Project(Base):
     protocol: Mapped[str] = mapped_column(String(100), default="")
     protocol_expiry: Mapped[date | None] = mapped_column(Date, default=None)
     status: Mapped[str] = mapped_column(String(16), default="active")
+    radiation_permit: Mapped[str] = mapped_column(String(100), default="")
 
     pi: Mapped[User] = relationship()
 
@@ -298,6 +328,197 @@ class ImagingSession(Base):
     residual_bq: Mapped[float] = mapped_column(Float, default=0.0)
     residual_time: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     hotel_position: Mapped[str] = mapped_column(String(20), default="")
+    injection_route: Mapped[str] = mapped_column(String(40), default="")
+    injection_volume_ul: Mapped[float | None] = mapped_column(Float, default=None)
+    notes: Mapped[str] = mapped_column(Text, default="")
 
     animal: Mapped[Animal] = relationship()
     batch: Mapped[TracerBatch | None] = relationship()
+
+
+def _tier_prices(table: str) -> CheckConstraint:
+    return CheckConstraint(
+        "rate_internal >= 0 AND rate_external >= 0 AND rate_industry >= 0",
+        name=f"ck_{table}_rates",
+    )
+
+
+class Service(Base):
+    """A priced service other than instrument time: a tracer dose, an analysis hour, a
+    report, a gamma-counter sample, with its price per unit in each tier."""
+
+    __tablename__ = "services"
+    __table_args__ = (_tier_prices("services"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    unit: Mapped[str] = mapped_column(String(40), default="unit")
+    rate_internal: Mapped[float] = mapped_column(Float, default=0.0)
+    rate_external: Mapped[float] = mapped_column(Float, default=0.0)
+    rate_industry: Mapped[float] = mapped_column(Float, default=0.0)
+
+    def rate(self, tier: str) -> float:
+        """Price per unit for a project's rate tier."""
+        return float(getattr(self, f"rate_{tier}"))
+
+
+class Charge(Base):
+    """A service delivered to a project: how many units, when."""
+
+    __tablename__ = "charges"
+    __table_args__ = (CheckConstraint("quantity > 0", name="ck_charges_quantity"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    quantity: Mapped[float] = mapped_column(Float)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    service: Mapped[Service] = relationship()
+
+
+class Invoice(Base):
+    """A project's invoice for one month: drafted by staff, approved by the PI, sent by staff;
+    its lines are frozen once approved."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("project_id", "month", name="uq_invoice_month"),
+        CheckConstraint(_in("status", INVOICE_STATUSES), name="ck_invoices_status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    month: Mapped[str] = mapped_column(String(7))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    rate_tier: Mapped[str] = mapped_column(String(16))
+    total: Mapped[float] = mapped_column(Float, default=0.0)
+    drafted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    project: Mapped[Project] = relationship()
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        order_by="InvoiceLine.id", cascade="all, delete-orphan"
+    )
+
+
+class InvoiceLine(Base):
+    """One line of an invoice: a booking's billable time or a service charge."""
+
+    __tablename__ = "invoice_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(String(300))
+    quantity: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(40))
+    unit_price: Mapped[float] = mapped_column(Float)
+    amount: Mapped[float] = mapped_column(Float)
+
+
+class Waste(Base):
+    """Radioactive waste stored for decay until its activity falls below its release limit."""
+
+    __tablename__ = "waste"
+    __table_args__ = (
+        CheckConstraint("activity_bq > 0 AND release_limit_bq > 0", name="ck_waste_activity"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nuclide: Mapped[str] = mapped_column(String(20))
+    activity_bq: Mapped[float] = mapped_column(Float)
+    measured_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    container: Mapped[str] = mapped_column(String(100), default="")
+    release_limit_bq: Mapped[float] = mapped_column(Float)
+    stored_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+
+
+class AnimalEvent(Base):
+    """Something that happened to an animal: a weighing, a caliper measurement, a drug or
+    radiotherapy dose, a tumour implant, husbandry, its endpoint."""
+
+    __tablename__ = "animal_events"
+    __table_args__ = (
+        CheckConstraint(_in("kind", ANIMAL_EVENTS), name="ck_animal_events_kind"),
+        CheckConstraint(
+            "(weight_g IS NULL OR weight_g > 0) AND (length_mm IS NULL OR length_mm > 0) "
+            "AND (width_mm IS NULL OR width_mm > 0) AND (dose IS NULL OR dose >= 0)",
+            name="ck_animal_events_values",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    animal_id: Mapped[int] = mapped_column(ForeignKey("animals.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(20))
+    weight_g: Mapped[float | None] = mapped_column(Float, default=None)
+    length_mm: Mapped[float | None] = mapped_column(Float, default=None)
+    width_mm: Mapped[float | None] = mapped_column(Float, default=None)
+    agent: Mapped[str] = mapped_column(String(200), default="")
+    dose: Mapped[float | None] = mapped_column(Float, default=None)
+    dose_unit: Mapped[str] = mapped_column(String(20), default="")
+    route: Mapped[str] = mapped_column(String(40), default="")
+    schedule: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Series(Base):
+    """An image series or file, registered by its SHA-256 (the same content is one record)."""
+
+    __tablename__ = "series"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    imaging_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("imaging_sessions.id"), default=None, index=True
+    )
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    modality: Mapped[str] = mapped_column(String(16), default="")
+    study_uid: Mapped[str] = mapped_column(String(64), default="")
+    series_uid: Mapped[str] = mapped_column(String(64), default="")
+    path: Mapped[str] = mapped_column(Text)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Analysis(Base):
+    """A processing run: pipeline and version, parameters, inputs and outputs (by checksum),
+    the analyst and the hours they spent."""
+
+    __tablename__ = "analyses"
+    __table_args__ = (
+        CheckConstraint("hours >= 0", name="ck_analyses_hours"),
+        CheckConstraint(_in("status", ("running", "done", "failed")), name="ck_analyses_status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    pipeline: Mapped[str] = mapped_column(String(100))
+    version: Mapped[str] = mapped_column(String(40))
+    parameters: Mapped[str] = mapped_column(Text, default="{}")
+    inputs: Mapped[str] = mapped_column(Text, default="[]")
+    outputs: Mapped[str] = mapped_column(Text, default="[]")
+    analyst_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    hours: Mapped[float] = mapped_column(Float, default=0.0)
+    status: Mapped[str] = mapped_column(String(16), default="done")
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Publication(Base):
+    """A publication of a project that credits the facility."""
+
+    __tablename__ = "publications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    doi: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(String(500), default="")
+    journal: Mapped[str] = mapped_column(String(200), default="")
+    year: Mapped[int] = mapped_column(Integer)

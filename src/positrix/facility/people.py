@@ -11,13 +11,15 @@ from sqlalchemy.orm import Session
 from positrix.errors import PositrixError
 from positrix.facility.access import find, is_member, require_project, require_role
 from positrix.facility.audit import record
-from positrix.facility.models import RATE_TIERS, ROLES, Membership, Project, User
+from positrix.facility.models import RATE_TIERS, ROLES, Institution, Membership, Project, User
 
 __all__ = [
     "add_member",
     "check_password",
+    "create_institution",
     "create_project",
     "create_user",
+    "default_tier",
     "get_user",
     "set_password",
 ]
@@ -29,6 +31,33 @@ MIN_PASSWORD_LENGTH = 10
 def _public(user: User) -> dict[str, Any]:
     """What the audit keeps of a user (never the password hash)."""
     return {"username": user.username, "role": user.role, "group": user.group}
+
+
+def _check_tier(rate_tier: str) -> None:
+    if rate_tier not in RATE_TIERS:
+        raise PositrixError(
+            f"unknown rate tier '{rate_tier}'", field="rate_tier", fix=", ".join(RATE_TIERS)
+        )
+
+
+def create_institution(
+    session: Session, actor: User, name: str, *, rate_tier: str = "internal"
+) -> Institution:
+    """Add a school, hospital or company with its price tier (staff or admin)."""
+    require_role(actor, "staff")
+    _check_tier(rate_tier)
+    institution = Institution(name=name, rate_tier=rate_tier)
+    session.add(institution)
+    session.flush()
+    record(
+        session,
+        actor.username,
+        "create",
+        "institutions",
+        institution.id,
+        after={"name": name, "rate_tier": rate_tier},
+    )
+    return institution
 
 
 def get_user(session: Session, username: str) -> User:
@@ -46,6 +75,7 @@ def create_user(
     full_name: str = "",
     email: str = "",
     group: str = "",
+    institution: str | None = None,
 ) -> User:
     """Add a user (admin only; ``actor=None`` only for the first admin of a new database)."""
     if actor is None:
@@ -59,7 +89,19 @@ def create_user(
         require_role(actor, "admin")
     if role not in ROLES:
         raise PositrixError(f"unknown role '{role}'", field="role", fix="use " + ", ".join(ROLES))
-    user = User(username=username, role=role, full_name=full_name, email=email, group=group)
+    home = (
+        find(session, Institution.name, institution, what="institution", fix="add it first")
+        if institution
+        else None
+    )
+    user = User(
+        username=username,
+        role=role,
+        full_name=full_name,
+        email=email,
+        group=group,
+        institution_id=home.id if home else None,
+    )
     session.add(user)
     session.flush()
     record(
@@ -112,18 +154,18 @@ def create_project(
     *,
     pi: str,
     title: str = "",
-    rate_tier: str = "internal",
+    rate_tier: str | None = None,
     grant: str = "",
     protocol: str = "",
     protocol_expiry: date | None = None,
+    radiation_permit: str = "",
 ) -> Project:
-    """Open a project (staff or admin); its PI becomes a member."""
+    """Open a project (staff or admin); its PI becomes a member.  Without ``rate_tier`` the
+    project is priced at the tier of its PI's institution (internal when none is recorded)."""
     require_role(actor, "staff")
-    if rate_tier not in RATE_TIERS:
-        raise PositrixError(
-            f"unknown rate tier '{rate_tier}'", field="rate_tier", fix=", ".join(RATE_TIERS)
-        )
     lead = get_user(session, pi)
+    rate_tier = rate_tier or default_tier(session, lead)
+    _check_tier(rate_tier)
     project = Project(
         code=code,
         title=title,
@@ -132,6 +174,7 @@ def create_project(
         grant=grant,
         protocol=protocol,
         protocol_expiry=protocol_expiry,
+        radiation_permit=radiation_permit,
     )
     session.add(project)
     session.flush()
@@ -145,6 +188,14 @@ def create_project(
         after={"code": code, "pi": pi, "protocol": protocol},
     )
     return project
+
+
+def default_tier(session: Session, user: User) -> str:
+    """The price tier of ``user``'s institution (internal when none is recorded)."""
+    if user.institution_id is None:
+        return "internal"
+    home = session.get(Institution, user.institution_id)
+    return home.rate_tier if home is not None else "internal"
 
 
 def add_member(session: Session, actor: User, code: str, username: str) -> None:
