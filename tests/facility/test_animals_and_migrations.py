@@ -92,12 +92,19 @@ def test_researchers_register_animals_only_in_their_projects(facility):
 def test_a_filled_first_schema_upgrades_to_head_with_its_data(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     assert init_database(engine, revision="0001") == "0001"
-    with Session(engine) as session:
-        admin = create_user(session, None, "admin", role="admin")
-        create_user(session, admin, "pia", role="pi")
-        create_project(session, admin, "OLD1", pi="pia")
-        session.commit()
-    with engine.begin() as connection:
+    with engine.begin() as connection:  # SQL of the first schema (today's models are newer)
+        connection.execute(
+            text(
+                'INSERT INTO users (username, full_name, email, role, "group") VALUES '
+                "('admin', '', '', 'admin', ''), ('pia', 'Pia', '', 'pi', 'Lab P')"
+            )
+        )
+        connection.execute(
+            text(
+                'INSERT INTO projects (code, title, pi_id, rate_tier, "grant", protocol, status)'
+                " VALUES ('OLD1', 'old', 2, 'external', 'G-1', 'ETH-1', 'active')"
+            )
+        )
         connection.execute(
             text(
                 "INSERT INTO instruments (name, modality, rate_internal, rate_external,"
@@ -114,7 +121,9 @@ def test_a_filled_first_schema_upgrades_to_head_with_its_data(tmp_path):
         )
     assert init_database(engine) == head_revision() != "0001"
     with Session(engine) as session:
-        assert session.scalar(select(Project.code)) == "OLD1"
+        project = session.scalar(select(Project))
+        assert (project.code, project.rate_tier, project.grant) == ("OLD1", "external", "G-1")
+        assert project.radiation_permit == ""  # a new column, filled for old rows
         assert session.scalar(select(func.count(User.id))) == 2
         booking = session.scalar(select(Booking))
         assert booking.start.isoformat() == "2026-01-05T09:00:00+00:00"
@@ -124,7 +133,7 @@ def test_a_filled_first_schema_upgrades_to_head_with_its_data(tmp_path):
 
 
 def test_the_ledger_and_back_dated_draws(facility):
-    from positrix.facility.animals import radioactive_stock
+    from positrix.facility.ledger import radioactive_stock
 
     session, users = facility
     sam = users["sam"]
@@ -147,10 +156,10 @@ def test_the_ledger_and_back_dated_draws(facility):
     (row,) = radioactive_stock(session, sam, half)
     # one half-life: 10 MBq received (decayed), 9 MBq drawn, 1 MBq in stock
     assert row["received_bq"] == pytest.approx(10e6, rel=1e-9)
-    assert row["drawn_bq"] == pytest.approx(9e6, rel=1e-9)
+    assert row["dispensed_bq"] == pytest.approx(9e6, rel=1e-9)
     assert row["in_stock_bq"] == pytest.approx(1e6, rel=1e-9)
     (early,) = radioactive_stock(session, sam, T + timedelta(minutes=1))
-    assert early["drawn_bq"] == 0.0  # a later draw does not count before it happens
+    assert early["dispensed_bq"] == 0.0  # a later draw does not count before it happens
     # a back-dated draw of 12 MBq at EOS would leave too little for the later 9 MBq draw:
     # at one half-life 10 − 6 (the 12 MBq decayed) = 4 MBq < 9 MBq
     with pytest.raises(PositrixError, match="less than"):

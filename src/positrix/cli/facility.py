@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 from typing import Any
 
+from positrix.cli import facility_money
+from positrix.cli.facility_common import actor_option, db_options, engine_of, when, work
 from positrix.cli.output import print_json
 
 __all__ = ["add_parser"]
-
-
-def _db(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--db",
-        help="database URL: sqlite:///path/facility.db (default: in the user's data folder) "
-        "or postgresql://user@host:5432/db",
-    )
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def add_parser(subparsers: Any) -> None:
@@ -31,7 +23,7 @@ def add_parser(subparsers: Any) -> None:
         "database made by a newer Positrix is refused. A new database gets its first admin.",
     )
     init.add_argument("--admin", default="admin", help="username of the first admin")
-    _db(init)
+    db_options(init)
     init.set_defaults(run=run_init)
     audit = commands.add_parser(
         "audit",
@@ -41,9 +33,10 @@ def add_parser(subparsers: Any) -> None:
     )
     audit.add_argument("--verify", action="store_true", help="check the hash chain")
     audit.add_argument("--last", type=int, default=20, help="entries to list (default 20)")
-    _db(audit)
+    db_options(audit)
     audit.set_defaults(run=run_audit)
     _add_work_parsers(commands)
+    facility_money.add_parsers(commands)
     seed = commands.add_parser(
         "seed-demo",
         help="fill a new database with a realistic synthetic facility",
@@ -52,42 +45,33 @@ def add_parser(subparsers: Any) -> None:
         "imports staff use; the same facility every time (seeded).",
     )
     seed.add_argument("--year", type=int, default=2026, help="the last year of bookings")
-    _db(seed)
+    db_options(seed)
     seed.set_defaults(run=run_seed_demo)
     ledger = commands.add_parser(
         "ledger",
         help="radioactive stock per nuclide, decayed to now (or --at)",
-        description="What the tracer batches received before --at still hold: their "
-        "end-of-synthesis activity less every draw for an injection, all decayed to --at. "
-        "(Waste stored for decay is not yet recorded.)",
+        description="Per nuclide, all decayed to --at: received (batches), dispensed "
+        "(syringes drawn), injected (net of residuals), still in stock, and waste in the decay "
+        "store; then each container in the store with its release date.",
     )
     ledger.add_argument("--at", help="ISO 8601 date-time with offset (default: now)")
-    _actor_option(ledger)
-    _db(ledger)
+    actor_option(ledger)
+    db_options(ledger)
     ledger.set_defaults(run=run_ledger)
-
-
-def _actor_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--as",
-        dest="actor",
-        default=os.environ.get("POSITRIX_USER"),
-        help="the acting user's username (default: $POSITRIX_USER)",
-    )
 
 
 def _add_work_parsers(commands: Any) -> None:
     imports = commands.add_parser(
         "import",
-        help="batch entry from a CSV (users, projects, members, instruments, trainings, "
-        "bookings, usage)",
+        help="batch entry from a CSV (institutions, users, projects, members, instruments, "
+        "trainings, bookings, usage, services, charges, batches, animals, sessions, events)",
         description="One import is one transaction: a bad row is refused with file, line, "
         "column and fix, and nothing is kept. Columns: see docs/facility.md.",
     )
     imports.add_argument("kind", choices=list(_KINDS), help="what the file holds")
     imports.add_argument("file", help="CSV with a header row")
-    _actor_option(imports)
-    _db(imports)
+    actor_option(imports)
+    db_options(imports)
     imports.set_defaults(run=run_import)
 
     book = commands.add_parser("book", help="book an instrument for a project")
@@ -97,14 +81,14 @@ def _add_work_parsers(commands: Any) -> None:
     book.add_argument("--start", required=True, help="ISO 8601 date-time with offset")
     book.add_argument("--end", required=True, help="ISO 8601 date-time with offset")
     book.add_argument("--assisted", action="store_true", help="staff assist the session")
-    _actor_option(book)
-    _db(book)
+    actor_option(book)
+    db_options(book)
     book.set_defaults(run=run_book)
 
     cancel = commands.add_parser("cancel", help="cancel a booking (frees its slot)")
     cancel.add_argument("booking", type=int, help="booking id")
-    _actor_option(cancel)
-    _db(cancel)
+    actor_option(cancel)
+    db_options(cancel)
     cancel.set_defaults(run=run_cancel)
 
     usage = commands.add_parser("usage", help="record what was really used on a booking")
@@ -112,8 +96,8 @@ def _add_work_parsers(commands: Any) -> None:
     usage.add_argument("--start", required=True, help="ISO 8601 date-time with offset")
     usage.add_argument("--end", required=True, help="ISO 8601 date-time with offset")
     usage.add_argument("--operator", help="username of the operator")
-    _actor_option(usage)
-    _db(usage)
+    actor_option(usage)
+    db_options(usage)
     usage.set_defaults(run=run_usage)
 
     user = commands.add_parser("user", help="user accounts")
@@ -128,8 +112,8 @@ def _add_work_parsers(commands: Any) -> None:
     password.add_argument(
         "--password-file", help="read the password from this file's first line instead"
     )
-    _actor_option(password)
-    _db(password)
+    actor_option(password)
+    db_options(password)
     password.set_defaults(run=run_set_password)
 
     report = commands.add_parser("report", help="facility reports")
@@ -149,58 +133,34 @@ def _add_work_parsers(commands: Any) -> None:
         choices=["project", "pi", "instrument", "month"],
         help="grouping",
     )
-    _actor_option(hours)
-    _db(hours)
+    actor_option(hours)
+    db_options(hours)
     hours.set_defaults(run=run_report_hours)
 
 
-_KINDS = ("users", "projects", "members", "instruments", "trainings", "bookings", "usage")
-
-
-def _session_actor(args: argparse.Namespace, session: Any) -> Any:
-    from positrix.errors import PositrixError
-    from positrix.facility.people import get_user
-
-    if not args.actor:
-        raise PositrixError(
-            "who is acting is not said", field="--as", fix="give --as USERNAME (or $POSITRIX_USER)"
-        )
-    return get_user(session, args.actor)
-
-
-def _when(text: str, field: str, *, day_ok: bool = False) -> Any:
-    from datetime import UTC, date, datetime
-
-    from positrix.physics.units import parse_iso_datetime
-
-    if day_ok and len(text.strip()) == 10:
-        try:
-            return datetime.combine(date.fromisoformat(text.strip()), datetime.min.time(), UTC)
-        except ValueError:
-            pass
-    return parse_iso_datetime(text, field=field, require_offset=not day_ok)
-
-
-def _work(args: argparse.Namespace, action: Any) -> Any:
-    """Run ``action(session, actor)`` in one transaction: committed, or rolled back on error."""
-    from sqlalchemy.orm import Session
-
-    from positrix.facility.schema import require_current
-
-    engine = _engine(args)
-    try:
-        require_current(engine)
-        with Session(engine) as session, session.begin():
-            return action(session, _session_actor(args, session))
-    finally:
-        engine.dispose()
+_KINDS = (
+    "institutions",
+    "users",
+    "projects",
+    "members",
+    "instruments",
+    "trainings",
+    "bookings",
+    "usage",
+    "services",
+    "charges",
+    "batches",
+    "animals",
+    "sessions",
+    "events",
+)
 
 
 def run_import(args: argparse.Namespace) -> int:
     """Import one CSV file in one transaction."""
     from positrix.facility.imports import import_csv
 
-    result = _work(args, lambda s, a: import_csv(s, a, args.kind, args.file))
+    result = work(args, lambda s, a: import_csv(s, a, args.kind, args.file))
     if args.json:
         print_json({"kind": result.kind, "rows": result.rows, "sha256": result.sha256})
     else:
@@ -212,7 +172,7 @@ def run_book(args: argparse.Namespace) -> int:
     """Book a slot; a conflict exits 2 naming the booking it collides with."""
     from positrix.facility.bookings import book
 
-    start, end = _when(args.start, "--start"), _when(args.end, "--end")
+    start, end = when(args.start, "--start"), when(args.end, "--end")
 
     def action(session: Any, actor: Any) -> dict[str, Any]:
         made = book(
@@ -227,7 +187,7 @@ def run_book(args: argparse.Namespace) -> int:
         )
         return {"id": made.id, "start": made.start.isoformat(), "end": made.end.isoformat()}
 
-    result = _work(args, action)
+    result = work(args, action)
     if args.json:
         print_json(result)
     else:
@@ -239,7 +199,7 @@ def run_cancel(args: argparse.Namespace) -> int:
     """Cancel a booking."""
     from positrix.facility.bookings import cancel
 
-    _work(args, lambda s, a: cancel(s, a, args.booking))
+    work(args, lambda s, a: cancel(s, a, args.booking))
     if args.json:
         print_json({"id": args.booking, "status": "cancelled"})
     else:
@@ -251,8 +211,8 @@ def run_usage(args: argparse.Namespace) -> int:
     """Record the actual start, end and operator of a booking."""
     from positrix.facility.bookings import record_usage
 
-    start, end = _when(args.start, "--start"), _when(args.end, "--end")
-    _work(
+    start, end = when(args.start, "--start"), when(args.end, "--end")
+    work(
         args,
         lambda s, a: record_usage(s, a, args.booking, start=start, end=end, operator=args.operator),
     )
@@ -286,7 +246,7 @@ def run_set_password(args: argparse.Namespace) -> int:
         raise PositrixError(
             "no password on standard input", field="stdin", fix="pipe or type it, then Enter"
         )
-    _work(args, lambda s, a: set_password(s, a, args.username, password))
+    work(args, lambda s, a: set_password(s, a, args.username, password))
     print(f"password of {args.username} set")
     return 0
 
@@ -296,9 +256,9 @@ def run_report_hours(args: argparse.Namespace) -> int:
     amount)."""
     from positrix.facility.reports import report_hours
 
-    start = _when(args.start, "--from", day_ok=True)
-    end = _when(args.end, "--to", day_ok=True)
-    rows = _work(args, lambda s, a: report_hours(s, a, start=start, end=end, by=args.by))
+    start = when(args.start, "--from", day_ok=True)
+    end = when(args.end, "--to", day_ok=True)
+    rows = work(args, lambda s, a: report_hours(s, a, start=start, end=end, by=args.by))
     if args.json:
         print_json(rows)
         return 0
@@ -314,30 +274,35 @@ def run_report_hours(args: argparse.Namespace) -> int:
     return 0
 
 
-def _engine(args: argparse.Namespace) -> Any:
-    from positrix.facility.db import make_engine
-
-    return make_engine(args.db)
-
-
 def run_ledger(args: argparse.Namespace) -> int:
-    """Print the radioactive stock per nuclide."""
+    """Print the radioactive material ledger per nuclide and the decay store."""
     from datetime import UTC, datetime
 
-    from positrix.facility.animals import radioactive_stock
+    from positrix.facility.ledger import radioactive_stock, waste_in_store
     from positrix.physics.units import format_activity
 
-    at = _when(args.at, "--at") if args.at else datetime.now(UTC)
-    rows = _work(args, lambda s, a: radioactive_stock(s, a, at))
+    at = when(args.at, "--at") if args.at else datetime.now(UTC)
+    rows, store = work(args, lambda s, a: (radioactive_stock(s, a, at), waste_in_store(s, a, at)))
     if args.json:
-        print_json({"at": at.isoformat(), "nuclides": rows})
+        print_json({"at": at.isoformat(), "nuclides": rows, "waste": store})
         return 0
-    print(f"radioactive stock at {at.isoformat()}")
-    print(f"{'nuclide':<8} {'batches':>7} {'received':>12} {'drawn':>12} {'in stock':>12}")
+    print(f"radioactive material at {at.isoformat()}")
+    names = ("received", "dispensed", "injected", "in stock", "waste")
+    print(f"{'nuclide':<8} {'batches':>7} " + " ".join(f"{n:>11}" for n in names))
     for row in rows:
+        values = (
+            row[k]
+            for k in ("received_bq", "dispensed_bq", "injected_bq", "in_stock_bq", "waste_bq")
+        )
         print(
-            f"{row['nuclide']:<8} {row['batches']:>7} {format_activity(row['received_bq']):>12} "
-            f"{format_activity(row['drawn_bq']):>12} {format_activity(row['in_stock_bq']):>12}"
+            f"{row['nuclide']:<8} {row['batches']:>7} "
+            + " ".join(f"{format_activity(v):>11}" for v in values)
+        )
+    for item in store:
+        state = "may be released" if item["releasable"] else f"until {item['release_after']}"
+        print(
+            f"waste {item['id']} {item['nuclide']} {item['container']}: "
+            f"{format_activity(item['activity_bq'])}, {state}"
         )
     return 0
 
@@ -352,7 +317,7 @@ def run_seed_demo(args: argparse.Namespace) -> int:
     from positrix.facility.models import User
     from positrix.facility.schema import init_database
 
-    engine = _engine(args)
+    engine = engine_of(args)
     try:
         init_database(engine)
         with Session(engine) as session, session.begin():
@@ -382,7 +347,7 @@ def run_init(args: argparse.Namespace) -> int:
     from positrix.facility.people import create_user
     from positrix.facility.schema import init_database
 
-    engine = _engine(args)
+    engine = engine_of(args)
     revision = init_database(engine)
     created = False
     with Session(engine) as session:
@@ -410,7 +375,7 @@ def run_audit(args: argparse.Namespace) -> int:
     from positrix.facility.models import AuditEntry
     from positrix.facility.schema import require_current
 
-    engine = _engine(args)
+    engine = engine_of(args)
     require_current(engine)
     with Session(engine) as session:
         if args.verify:
