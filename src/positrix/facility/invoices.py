@@ -138,11 +138,17 @@ def draft_invoice(session: Session, actor: User, project: str, month: str) -> In
             fix="add a correction to the next month's invoice",
         )
     if invoice is None:
-        invoice = Invoice(project_id=target.id, month=month, rate_tier=target.rate_tier)
+        invoice = Invoice(
+            project_id=target.id,
+            month=month,
+            rate_tier=target.rate_tier,
+            drafted_at=datetime.now(UTC),
+        )
         session.add(invoice)
-    invoice.lines = _booking_lines(session, target, start, end) + _charge_lines(
-        session, target, start, end
-    )
+    with session.no_autoflush:
+        lines = _booking_lines(session, target, start, end)
+        lines += _charge_lines(session, target, start, end)
+    invoice.lines = lines
     invoice.rate_tier = target.rate_tier
     invoice.total = round(sum(line.amount for line in invoice.lines), 2)
     invoice.drafted_at = datetime.now(UTC)
@@ -227,6 +233,7 @@ def _advance(invoice: Invoice, expected: str, to: str) -> None:
             field="status",
             fix="draft → approved (by the PI) → sent (by staff)",
         )
+    invoice.status = to
 
 
 def invoice_as_dict(invoice: Invoice) -> dict[str, Any]:
