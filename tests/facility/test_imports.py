@@ -7,15 +7,23 @@ from sqlalchemy import func, select
 
 from positrix.errors import FileFormatError
 from positrix.facility.imports import import_csv
-from positrix.facility.models import Booking, Project, Usage
+from positrix.facility.models import (
+    AnimalEvent,
+    Booking,
+    ImagingSession,
+    Project,
+    TracerBatch,
+    Usage,
+)
 from positrix.facility.reports import report_hours
 from tests.facility.conftest import T
 
 GOOD = {
-    "users": "username,full_name,email,role,group\nbea,Bea B,b@x.org,pi,Lab B\n"
-    "cai,Cai C,c@x.org,researcher,Lab B\n",
-    "projects": "code,title,pi,rate_tier,grant,protocol,protocol_expiry\n"
-    "B100,Tumour,bea,external,G-1,E-9,2027-01-01\n",
+    "institutions": "name,rate_tier\nUni B,external\nPharma C,industry\n",
+    "users": "username,full_name,email,role,group,institution\nbea,Bea B,b@x.org,pi,Lab B,Uni B\n"
+    "cai,Cai C,c@x.org,researcher,Lab B,\n",
+    "projects": "code,title,pi,rate_tier,grant,protocol,protocol_expiry,radiation_permit\n"
+    "B100,Tumour,bea,,G-1,E-9,2027-01-01,RP-7\n",
     "members": "project,username\nB100,cai\n",
     "instruments": "name,modality,rate_internal,rate_external,rate_industry,min_billable_min,"
     "step_min\nnanoscan,PET/MR,100,150,300,30,15\n",
@@ -25,6 +33,19 @@ GOOD = {
     "501,nanoscan,B100,cai,2026-03-16T10:00:00+00:00,2026-03-16T10:20:00+00:00,approved\n",
     "usage": "booking_id,start,end,operator\n"
     "500,2026-03-16T09:05:00+00:00,2026-03-16T10:16:00+00:00,sam\n",
+    "services": "code,name,unit,rate_internal,rate_external,rate_industry\n"
+    "fdg,FDG dose,dose,30,50,80\n",
+    "charges": "project,service,quantity,at,note\nB100,fdg,2,2026-03-16T09:00:00+00:00,2 mice\n",
+    "batches": "lot,tracer,nuclide,eos_time,eos_activity,molar_activity_gbq_per_umol\n"
+    "FDG-A,FDG,18F,2026-03-16T07:00:00+00:00,20 GBq,150\n",
+    "animals": "facility_id,project,species,strain,sex,date_of_birth,cohort\n"
+    "B-1,B100,Mus musculus,C57BL/6,F,2026-01-02,control\n",
+    "sessions": "animal,instrument,start,operator,weight_g,warming,batch,injection_time,"
+    "injected_before,injected_before_time,residual,residual_time,injection_route\n"
+    "B-1,nanoscan,2026-03-16T09:00:00+00:00,sam,22.5,yes,FDG-A,2026-03-16T09:00:00+00:00,"
+    "8.1 MBq,2026-03-16T08:55:00+00:00,0.3 MBq,2026-03-16T09:01:00+00:00,tail vein\n",
+    "events": "animal,at,kind,length_mm,width_mm,weight_g\n"
+    "B-1,2026-03-20T09:00:00+00:00,caliper,7,5,\nB-1,2026-03-20T09:00:00+00:00,weight,,,22.1\n",
 }
 
 
@@ -41,10 +62,16 @@ def test_every_kind_imports_and_reports(facility, tmp_path):
     session.commit()
     rows = report_hours(session, users["sam"], start=T, end=T.replace(day=17), by="project")
     (row,) = [r for r in rows if r["key"] == "B100"]
-    # 500: booked 60, used 71 → 75 min; 501: 20 → 30 min; external rate 150/h
+    # 500: booked 60, used 71 → 75 min; 501: 20 → 30 min; external rate (Bea's university's
+    # tier, the project gave none) 150/h
     assert row["key"] == "B100" and row["billable_h"] == pytest.approx(1.75)
     assert row["amount"] == pytest.approx(262.5)
     assert session.scalar(select(func.count(Usage.id))) == 1
+    scan = session.scalar(select(ImagingSession))
+    assert scan.injected_before_bq == pytest.approx(8.1e6) and scan.residual_bq == 3e5
+    assert scan.warming and scan.injection_route == "tail vein"
+    assert session.scalar(select(TracerBatch.eos_activity_bq)) == pytest.approx(20e9)
+    assert session.scalar(select(func.count(AnimalEvent.id))) == 2
 
 
 @pytest.mark.parametrize(
@@ -82,6 +109,25 @@ def test_every_kind_imports_and_reports(facility, tmp_path):
             "9,inveon,NOPE,rui,2026-03-16T09:00:00+00:00,2026-03-16T10:00:00+00:00,approved\n",
             ["line 2", "project", "NOPE"],
         ),
+        (
+            "batches",
+            "lot,tracer,nuclide,eos_time,eos_activity\nL1,FDG,F-18,2026-03-16T07:00:00+00:00,20\n",
+            ["line 2", "eos_activity", "unit"],
+        ),
+        (
+            "sessions",
+            "animal,instrument,start,batch,injection_time,injected_before\n"
+            "ghost,inveon,2026-03-16T09:00:00+00:00,,,\n",
+            ["line 2", "animal", "ghost"],
+        ),
+        (
+            "events",
+            "animal,at,kind,length_mm\nA-1,2026-03-16T09:00:00+00:00,caliper,5\n",
+            ["line 2", "width_mm"],
+        ),
+        ("animals", "facility_id,project,sex\nA-2,P001,X\n", ["line 2", "sex", "M, F or O"]),
+        ("charges", "project,service,quantity,at\nP001,none,1,2026-03-16T09:00:00+00:00\n",
+         ["line 2", "service", "none"]),
     ],
 )
 def test_bad_rows_are_refused_and_nothing_is_half_imported(facility, tmp_path, kind, text, needles):
