@@ -21,15 +21,24 @@ from tests.facility.conftest import T, _postgres_database
 
 def _filled(facility):
     session, users = facility
-    book(session, users["rui"], instrument="inveon", project="P001", user="rui", start=T,
-         end=T + timedelta(minutes=45))
+    book(
+        session,
+        users["rui"],
+        instrument="inveon",
+        project="P001",
+        user="rui",
+        start=T,
+        end=T + timedelta(minutes=45),
+    )
     session.commit()
 
 
 def _counts(engine):
     with Session(engine) as session:
-        return {t.name: session.scalar(select(func.count()).select_from(t))
-                for t in Base.metadata.sorted_tables}
+        return {
+            t.name: session.scalar(select(func.count()).select_from(t))
+            for t in Base.metadata.sorted_tables
+        }
 
 
 def test_a_backup_restores_every_row_into_a_new_sqlite(facility, engine, tmp_path):

@@ -126,8 +126,11 @@ def test_every_kind_imports_and_reports(facility, tmp_path):
             ["line 2", "width_mm"],
         ),
         ("animals", "facility_id,project,sex\nA-2,P001,X\n", ["line 2", "sex", "M, F or O"]),
-        ("charges", "project,service,quantity,at\nP001,none,1,2026-03-16T09:00:00+00:00\n",
-         ["line 2", "service", "none"]),
+        (
+            "charges",
+            "project,service,quantity,at\nP001,none,1,2026-03-16T09:00:00+00:00\n",
+            ["line 2", "service", "none"],
+        ),
     ],
 )
 def test_bad_rows_are_refused_and_nothing_is_half_imported(facility, tmp_path, kind, text, needles):

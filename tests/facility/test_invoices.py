@@ -31,11 +31,25 @@ def _month_of_work(session, users):
     sam, rui = users["sam"], users["rui"]
     kept = book(session, rui, instrument="inveon", project="P001", user="rui", start=T, end=T + H)
     record_usage(session, sam, kept.id, start=T, end=T + H + timedelta(minutes=11))
-    dropped = book(session, rui, instrument="inveon", project="P001", user="rui",
-                   start=T + 2 * H, end=T + 3 * H)
+    dropped = book(
+        session,
+        rui,
+        instrument="inveon",
+        project="P001",
+        user="rui",
+        start=T + 2 * H,
+        end=T + 3 * H,
+    )
     cancel(session, rui, dropped.id)
-    absent = book(session, rui, instrument="inveon", project="P001", user="rui",
-                  start=T + 4 * H, end=T + 4 * H + timedelta(minutes=20))
+    absent = book(
+        session,
+        rui,
+        instrument="inveon",
+        project="P001",
+        user="rui",
+        start=T + 4 * H,
+        end=T + 4 * H + timedelta(minutes=20),
+    )
     session.get(Booking, absent.id).status = "no-show"
     create_service(session, sam, "fdg-dose", name="FDG dose", unit="dose", rates=(35, 60, 90))
     add_charge(session, sam, "P001", "fdg-dose", quantity=3, at=T, note="3 mice")
@@ -99,8 +113,15 @@ def test_a_redraft_follows_the_bookings(facility):
     session, users = facility
     _month_of_work(session, users)
     first = draft_invoice(session, users["sam"], "P001", "2026-03").total
-    book(session, users["rui"], instrument="inveon", project="P001", user="rui",
-         start=T + 6 * H, end=T + 7 * H)
+    book(
+        session,
+        users["rui"],
+        instrument="inveon",
+        project="P001",
+        user="rui",
+        start=T + 6 * H,
+        end=T + 7 * H,
+    )
     again = draft_invoice(session, users["sam"], "P001", "2026-03")
     assert again.total == pytest.approx(first + 120.0)
     assert len(again.lines) == 4

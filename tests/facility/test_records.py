@@ -30,8 +30,18 @@ def test_tumour_growth_from_calipers(facility):
     add_event(session, rui, "m7", "implant", at=T, agent="4T1 cells, 1e5, s.c. flank")
     add_event(session, rui, "m7", "caliper", at=T + timedelta(days=7), length_mm=6.0, width_mm=4.0)
     add_event(session, rui, "m7", "weight", at=T + timedelta(days=7), weight_g=21.5)
-    add_event(session, rui, "m7", "drug", at=T + timedelta(days=8), agent="doxorubicin",
-              dose=5.0, dose_unit="mg/kg", route="i.v.", schedule="weekly × 3")
+    add_event(
+        session,
+        rui,
+        "m7",
+        "drug",
+        at=T + timedelta(days=8),
+        agent="doxorubicin",
+        dose=5.0,
+        dose_unit="mg/kg",
+        route="i.v.",
+        schedule="weekly × 3",
+    )
     add_event(session, rui, "m7", "endpoint", at=T + timedelta(days=21), note="tumour > 1500 mm3")
     history = animal_history(session, rui, "m7")
     assert [e["kind"] for e in history] == ["implant", "caliper", "weight", "drug", "endpoint"]
@@ -91,22 +101,37 @@ def test_a_dicom_series_lends_its_identity(facility, tmp_path):
 def test_analysis_hours_are_charged(facility):
     session, users = facility
     create_service(session, users["sam"], "analysis-h", unit="h", rates=(50, 80, 120))
-    analysis = record_analysis(session, users["sam"], "P001", pipeline="kinetics patlak",
-                               version="0.13", at=T, parameters={"t_star_min": 20},
-                               inputs=["ab" * 32], hours=2.5, service="analysis-h")
+    analysis = record_analysis(
+        session,
+        users["sam"],
+        "P001",
+        pipeline="kinetics patlak",
+        version="0.13",
+        at=T,
+        parameters={"t_star_min": 20},
+        inputs=["ab" * 32],
+        hours=2.5,
+        service="analysis-h",
+    )
     assert analysis.hours == 2.5
     assert session.scalar(select(Charge.quantity)) == 2.5
     invoice = draft_invoice(session, users["sam"], "P001", "2026-03")
     assert invoice.total == pytest.approx(125.0)  # 2.5 h × 50 (internal)
     with pytest.raises(PositrixError, match="≥ 0"):
-        record_analysis(session, users["sam"], "P001", pipeline="x", version="1", at=T,
-                        hours=-1.0)
+        record_analysis(session, users["sam"], "P001", pipeline="x", version="1", at=T, hours=-1.0)
 
 
 def test_publications(facility):
     session, users = facility
-    add_publication(session, users["rui"], "P001", doi="https://doi.org/10.1186/S13550-022-00921-3",
-                    year=2022, title="PET confounders", journal="EJNMMI Res")
+    add_publication(
+        session,
+        users["rui"],
+        "P001",
+        doi="https://doi.org/10.1186/S13550-022-00921-3",
+        year=2022,
+        title="PET confounders",
+        journal="EJNMMI Res",
+    )
     (row,) = list_publications(session, users["pia"])
     assert row["doi"] == "10.1186/s13550-022-00921-3" and row["project"] == "P001"
     assert list_publications(session, users["out"]) == []  # not their project
@@ -114,5 +139,4 @@ def test_publications(facility):
     with pytest.raises(PositrixError, match="not a DOI"):
         add_publication(session, users["rui"], "P001", doi="pmid:123", year=2022)
     with pytest.raises(IntegrityError):  # the database keeps one record per DOI
-        add_publication(session, users["rui"], "P001", doi="10.1186/s13550-022-00921-3",
-                        year=2022)
+        add_publication(session, users["rui"], "P001", doi="10.1186/s13550-022-00921-3", year=2022)

@@ -26,7 +26,9 @@ def test_waste_waits_ten_half_lives_by_default(facility):
     with pytest.raises(PositrixError, match="keep it stored until") as err:
         release_waste(session, users["sam"], waste.id, at=T + timedelta(seconds=9 * F18))
     assert "15.62 kBq" in str(err.value)  # 8 MBq / 2^9 = 15.625 kBq still there
-    released = release_waste(session, users["sam"], waste.id, at=T + timedelta(seconds=10 * F18 + 5))
+    released = release_waste(
+        session, users["sam"], waste.id, at=T + timedelta(seconds=10 * F18 + 5)
+    )
     assert released.released_by_id == users["sam"].id
     with pytest.raises(PositrixError, match="was released"):
         release_waste(session, users["sam"], waste.id, at=T + timedelta(days=2))
@@ -34,8 +36,9 @@ def test_waste_waits_ten_half_lives_by_default(facility):
 
 def test_an_explicit_release_limit(facility):
     session, users = facility
-    waste = store_waste(session, users["sam"], nuclide="F-18", activity_bq=4e6, measured_at=T,
-                        release_limit_bq=1e6)
+    waste = store_waste(
+        session, users["sam"], nuclide="F-18", activity_bq=4e6, measured_at=T, release_limit_bq=1e6
+    )
     assert (release_after(waste) - T).total_seconds() == pytest.approx(2 * F18, abs=1.0)
 
 
@@ -50,12 +53,23 @@ def test_only_staff_handle_waste(facility):
 def test_the_ledger_accounts_for_every_becquerel(facility):
     session, users = facility
     sam = users["sam"]
-    create_batch(session, sam, "FDG-9", tracer="FDG", nuclide="F-18", eos_time=T,
-                 eos_activity_bq=40e6)
+    create_batch(
+        session, sam, "FDG-9", tracer="FDG", nuclide="F-18", eos_time=T, eos_activity_bq=40e6
+    )
     register_animal(session, sam, "m1", project="P001")
-    record_session(session, sam, "m1", instrument="inveon", start=T, batch="FDG-9",
-                   injection_time=T, injected_before_bq=10e6, injected_before_time=T,
-                   residual_bq=1e6, residual_time=T)
+    record_session(
+        session,
+        sam,
+        "m1",
+        instrument="inveon",
+        start=T,
+        batch="FDG-9",
+        injection_time=T,
+        injected_before_bq=10e6,
+        injected_before_time=T,
+        residual_bq=1e6,
+        residual_time=T,
+    )
     store_waste(session, sam, nuclide="F-18", activity_bq=1e6, measured_at=T, container="vial")
     half = T + timedelta(seconds=F18)
     (row,) = radioactive_stock(session, sam, half)

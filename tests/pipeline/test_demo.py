@@ -117,5 +117,8 @@ def test_the_demo_facility_reports_its_year(demo_output, capsys):
         sum(r["billable_h"] for r in facility["instruments"]), abs=0.01
     )
     assert 0 < facility["projects_served"] <= counts["projects"]
+    assert 0 <= facility["publications"] <= counts["publications"]
     print_report(result, str(folder))
-    assert "service hours in 2026" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "service hours in 2026" in text
+    assert f"{facility['publications']} publications in 2026" in text

@@ -78,9 +78,10 @@ def _print_facility(facility: dict[str, Any]) -> None:
         )
     print(
         f"{facility['projects_served']} projects served, {facility['billable_h']:.1f} billable "
-        f"hours, {facility['amount']:.2f} invoiced; top projects: "
+        f"hours, {facility['amount']:.2f} billable amount; top projects: "
         + ", ".join(f"{r['key']} ({r['billable_h']:.1f} h)" for r in facility["top_projects"])
     )
+    print(f"{facility['publications']} publications in {facility['year']} credit the facility")
 
 
 def print_report(result: dict[str, Any], out: str) -> None:
