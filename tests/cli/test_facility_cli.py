@@ -38,8 +38,10 @@ def test_import_book_conflict_cancel_and_report(tmp_path, capsys):
     assert "not initialised" in capsys.readouterr().err
     assert main(["facility", "init", *db]) == 0
     for kind in ("users", "projects", "members", "instruments", "trainings", "bookings", "usage"):
-        assert main(["facility", "import", kind, str(examples / f"{kind}.csv"), *db, "--as",
-                     "admin"]) == 0  # fmt: skip
+        assert (
+            main(["facility", "import", kind, str(examples / f"{kind}.csv"), *db, "--as", "admin"])
+            == 0
+        )
     book = [
         "facility",
         "book",
@@ -64,8 +66,24 @@ def test_import_book_conflict_cancel_and_report(tmp_path, capsys):
     assert main(["facility", "cancel", str(booking), *db, "--as", "rui"]) == 0
     assert main([*book, *clash]) == 0  # the cancelled booking freed the slot
     capsys.readouterr()
-    assert main(["facility", "report", "hours", "--from", "2026-03-01", "--to", "2026-04-01",
-                 *db, "--as", "sam", "--json"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "facility",
+                "report",
+                "hours",
+                "--from",
+                "2026-03-01",
+                "--to",
+                "2026-04-01",
+                *db,
+                "--as",
+                "sam",
+                "--json",
+            ]
+        )
+        == 0
+    )
     (row,) = json.loads(capsys.readouterr().out)
     assert set(row) >= {"key", "booked_h", "used_h", "billable_h", "amount"}
     assert row["billable_h"] == 1.75 and row["amount"] == 210.0  # 75 + 30 min at 120/h
@@ -93,3 +111,97 @@ def test_set_password_from_stdin_never_from_argv(tmp_path, capsys, monkeypatch):
         log = " ".join(e.after for e in session.scalars(select(AuditEntry)))
     engine.dispose()
     assert stored.startswith("$argon2id$") and "secret" not in log
+
+
+def _demo_db(tmp_path):
+    db = ["--db", f"sqlite:///{tmp_path / 'demo.db'}"]
+    assert main(["facility", "seed-demo", *db]) == 0
+    return db
+
+
+def test_invoice_waste_backup_and_their_refusals(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    db = _demo_db(tmp_path)
+    capsys.readouterr()
+
+    def refused(argv, *needles):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip().splitlines()[-1]
+        assert "Fix:" in err and all(n in err for n in needles), err
+
+    staff, pi = [*db, "--as", "staff0"], [*db, "--as", "pi28"]
+    refused(["facility", "invoice", "P24028", "--month", "2026-13", *staff], "YYYY-MM")
+    refused(["facility", "invoice", "P24000", "--month", "2023-06", *staff], "nothing to invoice")
+    refused(["facility", "invoice", "P24028", "--month", "2026-12", "--approve", *staff], "PI")
+    assert (
+        main(
+            [
+                "facility",
+                "invoice",
+                "P24028",
+                "--month",
+                "2026-12",
+                "--approve",
+                *pi,
+                "--json",
+                "--pdf",
+                "p.pdf",
+            ]
+        )
+        == 0
+    )
+    made = json.loads(capsys.readouterr().out)
+    assert made["status"] == "approved" and made["total"] == 180.0  # 1.5 h × 120 (internal)
+    assert (tmp_path / "p.pdf").read_bytes()[:5] == b"%PDF-"
+    refused(
+        ["facility", "invoice", "P24028", "--month", "2026-12", *pi, "--pdf", "p.pdf"],
+        "p.pdf",
+        "exists",
+    )
+    refused(
+        ["facility", "charge", "P24028", "no-such", "--at", "2026-12-01T09:00:00+00:00", *staff],
+        "no-such",
+    )
+    assert (
+        main(
+            [
+                "facility",
+                "waste",
+                "store",
+                "--nuclide",
+                "F-18",
+                "--activity",
+                "1 GBq",
+                "--at",
+                "2026-12-01T09:00:00+00:00",
+                *staff,
+            ]
+        )
+        == 0
+    )
+    refused(
+        ["facility", "waste", "release", "13", "--at", "2026-12-01T20:00:00+00:00", *staff],
+        "still holds",
+        "2026-12-02T03:",
+    )
+    refused(
+        [
+            "facility",
+            "waste",
+            "store",
+            "--nuclide",
+            "F-18",
+            "--activity",
+            "1 GBq",
+            "--at",
+            "2026-12-01T09:00:00",
+            *staff,
+        ],
+        "offset",
+    )
+    assert main(["facility", "backup", "b.jsonl.gz", *db]) == 0
+    refused(["facility", "backup", "b.jsonl.gz", *db], "exists")
+    refused(["facility", "restore", "b.jsonl.gz", *db], "already holds data")
+    assert main(["facility", "restore", "b.jsonl.gz", "--db", "sqlite:///r.db", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert rows["bookings"] == 5849 and rows["invoices"] == 90

@@ -18,7 +18,6 @@ from positrix.facility.animals import (
 )
 from positrix.facility.db import make_engine
 from positrix.facility.models import Booking, Project, User
-from positrix.facility.people import create_project, create_user
 from positrix.facility.schema import current_revision, head_revision, init_database
 from tests.facility.conftest import T
 

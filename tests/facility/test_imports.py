@@ -230,3 +230,16 @@ def test_new_bookings_after_an_import_of_explicit_ids(facility, tmp_path):
         end=later + timedelta(hours=1),
     )
     assert made.id == 8  # the id sequence continues after the imported ids
+
+
+def test_the_documented_columns_are_the_imported_ones():
+    from pathlib import Path
+
+    from positrix.facility.imports import KINDS
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "facility.md").read_text()
+    text = text.split("## CSV imports", 1)[1].split("\n## ", 1)[0]
+    for kind, columns in KINDS.items():
+        (row,) = [line for line in text.splitlines() if line.startswith(f"| `{kind}` |")]
+        shown = [cell.strip("`?") for cell in row.split("|")[2].strip().split(", ")]
+        assert shown == [c.name for c in columns], kind

@@ -136,11 +136,18 @@ def run_invoice(args: argparse.Namespace) -> int:
             made = get_invoice(session, actor, args.project, args.month)
         return invoice_as_dict(made)
 
-    invoice = work(args, action)
-    if args.pdf is not None:
-        from positrix.facility.invoice_pdf import write_invoice_pdf
+    name = None
+    if args.pdf is not None:  # refuse an existing PDF before anything changes
+        from pathlib import Path
+
+        from positrix.io.safety import check_writable
 
         name = args.pdf or f"invoice-{args.project}-{args.month}.pdf"
+        check_writable([Path(name)], overwrite=False)
+    invoice = work(args, action)
+    if name is not None:
+        from positrix.facility.invoice_pdf import write_invoice_pdf
+
         invoice["pdf"] = str(write_invoice_pdf(invoice, name, currency=args.currency))
     if args.json:
         print_json(invoice)
@@ -170,7 +177,8 @@ def _print_invoice(invoice: dict[str, Any], currency: str) -> None:
             f"{line['quantity']:>7.2f} {line['unit']:<5} × {line['unit_price']:>8.2f} = "
             f"{line['amount']:>9.2f}"
         )
-    print(f"  total {invoice['total']:.2f} {currency} ({len(invoice['lines'])} lines)")
+    count = len(invoice["lines"])
+    print(f"  total {invoice['total']:.2f} {currency} ({count} line{'s' * (count != 1)})")
     if "pdf" in invoice:
         print(f"  PDF: {invoice['pdf']}")
 

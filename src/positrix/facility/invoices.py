@@ -137,6 +137,15 @@ def draft_invoice(session: Session, actor: User, project: str, month: str) -> In
             field="status",
             fix="add a correction to the next month's invoice",
         )
+    with session.no_autoflush:
+        lines = _booking_lines(session, target, start, end)
+        lines += _charge_lines(session, target, start, end)
+    if invoice is None and not lines:
+        raise PositrixError(
+            f"{project} has no bookings or charges in {month}: nothing to invoice",
+            field="--month",
+            fix="check the project and the month",
+        )
     if invoice is None:
         invoice = Invoice(
             project_id=target.id,
@@ -145,9 +154,6 @@ def draft_invoice(session: Session, actor: User, project: str, month: str) -> In
             drafted_at=datetime.now(UTC),
         )
         session.add(invoice)
-    with session.no_autoflush:
-        lines = _booking_lines(session, target, start, end)
-        lines += _charge_lines(session, target, start, end)
     invoice.lines = lines
     invoice.rate_tier = target.rate_tier
     invoice.total = round(sum(line.amount for line in invoice.lines), 2)

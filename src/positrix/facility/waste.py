@@ -121,7 +121,8 @@ def release_waste(session: Session, actor: User, waste_id: int, *, at: datetime)
             f"waste {waste_id} still holds {format_activity(left)} at {at.isoformat()}, above "
             f"its release limit of {format_activity(waste.release_limit_bq)}",
             field="--at",
-            fix=f"keep it stored until {release_after(waste).isoformat(timespec='minutes')}",
+            fix="keep it stored until "
+            + release_after(waste).astimezone(at.tzinfo).isoformat(timespec="minutes"),
         )
     waste.released_at, waste.released_by_id = at, actor.id
     session.flush()
