@@ -4,6 +4,7 @@
 - import of 100 000 bookings (one transaction)                  [≤ 20 s]
 - ``report hours`` over 200 projects and 100 000 bookings         [≤ 0.5 s]
 - 16 processes booking the same slot: one wins, 15 conflicts      [0 errors]
+- 8 processes writing 1 000 bookings, one transaction each        [no "database is locked"]
 
 Baseline in the same run: the same report computed in Python from the rows (what a
 spreadsheet-style tool does), so the ratio shows what aggregating in the database buys.
@@ -35,6 +36,7 @@ from positrix.facility.reports import report_hours
 from positrix.facility.schema import init_database
 
 N_PROJECTS, N_BOOKINGS, N_RACERS = 200, int(os.environ.get("BENCH_BOOKINGS", 100_000)), 16
+N_WRITERS, N_WRITES = 8, 1000
 T0 = datetime(2020, 1, 1, tzinfo=UTC)
 
 
@@ -54,6 +56,7 @@ def seed(engine, folder: Path) -> None:
                 rate_industry=300.0,
             )
         add_training(session, admin, "rui", "scanner0")
+        add_training(session, admin, "rui", "scanner1")
         for p in range(N_PROJECTS):
             create_project(
                 session, admin, f"P{p:03d}", pi="pi", protocol="E", protocol_expiry=date(2099, 1, 1)
@@ -116,6 +119,47 @@ def racer(url: str, queue) -> None:  # type: ignore[no-untyped-def]
     engine.dispose()
 
 
+def writer(url: str, k: int, queue) -> None:  # type: ignore[no-untyped-def]
+    """One of the writers: its share of 1 000 bookings in its own week, one per transaction."""
+    engine = make_engine(url)
+    results = []
+    with Session(engine) as session:
+        rui = get_user(session, "rui")
+        for n in range(N_WRITES // N_WRITERS):
+            start = datetime(2031, 1, 1, tzinfo=UTC) + timedelta(weeks=k, hours=n)
+            try:
+                book(
+                    session,
+                    rui,
+                    instrument="scanner1",
+                    project="P000",
+                    user="rui",
+                    start=start,
+                    end=start + timedelta(minutes=50),
+                )
+                session.commit()
+                results.append("ok")
+            except Exception as err:
+                session.rollback()
+                results.append(f"error {type(err).__name__}: {str(err)[:80]}")
+    engine.dispose()
+    queue.put(results)
+
+
+def _processes(url: str, target, args_of) -> list:  # type: ignore[no-untyped-def]
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    workers = [
+        context.Process(target=target, args=(url, *args_of(k), queue)) for k in range(args_of.count)
+    ]
+    for worker in workers:
+        worker.start()
+    results = [queue.get() for _ in workers]
+    for worker in workers:
+        worker.join()
+    return results
+
+
 def run(url: str, folder: Path, label: str) -> None:
     """All three measurements on one database."""
     engine = make_engine(url)
@@ -137,14 +181,15 @@ def run(url: str, folder: Path, label: str) -> None:
     totals = python_report(engine)
     in_python = time.perf_counter() - started
     assert abs(sum(r["billable_h"] for r in rows) * 60 - sum(totals.values())) < 1
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    workers = [context.Process(target=racer, args=(url, queue)) for _ in range(N_RACERS)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    results = [queue.get() for _ in workers]
+    results = _processes(url, racer, _Args(N_RACERS, lambda k: ()))
+    started = time.perf_counter()  # baseline: one writer alone, its share, in its own weeks
+    alone = _processes(url, writer, _Args(1, lambda k: (N_WRITERS + 1,)))[0]
+    alone_rate = alone.count("ok") / (time.perf_counter() - started)
+    started = time.perf_counter()
+    written = [
+        r for batch in _processes(url, writer, _Args(N_WRITERS, lambda k: (k,))) for r in batch
+    ]
+    writing = time.perf_counter() - started
     print(f"[{label}] import {N_BOOKINGS} bookings: {imported:.2f} s [≤ 20 s]")
     print(
         f"[{label}] report hours ({len(rows)} projects): {in_sql:.3f} s in SQL [≤ 0.5 s]; "
@@ -156,7 +201,27 @@ def run(url: str, folder: Path, label: str) -> None:
         f"{sum(r.startswith('error') for r in results)} errors"
         + "".join(f"; {r}" for r in sorted(set(results)) if r.startswith("error"))
     )
+    errors = [r for r in written if r != "ok"]
+    locked = sum("locked" in r for r in errors)
+    print(
+        f"[{label}] {N_WRITERS} writers, {len(written)} bookings: {written.count('ok')} written "
+        f"in {writing:.1f} s ({written.count('ok') / writing:.0f} /s, process start included), "
+        f"{len(errors)} errors, {locked} 'database is locked'; one writer alone: "
+        f"{alone_rate:.0f} /s, so {N_WRITERS} together write "
+        f"{written.count('ok') / writing / alone_rate:.1f} × as fast"
+        + "".join(f"; {r}" for r in sorted(set(errors))[:3])
+    )
     engine.dispose()
+
+
+class _Args:
+    """How many processes, and each one's extra arguments."""
+
+    def __init__(self, count: int, of) -> None:  # type: ignore[no-untyped-def]
+        self.count, self.of = count, of
+
+    def __call__(self, k: int) -> tuple:
+        return self.of(k)
 
 
 def main() -> None:

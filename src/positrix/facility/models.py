@@ -18,6 +18,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -218,6 +219,7 @@ class Booking(Base):
     __table_args__ = (
         CheckConstraint('"start" < "end"', name="ck_bookings_order"),
         CheckConstraint(_in("status", BOOKING_STATUSES), name="ck_bookings_status"),
+        Index("ix_bookings_instrument_end", "instrument_id", "end"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
