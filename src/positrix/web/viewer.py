@@ -1,0 +1,132 @@
+"""What the PET/CT viewer asks the server for: volumes as gzip NIfTI (in the unit asked,
+converted by :func:`positrix.quant.units.convert_units`, cached by content and unit) and the
+statistics and TAC of a VOI placed on the image (the same computation as ``positrix stats``).
+
+The viewer (NiiVue) works in RAS millimetres; Positrix in LPS: x and y change sign here.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+
+from positrix.errors import PositrixError
+from positrix.facility.queries import visible_series
+from positrix.web.deps import DB, ApiUser, check_csrf
+
+__all__ = ["UNITS", "router", "voi_statistics", "volume_path"]
+
+router = APIRouter(prefix="/api/series", tags=["viewer"])
+
+#: The units the viewer offers for PET.
+UNITS = ("Bq/mL", "kBq/mL", "SUVbw", "%ID/g")
+_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _image(path: str, sha256: str) -> Any:
+    """The image of a series (a few kept in memory; the checksum keys the content)."""
+    from positrix.io import load
+
+    return load(path)
+
+
+def _in_unit(image: Any, unit: str) -> Any:
+    from positrix.quant.units import convert_units
+
+    if image.modality != "PT" or unit in ("", image.unit):
+        return image
+    if unit not in UNITS:
+        raise PositrixError(f"unknown unit '{unit}'", field="unit", fix=", ".join(UNITS))
+    return convert_units(image, unit)
+
+
+def volume_path(cache: Path, path: str, sha256: str, unit: str) -> Path:
+    """The series as gzip NIfTI in ``unit`` (written once into ``cache``, atomically)."""
+    from positrix.io import save
+
+    slug = unit.replace("/", "_per_").replace("%", "pct_") or "native"
+    target = cache / f"{sha256}-{slug}.nii.gz"
+    if target.exists():
+        return target
+    image = _in_unit(_image(path, sha256), unit)
+    cache.mkdir(parents=True, exist_ok=True)
+    with _LOCK:
+        if not target.exists():
+            partial = cache / f".{target.name}.{os.getpid()}.nii.gz"
+            written = save(image, partial, overwrite=True)
+            os.replace(partial, target)
+            for extra in written:
+                if extra != partial and extra.exists():
+                    extra.unlink()
+    return target
+
+
+@router.get("/{series_id}/volume.nii.gz")
+def volume(series_id: int, request: Request, session: DB, user: ApiUser,
+           unit: str = "") -> FileResponse:  # fmt: skip
+    """The series as gzip NIfTI (PET in ``unit``: Bq/mL, kBq/mL, SUVbw or %ID/g)."""
+    series = visible_series(session, user, series_id)
+    cache = request.app.state.settings.data_folder / "cache"
+    path = volume_path(cache, series.path, series.sha256, unit)
+    return FileResponse(
+        path, media_type="application/gzip", headers={"Cache-Control": "private, max-age=3600"}
+    )
+
+
+class VoiRequest(BaseModel):
+    """A VOI placed in the viewer: a sphere or box around a point (RAS mm, as NiiVue
+    reports it), optionally thresholded at a fraction of its maximum."""
+
+    shape: Literal["sphere", "box", "threshold"] = "sphere"
+    center_ras_mm: tuple[float, float, float]
+    radius_mm: float = Field(default=3.0, gt=0, le=100)
+    size_mm: tuple[float, float, float] | None = None
+    fraction: float = Field(default=0.5, gt=0, lt=1)
+    unit: str = ""
+
+
+def voi_statistics(image: Any, body: VoiRequest) -> dict[str, Any]:
+    """Statistics and TAC of the VOI on ``image`` (values in ``image.unit``)."""
+    from positrix.quant.spec import parse_voi
+    from positrix.quant.stats import region_stats
+
+    x, y, z = -body.center_ras_mm[0], -body.center_ras_mm[1], body.center_ras_mm[2]
+    if body.shape == "box":
+        sx, sy, sz = body.size_mm or (2 * body.radius_mm,) * 3
+        spec = f"box:{x},{y},{z},{sx},{sy},{sz}"
+    else:
+        spec = f"sphere:{x},{y},{z},{body.radius_mm}"
+    vois = parse_voi(spec, image.grid)
+    mode, level = ("fraction_of_max", body.fraction) if body.shape == "threshold" else ("all", None)
+    rows = region_stats(image, vois, mode=mode, level=level)
+    frames = [r.to_dict() for r in rows]
+    tac = [
+        {"mid_min": (r.frame_start_s + r.frame_duration_s / 2) / 60.0, "mean": r.mean}
+        for r in rows
+        if r.frame_start_s is not None and r.frame_duration_s is not None
+    ]
+    return {
+        "voi": spec,
+        "lps_center_mm": [x, y, z],
+        "unit": image.unit,
+        "frames": frames,
+        "tac": tac,
+    }
+
+
+@router.post("/{series_id}/voi")
+def voi(series_id: int, body: VoiRequest, request: Request, session: DB, user: ApiUser,
+        x_csrf_token: str | None = Header(default=None)) -> dict[str, Any]:  # fmt: skip
+    """Statistics (every frame) and TAC of a VOI placed on a series, in ``unit``."""
+    check_csrf(request, x_csrf_token)
+    series = visible_series(session, user, series_id)
+    image = _in_unit(_image(series.path, series.sha256), body.unit)
+    return voi_statistics(image, body)
