@@ -13,8 +13,7 @@ from positrix.facility import queries
 from positrix.facility.bookings import book, cancel, record_usage
 from positrix.facility.invoices import approve_invoice, get_invoice, invoice_as_dict
 from positrix.facility.reports import report_hours
-from positrix.physics.units import parse_iso_datetime
-from positrix.web.deps import DB, ApiUser, check_csrf, write
+from positrix.web.deps import DB, ApiUser, check_csrf, day_start, moment, write
 from positrix.web.login import log_in, log_out
 
 __all__ = ["router"]
@@ -95,12 +94,8 @@ def imaging_session(session_id: int, session: DB, user: ApiUser) -> dict[str, An
 @router.get("/bookings")
 def bookings(instrument: str, week: str, session: DB, user: ApiUser) -> list[dict[str, Any]]:
     """An instrument's bookings in the week starting ``week`` (a date, Monday)."""
-    monday = parse_iso_datetime(week + "T00:00:00+00:00", field="week")
+    monday = day_start(week, "week")
     return queries.week_of_bookings(session, user, instrument, monday)
-
-
-def _when(text: str, field: str) -> datetime:
-    return parse_iso_datetime(text, field=field, require_offset=True)
 
 
 @router.post("/bookings", status_code=201)
@@ -108,7 +103,7 @@ def new_booking(body: NewBooking, request: Request, session: DB, user: ApiUser,
                 x_csrf_token: str | None = Header(default=None)) -> dict[str, Any]:  # fmt: skip
     """Book a slot; a conflict answers 400 naming the booking it collides with."""
     check_csrf(request, x_csrf_token)
-    start, end = _when(body.start, "start"), _when(body.end, "end")
+    start, end = moment(body.start, "start"), moment(body.end, "end")
     made = write(
         session,
         lambda: book(
@@ -139,7 +134,7 @@ def usage(booking_id: int, body: NewUsage, request: Request, session: DB, user: 
           x_csrf_token: str | None = Header(default=None)) -> dict[str, Any]:  # fmt: skip
     """Record what was used (staff)."""
     check_csrf(request, x_csrf_token)
-    start, end = _when(body.start, "start"), _when(body.end, "end")
+    start, end = moment(body.start, "start"), moment(body.end, "end")
     write(
         session,
         lambda: record_usage(
@@ -153,8 +148,7 @@ def usage(booking_id: int, body: NewUsage, request: Request, session: DB, user: 
 def hours(start: str, end: str, session: DB, user: ApiUser,
           by: str = "project") -> list[dict[str, Any]]:  # fmt: skip
     """Booked, used and billable hours and amounts (only one's own projects unless staff)."""
-    first = parse_iso_datetime(start + "T00:00:00+00:00", field="start")
-    last = parse_iso_datetime(end + "T00:00:00+00:00", field="end")
+    first, last = day_start(start, "start"), day_start(end, "end")
     return report_hours(session, user, start=first, end=last, by=by)
 
 

@@ -5,6 +5,7 @@ authorisation has one entry point; what a user may see is decided by the service
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request
@@ -21,8 +22,10 @@ __all__ = [
     "PageUser",
     "api_user",
     "check_csrf",
+    "day_start",
     "db",
     "form_value",
+    "moment",
     "optional_user",
     "page_user",
     "write",
@@ -109,6 +112,31 @@ def write(session: Session, action: Callable[[], T]) -> T:
         session.rollback()
         raise
     return result
+
+
+def moment(text: str, field: str) -> datetime:
+    """A required ISO 8601 date-time with its UTC offset."""
+    from positrix.errors import PositrixError
+    from positrix.physics.units import parse_iso_datetime
+
+    found = parse_iso_datetime(text, field=field, require_offset=True)
+    if found is None:
+        raise PositrixError(
+            f"{field} is empty", field=field, fix="give e.g. 2026-03-16T09:00+01:00"
+        )
+    return found
+
+
+def day_start(text: str, field: str) -> datetime:
+    """Midnight UTC of a date ``YYYY-MM-DD``."""
+    from positrix.errors import PositrixError
+
+    try:
+        return datetime.combine(date.fromisoformat(text.strip()), datetime.min.time(), UTC)
+    except ValueError:
+        raise PositrixError(
+            f"'{text}' is not a date", field=field, fix="write YYYY-MM-DD"
+        ) from None
 
 
 def form_value(form: Any, name: str) -> str:

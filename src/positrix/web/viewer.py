@@ -81,6 +81,46 @@ def volume(series_id: int, request: Request, session: DB, user: ApiUser,
     )
 
 
+def rotating_mip(image: Any, target: Path, *, angles: int = 24) -> Path:
+    """A rotating maximum-intensity projection of the image's last frame as an animated GIF
+    (rotation about the scanner axis; projection along y, head up)."""
+    import numpy as np
+    from matplotlib import colormaps
+    from PIL import Image as Picture
+    from scipy import ndimage
+
+    volume = np.asarray(image.data if image.data.ndim == 3 else image.data[..., -1], np.float32)
+    top = float(np.percentile(volume, 99.9)) or 1.0
+    pictures = []
+    for k in range(angles):
+        turned = ndimage.rotate(volume, 360.0 * k / angles, axes=(0, 1), reshape=False, order=1)
+        mip = np.clip(turned.max(axis=1).T[::-1] / top, 0, 1)  # (z, x), superior at the top
+        rgb = (colormaps["hot"](mip)[..., :3] * 255).astype(np.uint8)
+        pictures.append(Picture.fromarray(rgb).resize((rgb.shape[1] * 2, rgb.shape[0] * 2)))
+    partial = target.with_name(f".{target.name}.{os.getpid()}")
+    pictures[0].save(
+        partial, format="GIF", save_all=True, append_images=pictures[1:], duration=120, loop=0
+    )
+    os.replace(partial, target)
+    return target
+
+
+@router.get("/{series_id}/mip.gif")
+def mip(series_id: int, request: Request, session: DB, user: ApiUser,
+        unit: str = "") -> FileResponse:  # fmt: skip
+    """A rotating MIP of the series (GIF, cached by content and unit)."""
+    series = visible_series(session, user, series_id)
+    cache = request.app.state.settings.data_folder / "cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    slug = unit.replace("/", "_per_").replace("%", "pct_") or "native"
+    target = cache / f"{series.sha256}-{slug}-mip.gif"
+    if not target.exists():
+        rotating_mip(_in_unit(_image(series.path, series.sha256), unit), target)
+    return FileResponse(
+        target, media_type="image/gif", headers={"Cache-Control": "private, max-age=3600"}
+    )
+
+
 class VoiRequest(BaseModel):
     """A VOI placed in the viewer: a sphere or box around a point (RAS mm, as NiiVue
     reports it), optionally thresholded at a fraction of its maximum."""
