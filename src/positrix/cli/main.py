@@ -23,6 +23,7 @@ from positrix.cli import (
     quant,
     recon,
     resample,
+    serve,
     simulate,
     snapshot,
 )
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_parser(subparsers)
     nema.add_parser(subparsers)
     facility.add_parser(subparsers)
+    serve.add_parser(subparsers)
     return parser
 
 

@@ -27,7 +27,7 @@ __all__ = ["HERE", "app_from_env", "create_app"]
 HERE = Path(__file__).resolve().parent
 _CSP = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self'; connect-src 'self' blob: data:; worker-src 'self' blob:; "
+    "script-src 'self'; connect-src 'self' blob: data:; worker-src 'self' blob: data:; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 _HEADERS = {

@@ -78,6 +78,7 @@ document.getElementById("frame").addEventListener("input", (event) => {
 });
 document.getElementById("unit").addEventListener("change", async (event) => {
   unit = event.target.value;
+  document.getElementById("unit-label").textContent = unit;
   root.dataset.ready = "";
   status.textContent = `Converting to ${unit}…`;
   const old = petVolume();
