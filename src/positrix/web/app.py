@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import quote
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,8 @@ def _error(request: Request, status: int, message: str) -> Response:
 def _handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def login_first(request: Request, _: LoginRequired) -> Response:
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, err: NotFoundError) -> Response:

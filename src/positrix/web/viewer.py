@@ -138,7 +138,10 @@ def voi_statistics(image: Any, body: VoiRequest) -> dict[str, Any]:
     from positrix.quant.spec import parse_voi
     from positrix.quant.stats import region_stats
 
-    x, y, z = -body.center_ras_mm[0], -body.center_ras_mm[1], body.center_ras_mm[2]
+    x, y, z = (
+        round(v, 3) + 0.0
+        for v in (-body.center_ras_mm[0], -body.center_ras_mm[1], body.center_ras_mm[2])
+    )
     if body.shape == "box":
         sx, sy, sz = body.size_mm or (2 * body.radius_mm,) * 3
         spec = f"box:{x},{y},{z},{sx},{sy},{sz}"
