@@ -152,3 +152,44 @@ def test_learn_is_public_and_bounded(client):
     assert Image.open(io.BytesIO(__import__("base64").b64decode(data["png"]))).size[0] > 500
     # without attenuation correction the NEMA phantom's activity comes out low
     assert 0.4 < data["recovery"] < 0.9
+
+
+def test_a_voi_is_saved_to_the_study_and_measured_again(client, site, capsys):
+    csrf = login(client, "r000")
+    image = load(_pet_path(site))
+    c = image.grid.center_mm
+    body = {"center_ras_mm": [-c[0], -c[1], c[2]], "radius_mm": 3.0, "name": "core"}
+    saved = client.post("/api/series/1/vois", json=body, headers={"X-CSRF-Token": csrf})
+    assert saved.status_code == 201, saved.text
+    made = saved.json()
+    assert {"core.nii.gz", "core.tsv", "core-seg.dcm"} <= set(made["files"])
+    assert made["name"] in [v["name"] for v in client.get("/api/series/1/vois").json()]
+    again = client.post(
+        f"/api/series/1/voi?labels={made['id']}",
+        json=body | {"unit": "SUVbw"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert again.status_code == 200, again.text
+    folder = next((Path(site["data_folder"]) / "vois").rglob("core.nii.gz"))
+    capsys.readouterr()
+    assert main(["stats", str(_pet_path(site)), "--voi", str(folder), "--unit", "SUVbw",
+                 "--json"]) == 0  # fmt: skip
+    rows = json.loads(capsys.readouterr().out)
+    rows = rows if isinstance(rows, list) else rows["regions"]
+    assert [r["mean"] for r in again.json()["frames"]] == pytest.approx([r["mean"] for r in rows])
+    from positrix.quant.seg import read_seg
+
+    seg = read_seg(folder.parent / "core-seg.dcm", grid=image.grid)
+    assert (seg.labels > 0).sum() == again.json()["frames"][0]["n_voxels"]  # SEG = NIfTI labels
+    for bad in ("../../etc", "a b", ""):
+        refused = client.post(
+            "/api/series/1/vois", json=body | {"name": bad}, headers={"X-CSRF-Token": csrf}
+        )
+        assert refused.status_code in (400, 422)
+
+
+def test_viewers_cannot_save_vois(client):
+    csrf = login(client, "vic")
+    body = {"center_ras_mm": [0, 0, 0], "radius_mm": 3.0, "name": "nope"}
+    answer = client.post("/api/series/1/vois", json=body, headers={"X-CSRF-Token": csrf})
+    assert answer.status_code == 403

@@ -8,6 +8,7 @@ The viewer (NiiVue) works in RAS millimetres; Positrix in LPS: x and y change si
 from __future__ import annotations
 
 import os
+import re
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -133,31 +134,38 @@ class VoiRequest(BaseModel):
     unit: str = ""
 
 
-def voi_statistics(image: Any, body: VoiRequest) -> dict[str, Any]:
-    """Statistics and TAC of the VOI on ``image`` (values in ``image.unit``)."""
-    from positrix.quant.spec import parse_voi
-    from positrix.quant.stats import region_stats
-
+def shape_spec(body: VoiRequest) -> str:
+    """The ``positrix stats --voi`` text of the shape (centre converted RAS → LPS)."""
     x, y, z = (
         round(v, 3) + 0.0
         for v in (-body.center_ras_mm[0], -body.center_ras_mm[1], body.center_ras_mm[2])
     )
     if body.shape == "box":
         sx, sy, sz = body.size_mm or (2 * body.radius_mm,) * 3
-        spec = f"box:{x},{y},{z},{sx},{sy},{sz}"
-    else:
-        spec = f"sphere:{x},{y},{z},{body.radius_mm}"
+        return f"box:{x},{y},{z},{sx},{sy},{sz}"
+    return f"sphere:{x},{y},{z},{body.radius_mm}"
+
+
+def voi_statistics(image: Any, body: VoiRequest, *, labels: str | None = None) -> dict[str, Any]:
+    """Statistics and TAC of the VOI on ``image`` (values in ``image.unit``); with ``labels``
+    (a stored label image) those regions instead of the shape."""
+    from positrix.quant.spec import parse_voi
+    from positrix.quant.stats import region_stats
+
+    spec = labels or shape_spec(body)
     vois = parse_voi(spec, image.grid)
-    mode, level = ("fraction_of_max", body.fraction) if body.shape == "threshold" else ("all", None)
+    threshold = body.shape == "threshold" and labels is None
+    mode, level = ("fraction_of_max", body.fraction) if threshold else ("all", None)
     rows = region_stats(image, vois, mode=mode, level=level)
     frames = [r.to_dict() for r in rows]
+    x, y, z = (float(v) for v in spec.split(":")[1].split(",")[:3]) if labels is None else (0, 0, 0)
     tac = [
         {"mid_min": (r.frame_start_s + r.frame_duration_s / 2) / 60.0, "mean": r.mean}
         for r in rows
         if r.frame_start_s is not None and r.frame_duration_s is not None
     ]
     return {
-        "voi": spec,
+        "voi": spec if labels is None else "stored labels",
         "lps_center_mm": [x, y, z],
         "unit": image.unit,
         "frames": frames,
@@ -167,9 +175,117 @@ def voi_statistics(image: Any, body: VoiRequest) -> dict[str, Any]:
 
 @router.post("/{series_id}/voi")
 def voi(series_id: int, body: VoiRequest, request: Request, session: DB, user: ApiUser,
-        x_csrf_token: str | None = Header(default=None)) -> dict[str, Any]:  # fmt: skip
-    """Statistics (every frame) and TAC of a VOI placed on a series, in ``unit``."""
+        x_csrf_token: str | None = Header(default=None),
+        labels: int | None = None) -> dict[str, Any]:  # fmt: skip
+    """Statistics (every frame) and TAC of a VOI placed on a series, in ``unit``; with
+    ``labels`` (the id of a stored label image of the same project) its regions instead."""
     check_csrf(request, x_csrf_token)
     series = visible_series(session, user, series_id)
     image = _in_unit(_image(series.path, series.sha256), body.unit)
-    return voi_statistics(image, body)
+    stored = None
+    if labels is not None:
+        label_series = visible_series(session, user, labels)
+        nifti = sorted(Path(label_series.path).glob("*.nii.gz")) or [Path(label_series.path)]
+        stored = str(nifti[0])
+    return voi_statistics(image, body, labels=stored)
+
+
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+def save_voi(image: Any, body: VoiRequest, folder: Path, name: str, source: Path) -> Path:
+    """Write the VOI as a label image (NIfTI + ``.tsv``) and, for a DICOM source, a DICOM SEG
+    into a new ``folder``; voxels of the shape at least half inside (and, for a threshold, at
+    or above its fraction of the maximum in the last frame) are labelled 1."""
+    import numpy as np
+
+    from positrix.quant.label_image import LabelImage
+    from positrix.quant.labels import save_labels
+    from positrix.quant.seg import write_seg
+    from positrix.quant.spec import parse_voi
+
+    (shape,) = parse_voi(shape_spec(body), image.grid)
+    keep = shape.index[shape.weight >= 0.5]
+    if body.shape == "threshold":
+        last = np.asarray(image.data if image.data.ndim == 3 else image.data[..., -1]).ravel()
+        keep = keep[last[keep] >= body.fraction * last[keep].max()]
+    if keep.size == 0:
+        raise PositrixError("the VOI holds no voxel", field="radius_mm", fix="make it larger")
+    labels = np.zeros(image.grid.shape, np.int32)
+    labels.ravel()[keep] = 1
+    made = LabelImage(labels, image.grid, {1: name})
+    folder.mkdir(parents=True)
+    save_labels(made, folder / f"{name}.nii.gz", like=image)
+    if source.is_dir():
+        write_seg(made, source, folder / f"{name}-seg.dcm")
+    return folder
+
+
+class SavedVoi(VoiRequest):
+    """``POST /api/series/{id}/vois``: a VOI to keep, with its name."""
+
+    name: str
+
+
+@router.post("/{series_id}/vois", status_code=201)
+def keep_voi(series_id: int, body: SavedVoi, request: Request, session: DB, user: ApiUser,
+             x_csrf_token: str | None = Header(default=None)) -> dict[str, Any]:  # fmt: skip
+    """Save a VOI to the study as NIfTI labels and DICOM SEG, registered by checksum."""
+    from positrix.facility.access import require_project
+    from positrix.facility.models import Project
+    from positrix.facility.series import register_series
+    from positrix.web.deps import write
+
+    check_csrf(request, x_csrf_token)
+    series = visible_series(session, user, series_id)
+    project = session.get(Project, series.project_id)
+    assert project is not None
+    require_project(session, user, project.code, write=True)  # viewers look only
+    if not _NAME.match(body.name):
+        raise PositrixError(
+            f"'{body.name}' is not a VOI name",
+            field="name",
+            fix="letters, digits, - and _, at most 40",
+        )
+    folder = (
+        request.app.state.settings.data_folder
+        / "vois"
+        / series.sha256[:16]
+        / f"{body.name}-{os.urandom(4).hex()}"
+    )
+    image = _image(series.path, series.sha256)
+    save_voi(image, body, folder, body.name, Path(series.path))
+    made = write(
+        session,
+        lambda: register_series(
+            session,
+            user,
+            folder,
+            project=project.code,
+            imaging_session=series.imaging_session_id,
+            modality="SEG",
+        ),
+    )
+    return {
+        "id": made.series.id,
+        "name": body.name,
+        "files": sorted(p.name for p in folder.iterdir()),
+    }
+
+
+@router.get("/{series_id}/vois")
+def list_vois(series_id: int, session: DB, user: ApiUser) -> list[dict[str, Any]]:
+    """The VOIs saved on the series' imaging session."""
+    from sqlalchemy import select
+
+    from positrix.facility.models import Series
+
+    series = visible_series(session, user, series_id)
+    if series.imaging_session_id is None:
+        return []
+    saved = session.scalars(
+        select(Series).where(
+            Series.imaging_session_id == series.imaging_session_id, Series.modality == "SEG"
+        )
+    )
+    return [{"id": s.id, "name": Path(s.path).name.rsplit("-", 1)[0]} for s in saved]

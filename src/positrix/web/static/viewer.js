@@ -60,6 +60,7 @@ async function start() {
   showFrames();
   status.textContent = `Loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`;
   root.dataset.ready = "1";
+  listStored();
 }
 
 document.getElementById("view").addEventListener("change", (event) => {
@@ -107,14 +108,44 @@ function tacSvg(tac, unitName) {
     <text x="2" y="16" font-size="10">${ymax.toPrecision(3)}</text></svg>`;
 }
 
+function voiBody() {
+  const mm = nv.frac2mm(nv.scene.crosshairPos);
+  return { shape: document.getElementById("voi-shape").value, center_ras_mm: [mm[0], mm[1], mm[2]],
+           radius_mm: Number(document.getElementById("voi-radius").value),
+           fraction: Number(document.getElementById("voi-fraction").value), unit };
+}
+
+async function post(url, body) {
+  return fetch(url, { method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+                      body: JSON.stringify(body) });
+}
+
+async function listStored() {
+  const answer = await fetch(`/api/series/${petId}/vois`);
+  if (!answer.ok) return;
+  const select = document.getElementById("voi-stored");
+  select.innerHTML = (await answer.json()).map((v) => `<option value="${v.id}">${v.name} (${v.id})</option>`).join("");
+}
+
+document.getElementById("voi-save").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const answer = await post(`/api/series/${petId}/vois`, { ...voiBody(), name: document.getElementById("voi-name").value });
+  const data = await answer.json();
+  document.getElementById("voi-result").textContent = answer.ok ? `saved as ${data.name}: ${data.files.join(", ")}` : data.detail;
+  listStored();
+});
+
+document.getElementById("voi-stored-measure").addEventListener("click", async () => {
+  const id = document.getElementById("voi-stored").value;
+  if (id) showStats(await post(`/api/series/${petId}/voi?labels=${id}`, voiBody()));
+});
+
 document.getElementById("voi-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const mm = nv.frac2mm(nv.scene.crosshairPos);
-  const body = { shape: document.getElementById("voi-shape").value, center_ras_mm: [mm[0], mm[1], mm[2]],
-                 radius_mm: Number(document.getElementById("voi-radius").value),
-                 fraction: Number(document.getElementById("voi-fraction").value), unit };
-  const answer = await fetch(`/api/series/${petId}/voi`, { method: "POST", headers: {
-    "Content-Type": "application/json", "X-CSRF-Token": csrf }, body: JSON.stringify(body) });
+  showStats(await post(`/api/series/${petId}/voi`, voiBody()));
+});
+
+async function showStats(answer) {
   const out = document.getElementById("voi-result");
   const data = await answer.json();
   if (!answer.ok) { out.textContent = data.detail; return; }
@@ -123,6 +154,6 @@ document.getElementById("voi-form").addEventListener("submit", async (event) => 
     <table id="voi-table"><thead><tr><th>frame</th><th>mean</th><th>SD</th><th>max</th><th>volume (mL)</th><th>voxels</th></tr></thead><tbody>${rows.join("")}</tbody></table>
     ${tacSvg(data.tac, data.unit)}`;
   out.dataset.mean = data.frames[data.frames.length - 1].mean;
-});
+}
 
 start();
