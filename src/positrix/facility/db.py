@@ -51,10 +51,14 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str | None = None) -> Any:
+def make_engine(url: str | None = None, *, reads_only: bool = False) -> Any:
     """An engine for ``url``; SQLite files get WAL, foreign keys and a 30 s busy timeout, and
     their folder is created; transactions on SQLite start with ``BEGIN IMMEDIATE`` so that
-    concurrent writers queue instead of failing ("database is locked")."""
+    concurrent writers queue instead of failing ("database is locked").
+
+    ``reads_only``: an engine for sessions that only read (a web page): on SQLite their
+    transactions start deferred, so that readers never wait for the write lock (WAL lets them
+    read while one writer writes)."""
     from sqlalchemy import create_engine, event
 
     full = normalised_url(url)
@@ -67,7 +71,7 @@ def make_engine(url: str | None = None) -> Any:
 
         @event.listens_for(engine, "begin")
         def _begin(connection: Any) -> None:  # pragma: no cover - exercised by every test
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
         return engine
     try:

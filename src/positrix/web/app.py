@@ -108,6 +108,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.db_url)
+    app.state.read_engine = make_engine(settings.db_url, reads_only=True)
     require_current(app.state.engine)
     app.state.key = load_secret(settings.data_folder)
     app.state.limiter = LoginLimiter(settings.login_attempts, settings.login_window_s)

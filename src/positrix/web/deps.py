@@ -39,8 +39,12 @@ class LoginRequired(Exception):
 
 
 def db(request: Request) -> Iterator[Session]:
-    """A database session for the request, closed afterwards."""
-    with Session(request.app.state.engine) as session:
+    """A database session for the request, closed afterwards: GET and HEAD read through the
+    engine whose SQLite transactions start deferred (readers never queue for the write lock);
+    other methods write through the one that starts ``BEGIN IMMEDIATE``."""
+    state = request.app.state
+    engine = state.read_engine if request.method in ("GET", "HEAD") else state.engine
+    with Session(engine) as session:
         yield session
 
 
