@@ -193,3 +193,44 @@ def test_viewers_cannot_save_vois(client):
     body = {"center_ras_mm": [0, 0, 0], "radius_mm": 3.0, "name": "nope"}
     answer = client.post("/api/series/1/vois", json=body, headers={"X-CSRF-Token": csrf})
     assert answer.status_code == 403
+
+
+def test_the_same_site_on_postgresql(site, tmp_path):
+    """The demo site restored into PostgreSQL serves the same answers."""
+    from fastapi.testclient import TestClient
+
+    from positrix.facility.backup import backup_database, restore_database
+    from positrix.facility.db import make_engine
+    from positrix.web.app import create_app
+    from positrix.web.settings import WebSettings
+    from tests.facility.conftest import _postgres_database
+
+    source = make_engine(site["db_url"])
+    backup_database(source, tmp_path / "site.jsonl.gz")
+    source.dispose()
+    databases = _postgres_database()
+    url = next(databases)
+    try:
+        target = make_engine(url)
+        restore_database(target, tmp_path / "site.jsonl.gz")
+        target.dispose()
+        app = create_app(WebSettings(db_url=url, data_folder=Path(site["data_folder"])))
+        with TestClient(app) as client:
+            csrf = login(client, "r000")
+            assert site["project"] in [p["code"] for p in client.get("/api/projects").json()]
+            assert client.get(f"/api/sessions/{site['session_id']}").status_code == 200
+            slot = {
+                "instrument": "inveon",
+                "project": site["project"],
+                "user": "r000",
+                "start": "2027-02-01T09:00:00+00:00",
+                "end": "2027-02-01T10:00:00+00:00",
+            }
+            first = client.post("/api/bookings", json=slot, headers={"X-CSRF-Token": csrf})
+            second = client.post("/api/bookings", json=slot, headers={"X-CSRF-Token": csrf})
+            assert first.status_code == 201 and second.status_code == 400
+            assert f"overlaps booking {first.json()['id']}" in second.text
+        app.state.engine.dispose()
+        app.state.read_engine.dispose()
+    finally:
+        next(databases, None)
