@@ -19,6 +19,7 @@ from positrix.cli import (
     info,
     kinetics,
     nema,
+    node,
     nuclide,
     quant,
     recon,
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     nema.add_parser(subparsers)
     facility.add_parser(subparsers)
     serve.add_parser(subparsers)
+    node.add_parser(subparsers)
     return parser
 
 

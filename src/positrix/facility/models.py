@@ -43,6 +43,7 @@ __all__ = [
     "Base",
     "Booking",
     "Charge",
+    "DicomInstance",
     "ImagingSession",
     "Institution",
     "Instrument",
@@ -524,3 +525,30 @@ class Publication(Base):
     title: Mapped[str] = mapped_column(String(500), default="")
     journal: Mapped[str] = mapped_column(String(200), default="")
     year: Mapped[int] = mapped_column(Integer)
+
+
+class DicomInstance(Base):
+    """One DICOM instance the node received: where it lies in the archive, its checksum, and
+    the project (and animal) its routing gave it; ``project_id`` empty means triage."""
+
+    __tablename__ = "dicom_instances"
+    __table_args__ = (CheckConstraint(_in("status", ("routed", "triage")), name="ck_dicom_status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sop_instance_uid: Mapped[str] = mapped_column(String(64), unique=True)
+    sop_class_uid: Mapped[str] = mapped_column(String(64))
+    study_uid: Mapped[str] = mapped_column(String(64), index=True)
+    series_uid: Mapped[str] = mapped_column(String(64), index=True)
+    modality: Mapped[str] = mapped_column(String(16), default="")
+    patient_id: Mapped[str] = mapped_column(String(64), default="")
+    study_description: Mapped[str] = mapped_column(String(200), default="")
+    accession: Mapped[str] = mapped_column(String(64), default="")
+    study_date: Mapped[str] = mapped_column(String(8), default="")
+    path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    calling_ae: Mapped[str] = mapped_column(String(16), default="")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="triage")
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), default=None)
+    animal: Mapped[str] = mapped_column(String(60), default="")

@@ -1,0 +1,277 @@
+"""The node's DICOM service (pynetdicom): C-ECHO, C-STORE of PET, CT, secondary captures
+and segmentations, C-FIND at study and series level from the database.
+
+Each received instance is written to the archive first (the bytes as they came), then queued
+for the database, which a recorder thread writes in batches (one transaction and one audit
+entry per batch), so that a burst of 1 000 instances is not 1 000 commits.  An image whose
+pixel data is shorter than its rows × columns × frames says is refused (status A900) and kept
+aside with the reason; nothing received is ever dropped silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from positrix.node.archive import Archive
+from positrix.node.routing import Route, route
+
+__all__ = ["STORAGE_CLASSES", "Node", "NodeConfig"]
+
+log = logging.getLogger("positrix.node")
+
+#: The SOP classes the node stores (name → UID).
+STORAGE_CLASSES = {
+    "PET": "1.2.840.10008.5.1.4.1.1.128",
+    "Enhanced PET": "1.2.840.10008.5.1.4.1.1.130",
+    "CT": "1.2.840.10008.5.1.4.1.1.2",
+    "Enhanced CT": "1.2.840.10008.5.1.4.1.1.2.1",
+    "Secondary Capture": "1.2.840.10008.5.1.4.1.1.7",
+    "Segmentation": "1.2.840.10008.5.1.4.1.1.66.4",
+}
+_VERIFICATION = "1.2.840.10008.1.1"
+_FIND = "1.2.840.10008.5.1.4.1.2.2.1"  # Study Root Query/Retrieve – FIND
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    """Where the node listens and keeps things."""
+
+    archive: Path
+    db_url: str | None
+    ae_title: str = "POSITRIX"
+    host: str = "127.0.0.1"
+    port: int = 11112
+    routes: tuple[Route, ...] = ()
+
+
+def _text(ds: Any, keyword: str) -> str:
+    value = ds.get(keyword, "")
+    return str(value).strip() if value is not None else ""
+
+
+def _short_pixels(ds: Any) -> str:
+    """Why an image's pixel data cannot be whole, or ``""``."""
+    if "PixelData" not in ds or "Rows" not in ds:
+        return ""
+    expected = (
+        int(ds.Rows)
+        * int(ds.Columns)
+        * int(ds.get("SamplesPerPixel", 1))
+        * int(ds.get("NumberOfFrames", 1) or 1)
+        * int(ds.BitsAllocated)
+        // 8
+    )
+    found = len(ds.PixelData)
+    syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+    if syntax is not None and syntax.is_compressed:
+        return ""
+    return (
+        f"pixel data holds {found} bytes, its header promises {expected}"
+        if found < expected
+        else ""
+    )
+
+
+class Node:
+    """A running node: ``start()``, ``stop()``; counts of what it did in ``stats``."""
+
+    def __init__(self, config: NodeConfig) -> None:
+        from positrix.facility.db import make_engine
+
+        self.config = config
+        self.archive = Archive(config.archive)
+        self.engine = make_engine(config.db_url)
+        self.stats = {"stored": 0, "duplicate": 0, "conflict": 0, "rejected": 0, "triage": 0}
+        self._queue: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue()
+        self._recorder = threading.Thread(target=self._record, name="node-recorder", daemon=True)
+        self._server: Any = None
+
+    # --- the database side -------------------------------------------------------------
+    def _record(self) -> None:
+        from sqlalchemy.orm import Session
+
+        from positrix.facility.dicom import record_instances
+
+        done = False
+        while not done:
+            item = self._queue.get()
+            batch = [item] if item is not None else []
+            done = item is None
+            while len(batch) < 500:
+                try:
+                    more = self._queue.get(timeout=0.05)
+                except queue.Empty:
+                    break
+                if more is None:
+                    done = True
+                    break
+                batch.append(more)
+            by_caller: dict[str, list[dict[str, Any]]] = {}
+            for caller, row in batch:
+                by_caller.setdefault(caller, []).append(row)
+            for caller, rows in by_caller.items():
+                try:
+                    with Session(self.engine) as session, session.begin():
+                        record_instances(session, rows, calling_ae=caller)
+                except Exception:  # the files are safe in the archive; say so, keep going
+                    log.exception(
+                        "could not register %d instances from %s (files kept)", len(rows), caller
+                    )
+
+    def flush(self, timeout: float = 30.0) -> None:
+        """Wait until every queued instance is in the database."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while not self._queue.empty() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.1)
+
+    # --- the DICOM side ------------------------------------------------------------------
+    def _on_store(self, event: Any) -> int:
+        caller = str(event.assoc.requestor.ae_title).strip()
+        data = event.encoded_dataset()
+        try:
+            ds = event.dataset
+            ds.file_meta = event.file_meta
+            uids = (
+                _text(ds, "StudyInstanceUID"),
+                _text(ds, "SeriesInstanceUID"),
+                _text(ds, "SOPInstanceUID"),
+            )
+            problem = _short_pixels(ds)
+        except Exception as err:  # an unreadable data set: keep it aside, refuse it
+            problem, uids = f"cannot decode the data set ({err})", ("", "", "")
+        if problem:
+            kept = self.archive.reject(data, problem)
+            self.stats["rejected"] += 1
+            log.warning("refused an instance from %s: %s (kept as %s)", caller, problem, kept)
+            return 0xA900
+        try:
+            stored = self.archive.store(data, study=uids[0], series=uids[1], sop=uids[2])
+        except Exception as err:
+            kept = self.archive.reject(data, str(err))
+            self.stats["rejected"] += 1
+            log.warning("refused an instance from %s: %s (kept as %s)", caller, err, kept)
+            return 0xA900
+        self.stats[stored.outcome] += 1
+        if stored.outcome == "duplicate":
+            log.info("resend of %s from %s: already archived, nothing written", uids[2], caller)
+            return 0x0000
+        if stored.outcome == "conflict":
+            log.warning(
+                "SOP Instance UID %s from %s already holds other data; the new file is "
+                "kept aside as %s, the archived one is unchanged",
+                uids[2],
+                caller,
+                stored.path,
+            )
+            return 0x0000
+        self._queue.put((caller, self._row(ds, uids, stored)))
+        return 0x0000
+
+    def _row(self, ds: Any, uids: tuple[str, str, str], stored: Any) -> dict[str, Any]:
+        tags = {
+            "patient_id": _text(ds, "PatientID"),
+            "study_description": _text(ds, "StudyDescription"),
+            "accession": _text(ds, "AccessionNumber"),
+        }
+        rule = route(list(self.config.routes), tags)
+        if rule is None:
+            self.stats["triage"] += 1
+        return {
+            "sop_instance_uid": uids[2],
+            "sop_class_uid": _text(ds, "SOPClassUID"),
+            "study_uid": uids[0],
+            "series_uid": uids[1],
+            "modality": _text(ds, "Modality"),
+            "study_date": _text(ds, "StudyDate")[:8],
+            "path": str(stored.path),
+            "sha256": stored.sha256,
+            "size_bytes": stored.size_bytes,
+            "project": rule.project if rule else None,
+            "animal": rule.animal_for(tags) if rule else "",
+            "patient_id": tags["patient_id"][:64],
+            "study_description": tags["study_description"][:200],
+            "accession": tags["accession"][:64],
+        }
+
+    def _on_find(self, event: Any) -> Iterator[tuple[int, Any]]:
+        from pydicom.dataset import Dataset
+        from sqlalchemy.orm import Session
+
+        from positrix.facility.dicom import find_series, find_studies
+
+        query = event.identifier
+        level = _text(query, "QueryRetrieveLevel")
+        with Session(self.engine) as session:
+            if level == "STUDY":
+                filters = {
+                    "patient_id": _text(query, "PatientID"),
+                    "study_uid": _text(query, "StudyInstanceUID"),
+                }
+                for study in find_studies(session, filters):
+                    answer = Dataset()
+                    answer.QueryRetrieveLevel = "STUDY"
+                    answer.StudyInstanceUID = study["study_uid"]
+                    answer.PatientID = study["patient_id"]
+                    answer.StudyDate = study["study_date"]
+                    answer.StudyDescription = study["study_description"]
+                    answer.AccessionNumber = study["accession"]
+                    answer.ModalitiesInStudy = study["modalities"]
+                    answer.NumberOfStudyRelatedInstances = study["instances"]
+                    answer.NumberOfStudyRelatedSeries = study["series"]
+                    yield 0xFF00, answer
+            elif level == "SERIES":
+                for series in find_series(session, _text(query, "StudyInstanceUID")):
+                    answer = Dataset()
+                    answer.QueryRetrieveLevel = "SERIES"
+                    answer.StudyInstanceUID = _text(query, "StudyInstanceUID")
+                    answer.SeriesInstanceUID = series["series_uid"]
+                    answer.Modality = series["modality"]
+                    answer.NumberOfSeriesRelatedInstances = series["instances"]
+                    yield 0xFF00, answer
+            else:
+                log.warning("C-FIND at level '%s' is not supported (STUDY or SERIES)", level)
+                yield 0xA900, None
+
+    def start(self) -> None:
+        """Listen (in background threads)."""
+        from pynetdicom import AE, ALL_TRANSFER_SYNTAXES, evt
+
+        ae = AE(ae_title=self.config.ae_title)
+        ae.maximum_pdu_size = 0
+        for uid in STORAGE_CLASSES.values():
+            ae.add_supported_context(uid, ALL_TRANSFER_SYNTAXES)
+        ae.add_supported_context(_VERIFICATION)
+        ae.add_supported_context(_FIND)
+        handlers: list[Any] = [
+            (evt.EVT_C_STORE, self._on_store),
+            (evt.EVT_C_FIND, self._on_find),
+            (evt.EVT_C_ECHO, lambda event: 0x0000),
+        ]
+        self._recorder.start()
+        self._server = ae.start_server(
+            (self.config.host, self.config.port), block=False, evt_handlers=handlers
+        )
+        log.info(
+            "DICOM node %s listening on %s:%d, archive %s",
+            self.config.ae_title,
+            self.config.host,
+            self.config.port,
+            self.config.archive,
+        )
+
+    def stop(self) -> None:
+        """Stop listening, write what is queued, close the database."""
+        if self._server is not None:
+            self._server.shutdown()
+        self._queue.put(None)
+        self._recorder.join(timeout=60)
+        self.engine.dispose()
