@@ -1,0 +1,235 @@
+"""The DICOM node against independent clients (dcmtk's storescu, pynetdicom's SCU): the demo
+study routed to its project with nothing written twice; resend, conflicting UID, unknown
+routing, a truncated image and a non-image SOP class each end as they should, and the node
+keeps answering."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import os
+import socket
+import subprocess
+from pathlib import Path
+
+import pydicom
+import pytest
+from pynetdicom import AE
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from positrix.facility.db import make_engine
+from positrix.facility.dicom import assign_study, triage
+from positrix.facility.models import DicomInstance
+from positrix.facility.people import create_project, create_user
+from positrix.facility.schema import init_database
+from positrix.node.routing import Route, load_routes, route
+from positrix.node.scp import STORAGE_CLASSES, Node, NodeConfig
+from tests.conftest import external_tool
+
+
+def _port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def node(tmp_path):
+    url = f"sqlite:///{tmp_path / 'facility.db'}"
+    engine = make_engine(url)
+    init_database(engine)
+    with Session(engine) as session, session.begin():
+        admin = create_user(session, None, "admin", role="admin")
+        create_user(session, admin, "pia", role="pi")
+        create_project(session, admin, "P001", pi="pia")
+    engine.dispose()
+    routes = (Route("P001", {"patient_id": "demo-mouse*"}, "{patient_id}"),)
+    running = Node(
+        NodeConfig(archive=tmp_path / "archive", db_url=url, port=_port(), routes=routes)
+    )
+    running.start()
+    yield running
+    running.stop()
+
+
+def _instances(node: Node) -> list[DicomInstance]:
+    node.flush()
+    with Session(node.engine) as session:
+        return list(session.scalars(select(DicomInstance)))
+
+
+def _archived(node: Node) -> list[Path]:
+    return sorted(
+        p
+        for p in node.config.archive.rglob("*.dcm")
+        if not {"conflicts", "rejected"} & set(p.parts)
+    )
+
+
+def _scu(node: Node, *contexts: str):
+    ae = AE(ae_title="TESTSCU")
+    for uid in contexts or STORAGE_CLASSES.values():
+        ae.add_requested_context(uid)
+    ae.add_requested_context("1.2.840.10008.1.1")
+    assoc = ae.associate("127.0.0.1", node.config.port, ae_title="POSITRIX")
+    assert assoc.is_established
+    return assoc
+
+
+def dcmtk(name: str) -> str:
+    """dcmtk's program (pynetdicom installs a Python one of the same name in the venv)."""
+    import shutil
+    import sys
+
+    venv = str(Path(sys.executable).parent)
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p != venv)
+    found = shutil.which(name, path=path)
+    return found if found else external_tool(f"dcmtk-{name}")
+
+
+def test_storescu_sends_the_demo_study_and_it_is_routed_once(node, demo_output):
+    storescu = dcmtk("storescu")
+    folder = demo_output[0] / "dicom"
+    sent = sorted(folder.rglob("*.dcm"))
+    env = os.environ | {"TCP_NODELAY": "1"}
+    for _ in range(2):  # the second time is a resend of everything
+        subprocess.run(
+            [
+                storescu,
+                "+sd",
+                "+r",
+                "-aec",
+                "POSITRIX",
+                "127.0.0.1",
+                str(node.config.port),
+                str(folder),
+            ],
+            check=True,
+            env=env,
+            capture_output=True,
+            timeout=300,
+        )
+    rows = _instances(node)
+    assert len(rows) == len(sent) == len(_archived(node))  # nothing written twice
+    assert node.stats["stored"] == len(sent) and node.stats["duplicate"] == len(sent)
+    assert {r.status for r in rows} == {"routed"} and {r.modality for r in rows} == {"PT", "CT"}
+    assert {r.animal for r in rows} == {"demo-mouse-01"}
+    one = rows[0]
+    assert hashlib.sha256(Path(one.path).read_bytes()).hexdigest() == one.sha256
+
+
+def _pet(demo_output) -> pydicom.Dataset:
+    first = sorted((demo_output[0] / "dicom" / "pet").rglob("*.dcm"))[0]
+    return pydicom.dcmread(first)
+
+
+def test_a_conflicting_uid_is_kept_aside_and_the_archive_is_unchanged(node, demo_output):
+    ds = _pet(demo_output)
+    assoc = _scu(node)
+    assert assoc.send_c_store(ds).Status == 0x0000
+    changed = copy.deepcopy(ds)
+    changed.PatientComments = "a different file under the same SOP Instance UID"
+    assert assoc.send_c_store(changed).Status == 0x0000
+    assoc.release()
+    (row,) = _instances(node)
+    assert node.stats["conflict"] == 1
+    assert hashlib.sha256(Path(row.path).read_bytes()).hexdigest() == row.sha256  # unchanged
+    aside = list((node.config.archive / "conflicts").glob("*.dcm"))
+    assert len(aside) == 1 and b"a different file" in aside[0].read_bytes()
+
+
+def test_unknown_routing_waits_in_triage_until_assigned(node, demo_output):
+    ds = _pet(demo_output)
+    ds.PatientID = "stray-42"
+    assoc = _scu(node)
+    assert assoc.send_c_store(ds).Status == 0x0000
+    assoc.release()
+    (row,) = _instances(node)
+    assert row.status == "triage" and row.project_id is None
+    with Session(node.engine) as session, session.begin():
+        from positrix.facility.people import get_user
+
+        admin = get_user(session, "admin")
+        (waiting,) = triage(session, admin)
+        assert waiting["patient_id"] == "stray-42"
+        assert assign_study(session, admin, waiting["study_uid"], project="P001",
+                            animal="M-42") == 1  # fmt: skip
+        assert triage(session, admin) == []
+
+
+def test_a_truncated_image_is_refused_kept_and_the_node_keeps_answering(node, demo_output):
+    ds = _pet(demo_output)
+    ds.PixelData = ds.PixelData[: len(ds.PixelData) // 2]
+    assoc = _scu(node)
+    assert assoc.send_c_store(ds).Status == 0xA900
+    assert assoc.send_c_echo().Status == 0x0000  # the same association still works
+    assoc.release()
+    assert _instances(node) == [] and node.stats["rejected"] == 1
+    (kept,) = (node.config.archive / "rejected").glob("*.dcm")
+    assert "pixel data holds" in kept.with_suffix(".txt").read_text()
+
+
+def test_a_non_image_sop_class_is_not_accepted_and_nothing_breaks(node, demo_output):
+    rt_struct = "1.2.840.10008.5.1.4.1.1.481.3"
+    ae = AE(ae_title="TESTSCU")
+    ae.add_requested_context(rt_struct)
+    ae.add_requested_context("1.2.840.10008.1.1")
+    assoc = ae.associate("127.0.0.1", node.config.port, ae_title="POSITRIX")
+    assert assoc.is_established
+    accepted = {c.abstract_syntax for c in assoc.accepted_contexts}
+    assert rt_struct not in accepted  # refused at negotiation: the sender knows at once
+    ds = _pet(demo_output)
+    ds.SOPClassUID = rt_struct
+    with pytest.raises(ValueError):
+        assoc.send_c_store(ds)
+    assert assoc.send_c_echo().Status == 0x0000
+    assoc.release()
+
+
+def test_c_find_answers_what_the_node_holds(node, demo_output):
+    ds = _pet(demo_output)
+    assoc = _scu(node, "1.2.840.10008.5.1.4.1.2.2.1", STORAGE_CLASSES["PET"])
+    assert assoc.send_c_store(ds).Status == 0x0000
+    node.flush()
+    query = pydicom.Dataset()
+    query.QueryRetrieveLevel = "STUDY"
+    query.StudyInstanceUID = ""
+    query.PatientID = ""
+    query.NumberOfStudyRelatedInstances = ""
+    answers = [
+        identifier
+        for status, identifier in assoc.send_c_find(query, "1.2.840.10008.5.1.4.1.2.2.1")
+        if status and status.Status == 0xFF00
+    ]
+    assoc.release()
+    assert len(answers) == 1 and answers[0].StudyInstanceUID == ds.StudyInstanceUID
+    assert int(answers[0].NumberOfStudyRelatedInstances) == 1
+
+
+def test_routing_rules_from_toml(tmp_path):
+    path = tmp_path / "routes.toml"
+    path.write_text(
+        '[[route]]\npatient_id = "M24*"\nstudy_description = "*FDG*"\n'
+        'project = "P24000"\nanimal = "{patient_id}"\n'
+        '[[route]]\naccession = "A-*"\nproject = "P24001"\n'
+    )
+    rules = load_routes(path)
+    hit = route(rules, {"patient_id": "M2401", "study_description": "mouse FDG 60 min"})
+    assert (
+        hit is not None
+        and hit.project == "P24000"
+        and hit.animal_for({"patient_id": "M2401"}) == "M2401"
+    )
+    assert route(rules, {"patient_id": "M2401", "study_description": "FLT"}) is None
+    assert route(rules, {"accession": "A-7"}).project == "P24001"
+    path.write_text('[[route]]\npatient = "x"\nproject = "P"\n')
+    from positrix.errors import FileFormatError
+
+    with pytest.raises(FileFormatError, match="unknown key 'patient'"):
+        load_routes(path)
+
+
+def test_the_instances_table_counts(node):
+    with Session(node.engine) as session:
+        assert session.scalar(select(func.count(DicomInstance.id))) == 0
