@@ -41,6 +41,7 @@ class Archive:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
+        self._made: set[Path] = set()
 
     def path_for(self, study: str, series: str, sop: str) -> Path:
         """The instance's place; UIDs that are not DICOM UIDs are refused (no path tricks)."""
@@ -54,10 +55,17 @@ class Archive:
 
     def _write_new(self, target: Path, data: bytes) -> bool:
         """Write ``data`` at ``target`` unless something is there; ``True`` if written."""
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in self._made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(target.parent)
         partial = target.with_name(f".{target.name}.{os.getpid()}.{id(data)}")
-        with partial.open("wb") as handle:
-            handle.write(data)
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(descriptor, view) :]
+        finally:
+            os.close(descriptor)
         try:
             os.link(partial, target)  # fails if the target exists: no overwrite, no race
             return True

@@ -21,7 +21,7 @@ from typing import Any
 from positrix.node.archive import Archive
 from positrix.node.routing import Route, route
 
-__all__ = ["STORAGE_CLASSES", "Node", "NodeConfig"]
+__all__ = ["STORAGE_CLASSES", "Node", "NodeConfig", "file_bytes"]
 
 log = logging.getLogger("positrix.node")
 
@@ -55,8 +55,9 @@ def _text(ds: Any, keyword: str) -> str:
     return str(value).strip() if value is not None else ""
 
 
-def _short_pixels(ds: Any) -> str:
-    """Why an image's pixel data cannot be whole, or ``""``."""
+def _short_pixels(ds: Any, syntax: Any) -> str:
+    """Why an image's pixel data cannot be whole, or ``""`` (``syntax``: the transfer
+    syntax it came in; compressed pixel data has no fixed length)."""
     if "PixelData" not in ds or "Rows" not in ds:
         return ""
     expected = (
@@ -68,7 +69,6 @@ def _short_pixels(ds: Any) -> str:
         // 8
     )
     found = len(ds.PixelData)
-    syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
     if syntax is not None and syntax.is_compressed:
         return ""
     return (
@@ -76,6 +76,50 @@ def _short_pixels(ds: Any) -> str:
         if found < expected
         else ""
     )
+
+
+def _element(group_element: int, vr: bytes, value: bytes) -> bytes:
+    import struct
+
+    tag = struct.pack("<HH", group_element >> 16, group_element & 0xFFFF)
+    if vr == b"OB":
+        return tag + vr + b"\0\0" + struct.pack("<I", len(value)) + value
+    return tag + vr + struct.pack("<H", len(value)) + value
+
+
+def _padded(text: str, pad: bytes) -> bytes:
+    raw = text.encode("ascii")
+    return raw + pad if len(raw) % 2 else raw
+
+
+def file_bytes(dataset: bytes, *, sop_class: str, sop_instance: str, syntax: str,
+               calling_ae: str) -> bytes:  # fmt: skip
+    """A DICOM Part 10 file: preamble, ``DICM``, the file meta group (explicit VR little
+    endian, written here directly: pydicom's general writer costs ~1 ms per instance) and the
+    data set's bytes exactly as received."""
+    import struct
+
+    from pynetdicom import PYNETDICOM_IMPLEMENTATION_UID, PYNETDICOM_IMPLEMENTATION_VERSION
+
+    body = b"".join(
+        (
+            _element(0x00020001, b"OB", b"\0\1"),
+            _element(0x00020002, b"UI", _padded(sop_class, b"\0")),
+            _element(0x00020003, b"UI", _padded(sop_instance, b"\0")),
+            _element(0x00020010, b"UI", _padded(syntax, b"\0")),
+            _element(0x00020012, b"UI", _padded(str(PYNETDICOM_IMPLEMENTATION_UID), b"\0")),
+            _element(0x00020013, b"SH", _padded(PYNETDICOM_IMPLEMENTATION_VERSION, b" ")),
+            _element(0x00020016, b"AE", _padded(calling_ae or "UNKNOWN", b" ")),
+        )
+    )
+    group = _element(0x00020000, b"UL", struct.pack("<I", len(body)))
+    return b"\0" * 128 + b"DICM" + group + body + dataset
+
+
+def _syntax(event: Any) -> Any:
+    from pydicom.uid import UID
+
+    return UID(event.context.transfer_syntax)
 
 
 class Node:
@@ -136,16 +180,22 @@ class Node:
     # --- the DICOM side ------------------------------------------------------------------
     def _on_store(self, event: Any) -> int:
         caller = str(event.assoc.requestor.ae_title).strip()
-        data = event.encoded_dataset()
+        request = event.request
+        data = file_bytes(
+            request.DataSet.getvalue(),
+            sop_class=str(request.AffectedSOPClassUID),
+            sop_instance=str(request.AffectedSOPInstanceUID),
+            syntax=str(event.context.transfer_syntax),
+            calling_ae=caller,
+        )
         try:
             ds = event.dataset
-            ds.file_meta = event.file_meta
             uids = (
                 _text(ds, "StudyInstanceUID"),
                 _text(ds, "SeriesInstanceUID"),
-                _text(ds, "SOPInstanceUID"),
+                str(request.AffectedSOPInstanceUID),
             )
-            problem = _short_pixels(ds)
+            problem = _short_pixels(ds, _syntax(event))
         except Exception as err:  # an unreadable data set: keep it aside, refuse it
             problem, uids = f"cannot decode the data set ({err})", ("", "", "")
         if problem:
@@ -187,7 +237,7 @@ class Node:
             self.stats["triage"] += 1
         return {
             "sop_instance_uid": uids[2],
-            "sop_class_uid": _text(ds, "SOPClassUID"),
+            "sop_class_uid": _text(ds, "SOPClassUID")[:64],
             "study_uid": uids[0],
             "series_uid": uids[1],
             "modality": _text(ds, "Modality"),
