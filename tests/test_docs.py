@@ -44,7 +44,7 @@ def test_console_examples(doc, workdir, monkeypatch, capsys):
     for command, expected in _examples(doc):
         if command.startswith("make "):
             continue  # the Makefile targets are what CI itself runs
-        if command.startswith(("positrix demo", "positrix serve")):
+        if command.startswith(("positrix demo", "positrix serve", "positrix node start")):
             continue  # the demo_output fixture is that run; a server runs until stopped
         argv = shlex.split(command)
         assert argv[0] == "positrix", command
