@@ -21,6 +21,7 @@ from positrix.cli import (
     nema,
     node,
     nuclide,
+    process,
     quant,
     recon,
     resample,
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     facility.add_parser(subparsers)
     serve.add_parser(subparsers)
     node.add_parser(subparsers)
+    process.add_parsers(subparsers)
     return parser
 
 
