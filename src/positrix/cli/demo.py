@@ -109,6 +109,9 @@ def print_report(result: dict[str, Any], out: str) -> None:
     _print_recon(result["recon"], suv)
     _print_nema(result["nema"])
     _print_facility(result["facility"])
+    report = result["report"]
+    print(f"\n== the study report (positrix process, demo protocol, {report['seconds']} s) ==")
+    print(f"{report['html']}\n{report['pdf']}")
     for name in ("pet", "ct"):
         print(f"\n== {name.upper()} ({out}/dicom/{name}) ==")
         print_table(format_summary(result[name]))

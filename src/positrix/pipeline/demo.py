@@ -28,7 +28,7 @@ from positrix.simulation.demo_mouse import ORGANS, DemoStudy, demo_mouse_study
 
 __all__ = ["activity_check", "run_demo"]
 
-_PARTS = ("dicom/pet", "dicom/ct", "quant", "kinetics", "recon", "nema", "facility")
+_PARTS = ("dicom/pet", "dicom/ct", "quant", "kinetics", "recon", "nema", "facility", "processed")
 
 
 def activity_check(pet: Image) -> list[dict[str, float]]:
@@ -93,26 +93,28 @@ def run_demo(
                     fix="pass --force to replace the demo's earlier output",
                 )
             shutil.rmtree(target)
-    log("[1/8] building the demo mouse study (F-18 FDG, dynamic PET + CT)")
+    log("[1/9] building the demo mouse study (F-18 FDG, dynamic PET + CT)")
     study = demo_mouse_study()
-    log(f"[2/8] writing DICOM to {out / 'dicom'}")
+    log(f"[2/9] writing DICOM to {out / 'dicom'}")
     files = save(study.pet, out / "dicom/pet", log=log) + save(study.ct, out / "dicom/ct", log=log)
     log(f"      {len(files)} files written")
-    log("[3/8] reading the series back")
+    log("[3/9] reading the series back")
     pet, ct = load(out / "dicom/pet", log=log), load(out / "dicom/ct", log=log)
-    log(f"[4/8] quantifying: organ VOIs, TACs, SUV, tumour metrics → {out / 'quant'}")
+    log(f"[4/9] quantifying: organ VOIs, TACs, SUV, tumour metrics → {out / 'quant'}")
     quant = quantify(pet, study, out / "quant")
-    log(f"[5/8] kinetics: image-derived input, Patlak per organ and a Ki map → {out / 'kinetics'}")
+    log(f"[5/9] kinetics: image-derived input, Patlak per organ and a Ki map → {out / 'kinetics'}")
     kinetic = kinetics(pet, out / "quant" / "labels.nii.gz", out / "kinetics", log=log)
     log(
-        f"[6/8] reconstruction: a simulated scan of the last frame, every correction → "
+        f"[6/9] reconstruction: a simulated scan of the last frame, every correction → "
         f"{out / 'recon'}"
     )
     recon = reconstruction(study, out / "recon", log=log)
-    log(f"[7/8] quality control: NEMA NU 4 image-quality phantom, simulated → {out / 'nema'}")
+    log(f"[7/9] quality control: NEMA NU 4 image-quality phantom, simulated → {out / 'nema'}")
     nema = nema_qc(out / "nema", log=log)
-    log(f"[8/8] the demo facility: 185 projects, three years of bookings → {out / 'facility'}")
+    log(f"[8/9] the demo facility: 185 projects, three years of bookings → {out / 'facility'}")
     facility = demo_facility(out / "facility")
+    log(f"[9/9] the study pipeline: the demo protocol and the report → {out / 'processed'}")
+    report = study_report(out, log=log)
     return {
         "pet": summarize(pet),
         "ct": summarize(ct),
@@ -122,6 +124,7 @@ def run_demo(
         "recon": recon,
         "nema": nema,
         "facility": facility,
+        "report": report,
         "files": len(files),
     }
 
@@ -348,6 +351,29 @@ def reconstruction(study: DemoStudy, folder: Path, *, log: Callable[[str], None]
         "organ_recovery": organs,
         "organ_recovery_6_iterations": organs_6,
         "files": ["osem.nii.gz", "osem.json"],
+    }
+
+
+def study_report(out: Path, *, log: Callable[[str], None]) -> dict[str, Any]:
+    """The demo study through the package's demo protocol (``positrix process``): images,
+    VOIs, tables, TACs, Patlak and the HTML + PDF report in ``out/processed``."""
+    from importlib.resources import files
+
+    from positrix.pipeline.process import process_study
+    from positrix.pipeline.protocol import load_protocol
+
+    protocol = load_protocol(Path(str(files("positrix") / "data" / "demo-protocol.toml")))
+    results = process_study(
+        out, protocol, out=out / "processed", log=lambda line: log("      " + line)
+    )
+    failed = [r for r in results if r.status == "failed"]
+    if failed:
+        raise RuntimeError(f"the demo protocol failed at {failed[0].step}: {failed[0].reason}")
+    report = out / "processed" / "report"
+    return {
+        "html": str(report / "report.html"),
+        "pdf": str(report / "report.pdf"),
+        "seconds": round(sum(r.seconds for r in results), 1),
     }
 
 
