@@ -34,6 +34,9 @@ def workdir(tmp_path, demo_output):
 
     shutil.copytree(demo_output[0], tmp_path / "demo-output")
     shutil.copytree(ROOT / "docs" / "examples", tmp_path / "docs" / "examples")
+    protocol = Path("src/positrix/data/demo-protocol.toml")  # the packaged demo protocol
+    (tmp_path / protocol).parent.mkdir(parents=True)
+    shutil.copy(ROOT / protocol, tmp_path / protocol)
     return tmp_path
 
 

@@ -47,3 +47,57 @@ def test_three_groups_and_errors():
     assert err.value.field == "v" and "line 2" in str(err.value)
     with pytest.raises(PositrixError, match="no column 'w'"):
         compare_groups(ROWS, value="w")
+
+
+def test_the_difference_and_its_welch_interval():
+    from scipy import stats
+
+    from positrix.quant.groups import difference_ci
+
+    a, b = [5.1, 6.0, 6.2, 5.8], [3.0, 3.9, 3.1, 3.4, 2.8]
+    d, low, high = difference_ci(a, b)
+    # cross-check with scipy's Welch t: the interval holds 0 exactly when p ≥ 0.05
+    result = stats.ttest_ind(b, a, equal_var=False)
+    interval = result.confidence_interval(0.95)
+    assert d == pytest.approx(sum(b) / 5 - sum(a) / 4)
+    assert (low, high) == pytest.approx((interval.low, interval.high), rel=1e-10)
+
+
+def test_holm_and_benjamini_hochberg():
+    from scipy import stats
+
+    from positrix.quant.groups import adjust_p
+
+    p = [0.001, 0.02, 0.04, float("nan"), 0.3]
+    holm = adjust_p(p, "holm")
+    # Holm by hand: sorted 0.001·4, 0.02·3, 0.04·2, 0.3·1, each at least the one before
+    assert holm[:3] + holm[4:] == pytest.approx([0.004, 0.06, 0.08, 0.3])
+    assert holm[3] != holm[3]  # untested stays NaN
+    bh = adjust_p(p, "bh")
+    expected = stats.false_discovery_control([0.001, 0.02, 0.04, 0.3], method="bh")
+    assert bh[:3] + bh[4:] == pytest.approx(list(expected))
+    assert adjust_p(p, "none")[:3] == p[:3]
+
+
+def test_paired_baseline_against_follow_up():
+    from scipy import stats
+
+    from positrix.errors import PositrixError
+    from positrix.quant.groups import compare_paired
+
+    base = {"m1": 4.0, "m2": 5.0, "m3": 6.5, "m4": 5.5}
+    after = {"m1": 2.5, "m2": 4.1, "m3": 4.0, "m4": 4.4}
+    rows = [{"animal": k, "day": "d0", "suv": v} for k, v in base.items()]
+    rows += [{"animal": k, "day": "d14", "suv": v} for k, v in after.items()]
+    (result,) = compare_paired(rows, value="suv", subject="animal", time="day", baseline="d0")
+    expected = stats.ttest_rel(list(after.values()), list(base.values()))
+    assert result.test == "paired t"
+    assert result.p_value == pytest.approx(expected.pvalue, rel=1e-12)
+    change = [after[k] - base[k] for k in base]
+    assert result.extra["difference"] == pytest.approx(sum(change) / 4)
+    interval = expected.confidence_interval(0.95)
+    assert (result.extra["ci95_low"], result.extra["ci95_high"]) == pytest.approx(
+        (interval.low, interval.high), rel=1e-10
+    )
+    with pytest.raises(PositrixError, match="lacks one of the two"):
+        compare_paired(rows[:-1], value="suv", subject="animal", time="day", baseline="d0")

@@ -22,12 +22,27 @@ def add_parser(subparsers: Any) -> None:
         "Mann-Whitney U or Kruskal-Wallis H; Hedges' g for two groups.",
     )
     parser.add_argument("table", help="CSV or TSV, one row per animal or measurement")
-    parser.add_argument("--value", required=True, help="numeric column to compare")
+    parser.add_argument(
+        "--value", "--outcome", dest="value", required=True, help="numeric column to compare"
+    )
     parser.add_argument("--group", default="group", help="group column (default: group)")
     parser.add_argument("--by", default="", help="columns that split the table, e.g. organ")
     parser.add_argument(
         "--test", default="parametric", choices=["parametric", "rank"], help="test family"
     )
+    parser.add_argument(
+        "--correction",
+        default="holm",
+        choices=["holm", "bh", "none"],
+        help="p adjustment over the strata: Holm, Benjamini-Hochberg or none (default holm)",
+    )
+    parser.add_argument(
+        "--paired",
+        action="store_true",
+        help="baseline vs follow-up per animal: --group names the time-point column",
+    )
+    parser.add_argument("--subject", default="animal", help="animal column for --paired")
+    parser.add_argument("--baseline", help="the baseline time point for --paired")
     parser.add_argument("--unit", default="", help="unit of the value, for the text and plot")
     parser.add_argument("--plot", help="dot plot with mean ± SD per group (.png, .pdf, .svg)")
     parser.add_argument("--log", action="store_true", help="logarithmic value axis in the plot")
@@ -41,16 +56,40 @@ def run(args: argparse.Namespace) -> int:
     from positrix.errors import PositrixError
     from positrix.io.safety import PLOT_SUFFIXES, check_suffix, check_writable
     from positrix.quant.biodist import read_table
-    from positrix.quant.groups import compare_groups
+    from positrix.quant.groups import compare_groups, compare_paired
 
     if args.plot:
         check_suffix(args.plot, PLOT_SUFFIXES, field="--plot")
         check_writable([Path(args.plot)], overwrite=args.force, inputs=[Path(args.table)])
     by = [c.strip() for c in args.by.split(",") if c.strip()]
     try:
-        results = compare_groups(
-            read_table(args.table), value=args.value, group=args.group, by=by, test=args.test
-        )
+        rows = read_table(args.table)
+        if args.paired:
+            if not args.baseline:
+                raise PositrixError(
+                    "--paired needs --baseline",
+                    field="--baseline",
+                    fix="name the baseline time point, e.g. --baseline day0",
+                )
+            results = compare_paired(
+                rows,
+                value=args.value,
+                subject=args.subject,
+                time=args.group,
+                baseline=args.baseline,
+                by=by,
+                test=args.test,
+                correction=args.correction,
+            )
+        else:
+            results = compare_groups(
+                rows,
+                value=args.value,
+                group=args.group,
+                by=by,
+                test=args.test,
+                correction=args.correction,
+            )
     except PositrixError as err:
         raise err.with_source(args.table) from None
     if args.plot:
@@ -71,6 +110,18 @@ def run(args: argparse.Namespace) -> int:
                 else ""
             )
             print(f"{result.test} {result.statistic:.4g}, p = {result.p_value:.3g}{effect}")
+            extra = result.extra
+            if "difference" in extra:
+                label = "change" if args.paired else "difference"
+                print(
+                    f"{label} {extra['difference']:.4g}{unit} (95 % CI {extra['ci95_low']:.4g} "
+                    f"to {extra['ci95_high']:.4g})"
+                )
+            if "p_adjusted" in extra and len(results) > 1:
+                print(
+                    f"p adjusted over {len(results)} strata ({extra['correction']}) = "
+                    f"{extra['p_adjusted']:.3g}"
+                )
         else:
             print(f"no test: {result.note}")
     return 0
@@ -89,8 +140,14 @@ def _plot(results: list[Any], path: Path, value: str, unit: str, *, log_y: bool)
             jitter = rng.uniform(-0.12, 0.12, g.n)
             ax.plot(x + jitter, g.values, "o", color="black", markersize=4)
             ax.errorbar(x + 0.3, g.mean, yerr=g.sd, fmt="s", color="C0", capsize=4)
-            ax.annotate(f"n={g.n}", (x, 0.0), xycoords=("data", "axes fraction"),
-                        ha="center", va="bottom", fontsize="x-small")  # fmt: skip
+            ax.annotate(
+                f"n={g.n}",
+                (x, 0.0),
+                xycoords=("data", "axes fraction"),
+                ha="center",
+                va="bottom",
+                fontsize="x-small",
+            )
         ax.set_xticks(range(len(result.groups)), [g.group for g in result.groups])
         title = ", ".join(f"{v}" for v in result.stratum.values())
         if result.test:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -18,10 +18,22 @@ from numpy.typing import ArrayLike, NDArray
 
 from positrix.errors import PositrixError
 
-__all__ = ["TESTS", "GroupComparison", "GroupSummary", "compare_groups", "hedges_g"]
+__all__ = [
+    "CORRECTIONS",
+    "TESTS",
+    "GroupComparison",
+    "GroupSummary",
+    "adjust_p",
+    "compare_groups",
+    "compare_paired",
+    "difference_ci",
+    "hedges_g",
+]
 
 #: Tests by name: parametric (Welch's t / one-way ANOVA) and rank-based.
 TESTS = ("parametric", "rank")
+#: Adjustments of p over several strata (organs): Holm, Benjamini–Hochberg, none.
+CORRECTIONS = ("holm", "bh", "none")
 
 
 @dataclass(frozen=True)
@@ -80,6 +92,7 @@ class GroupComparison:
             "p_value": self.p_value,
             "hedges_g": self.effect_size,
             "note": self.note,
+            **dict(self.extra),
         }
 
 
@@ -100,6 +113,65 @@ def hedges_g(a: ArrayLike, b: ArrayLike) -> float:
         return float("nan")  # no spread in either group: an effect size is not defined
     correction = 1.0 - 3.0 / (4.0 * (n1 + n2) - 9.0)
     return float(correction * (y.mean() - x.mean()) / pooled)
+
+
+def difference_ci(a: ArrayLike, b: ArrayLike, *, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean of ``b`` minus mean of ``a`` with its Welch (unequal variances) confidence
+    interval: ``d ± t(df) · √(s_a²/n_a + s_b²/n_b)``, df by Welch–Satterthwaite.
+
+    Examples
+    --------
+    >>> d, low, high = difference_ci([1.0, 2.0, 3.0], [2.0, 3.0, 4.0])
+    >>> d, round(low, 3), round(high, 3)
+    (1.0, -1.266, 3.266)
+    """
+    from scipy import stats
+
+    x, y = np.asarray(a, float), np.asarray(b, float)
+    va, vb = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
+    d = float(y.mean() - x.mean())
+    se = float(np.sqrt(va + vb))
+    if se == 0:
+        return d, d, d
+    df = (va + vb) ** 2 / (va**2 / (x.size - 1) + vb**2 / (y.size - 1))
+    half = float(stats.t.ppf(0.5 + level / 2, df)) * se
+    return d, d - half, d + half
+
+
+def adjust_p(p_values: Sequence[float], method: str) -> list[float]:
+    """p-values adjusted for testing several strata: ``holm`` (step-down, family-wise error)
+    or ``bh`` (Benjamini–Hochberg, false discovery rate; scipy's); ``none`` leaves them.
+    Untested strata (NaN) stay NaN and do not count.
+
+    Examples
+    --------
+    >>> [round(p, 3) for p in adjust_p([0.01, 0.04, 0.03], "holm")]
+    [0.03, 0.06, 0.06]
+    >>> [round(p, 3) for p in adjust_p([0.01, 0.04, 0.03], "bh")]
+    [0.03, 0.04, 0.04]
+    """
+    from scipy import stats
+
+    if method not in CORRECTIONS:
+        raise PositrixError(
+            f"unknown correction '{method}'", field="--correction", fix=", ".join(CORRECTIONS)
+        )
+    values = np.asarray(p_values, float)
+    tested = np.flatnonzero(~np.isnan(values))
+    out = values.copy()
+    if method == "none" or tested.size == 0:
+        return [float(v) for v in out]
+    p = values[tested]
+    if method == "bh":
+        out[tested] = stats.false_discovery_control(p, method="bh")
+    else:
+        order = np.argsort(p)
+        m = p.size
+        stepped = np.maximum.accumulate(p[order] * (m - np.arange(m)))
+        adjusted = np.empty(m)
+        adjusted[order] = np.minimum(stepped, 1.0)
+        out[tested] = adjusted
+    return [float(v) for v in out]
 
 
 def _summary(group: str, values: NDArray[np.float64]) -> GroupSummary:
@@ -174,6 +246,7 @@ def compare_groups(
     group: str = "group",
     by: Sequence[str] = (),
     test: str = "parametric",
+    correction: str = "holm",
 ) -> list[GroupComparison]:
     """Summarise ``value`` per ``group`` within each stratum of ``by`` and test the groups.
 
@@ -190,6 +263,10 @@ def compare_groups(
     test
         ``"parametric"`` (Welch's t for two groups, one-way ANOVA for more) or
         ``"rank"`` (Mann–Whitney U for two, Kruskal–Wallis H for more).
+    correction
+        p-value adjustment over the strata: ``holm``, ``bh`` or ``none`` (see
+        :func:`adjust_p`); two groups also get the difference of means with its Welch 95 %
+        confidence interval.
 
     Returns
     -------
@@ -242,5 +319,102 @@ def compare_groups(
             continue
         name, statistic, p = _test(samples, test)
         g = hedges_g(samples[0], samples[1]) if len(samples) == 2 else float("nan")
-        out.append(GroupComparison(stratum, summaries, name, statistic, p, g))
-    return out
+        extra: dict[str, Any] = {}
+        if len(samples) == 2:
+            d, low, high = difference_ci(samples[0], samples[1])
+            extra = {"difference": d, "ci95_low": low, "ci95_high": high}
+        out.append(GroupComparison(stratum, summaries, name, statistic, p, g, extra=extra))
+    return _corrected(out, correction)
+
+
+def _corrected(results: list[GroupComparison], correction: str) -> list[GroupComparison]:
+    adjusted = adjust_p([r.p_value for r in results], correction)
+    return [
+        replace(r, extra={**r.extra, "p_adjusted": a, "correction": correction})
+        if correction != "none" and r.test
+        else r
+        for r, a in zip(results, adjusted, strict=True)
+    ]
+
+
+def compare_paired(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    value: str,
+    subject: str,
+    time: str,
+    baseline: str,
+    by: Sequence[str] = (),
+    test: str = "parametric",
+    correction: str = "holm",
+) -> list[GroupComparison]:
+    """Baseline against follow-up per animal (longitudinal): within each stratum, the
+    ``subject``'s value at ``baseline`` and at the other time point of column ``time``;
+    paired t (scipy's ``ttest_rel``) or Wilcoxon signed-rank, the mean change with its 95 %
+    confidence interval; p adjusted over the strata.
+
+    Raises
+    ------
+    PositrixError
+        For a missing column, not exactly two time points, or an animal without both.
+    """
+    from scipy import stats
+
+    for column in (value, subject, time, *by):
+        if rows and column not in rows[0]:
+            raise PositrixError(
+                f"the table has no column '{column}'",
+                field=column,
+                fix="columns present: " + ", ".join(rows[0]),
+            )
+    strata: dict[tuple[str, ...], dict[str, dict[str, float]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
+    for line, row in enumerate(rows, start=2):
+        strata[tuple(str(row[c]) for c in by)][str(row[time])][str(row[subject])] = _number(
+            row, value, line
+        )
+    out = []
+    for key in sorted(strata):
+        points = strata[key]
+        if baseline not in points or len(points) != 2:
+            raise PositrixError(
+                f"need the baseline '{baseline}' and one follow-up, found {sorted(points)}",
+                field=time,
+                fix="give two time points per stratum, one of them --baseline",
+            )
+        follow = next(p for p in points if p != baseline)
+        animals = sorted(set(points[baseline]) & set(points[follow]))
+        missing = sorted(set(points[baseline]) ^ set(points[follow]))
+        if missing:
+            raise PositrixError(
+                f"animal {missing[0]} lacks one of the two time points",
+                field=subject,
+                fix="pair every animal or remove it",
+            )
+        a = np.array([points[baseline][k] for k in animals])
+        b = np.array([points[follow][k] for k in animals])
+        summaries = (_summary(baseline, a), _summary(follow, b))
+        stratum = dict(zip(by, key, strict=True))
+        if a.size < 2:
+            out.append(GroupComparison(stratum, summaries, note="fewer than 2 animals"))
+            continue
+        change = b - a
+        se = float(change.std(ddof=1) / np.sqrt(change.size))
+        half = float(stats.t.ppf(0.975, change.size - 1)) * se
+        if test == "parametric":
+            result, name = stats.ttest_rel(b, a), "paired t"
+        else:
+            result, name = stats.wilcoxon(b, a), "wilcoxon signed-rank"
+        extra = {
+            "difference": float(change.mean()),
+            "ci95_low": float(change.mean()) - half,
+            "ci95_high": float(change.mean()) + half,
+            "pairs": int(change.size),
+        }
+        out.append(
+            GroupComparison(
+                stratum, summaries, name, float(result.statistic), float(result.pvalue), extra=extra
+            )
+        )
+    return _corrected(out, correction)
