@@ -233,3 +233,67 @@ def test_routing_rules_from_toml(tmp_path):
 def test_the_instances_table_counts(node):
     with Session(node.engine) as session:
         assert session.scalar(select(func.count(DicomInstance.id))) == 0
+
+
+def test_a_routed_study_is_processed_and_reported_once_it_has_arrived(tmp_path, demo_output):
+    """The node end to end: storescu sends the demo PET and CT, the study is routed to its
+    project, processed by the protocol and reported, nothing written twice."""
+    import time
+
+    from positrix.pipeline.protocol import load_protocol
+
+    url = f"sqlite:///{tmp_path / 'facility.db'}"
+    engine = make_engine(url)
+    init_database(engine)
+    with Session(engine) as session, session.begin():
+        admin = create_user(session, None, "admin", role="admin")
+        create_user(session, admin, "pia", role="pi")
+        create_project(session, admin, "P001", pi="pia")
+    engine.dispose()
+    protocol = tmp_path / "protocol.toml"
+    protocol.write_text(
+        '[input]\npet = "modality:PT"\nct = "modality:CT"\n'
+        '[vois]\nthreshold = 0.4\n[report]\nunit = "SUVbw"\n'
+    )
+    node = Node(
+        NodeConfig(
+            archive=tmp_path / "archive",
+            db_url=url,
+            port=_port(),
+            routes=(Route("P001", {"patient_id": "demo-mouse*"}),),
+            protocol=load_protocol(protocol),
+            settle_s=1.0,
+        )
+    )
+    node.start()
+    try:
+        subprocess.run(
+            [
+                dcmtk("storescu"),
+                "+sd",
+                "+r",
+                "-aec",
+                "POSITRIX",
+                "127.0.0.1",
+                str(node.config.port),
+                str(demo_output[0] / "dicom"),
+            ],
+            check=True,
+            env=os.environ | {"TCP_NODELAY": "1"},
+            capture_output=True,
+            timeout=300,
+        )
+        deadline = time.monotonic() + 180
+        while node.stats["processed"] + node.stats["process_failed"] == 0:
+            assert time.monotonic() < deadline, "the study was not processed"
+            time.sleep(0.5)
+    finally:
+        node.stop()
+    assert node.stats["processed"] == 1 and node.stats["process_failed"] == 0
+    rows = _instances(node)
+    sent = len(list((demo_output[0] / "dicom").rglob("*.dcm")))
+    assert len(rows) == len(_archived(node)) == sent  # nothing twice
+    (study,) = {r.study_uid for r in rows}
+    report = tmp_path / "archive" / "processed" / study / "report"
+    assert (report / "report.pdf").exists() and (report / "report.html").exists()
+    assert {r.status for r in rows} == {"routed"}

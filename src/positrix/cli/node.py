@@ -28,6 +28,16 @@ def add_parser(subparsers: Any) -> None:
     start.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
     start.add_argument("--archive", default="positrix-archive", help="archive folder")
     start.add_argument("--routes", help="routing rules (TOML, see docs/node.md)")
+    start.add_argument(
+        "--protocol", help="process each routed study with this protocol once it has arrived"
+    )
+    start.add_argument("--processed", help="outputs of --protocol (default ARCHIVE/processed)")
+    start.add_argument(
+        "--settle-s",
+        type=float,
+        default=10.0,
+        help="a study has arrived when nothing came for it for this long (default 10 s)",
+    )
     db_options(start)
     start.set_defaults(run=run_start)
     listing = actions.add_parser("triage", help="studies no routing rule matched (staff)")
@@ -63,6 +73,9 @@ def run_start(args: argparse.Namespace) -> int:
     require_current(engine)
     engine.dispose()
     routes = tuple(load_routes(args.routes)) if args.routes else ()
+    from positrix.pipeline.protocol import load_protocol
+
+    protocol = load_protocol(args.protocol) if args.protocol else None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     node = Node(
         NodeConfig(
@@ -72,6 +85,9 @@ def run_start(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             routes=routes,
+            protocol=protocol,
+            processed=Path(args.processed) if args.processed else None,
+            settle_s=args.settle_s,
         )
     )
     node.start()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,9 @@ class NodeConfig:
     host: str = "127.0.0.1"
     port: int = 11112
     routes: tuple[Route, ...] = ()
+    protocol: Any = None
+    processed: Path | None = None
+    settle_s: float = 10.0
 
 
 def _text(ds: Any, keyword: str) -> str:
@@ -131,7 +135,19 @@ class Node:
         self.config = config
         self.archive = Archive(config.archive)
         self.engine = make_engine(config.db_url)
-        self.stats = {"stored": 0, "duplicate": 0, "conflict": 0, "rejected": 0, "triage": 0}
+        self.stats = {
+            "stored": 0,
+            "duplicate": 0,
+            "conflict": 0,
+            "rejected": 0,
+            "triage": 0,
+            "processed": 0,
+            "process_failed": 0,
+        }
+        self._pending: dict[str, float] = {}
+        self._pending_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._processor = threading.Thread(target=self._process, name="node-pipeline", daemon=True)
         self._queue: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue()
         self._recorder = threading.Thread(target=self._record, name="node-recorder", daemon=True)
         self._server: Any = None
@@ -168,10 +184,40 @@ class Node:
                         "could not register %d instances from %s (files kept)", len(rows), caller
                     )
 
+    def _process(self) -> None:
+        """Run the protocol on each routed study once no instance of it arrived for
+        ``settle_s`` seconds (the sender has finished) and every received instance is
+        registered."""
+        from positrix.pipeline.process import process_study
+
+        while not self._stopping.wait(0.5):
+            if not self._queue.empty():
+                continue  # registrations first: the pipeline reads a complete study
+            now = time.monotonic()
+            with self._pending_lock:
+                ready = [s for s, t in self._pending.items() if now - t >= self.config.settle_s]
+                for study in ready:
+                    del self._pending[study]
+            for study in ready:
+                out = (self.config.processed or self.config.archive / "processed") / study
+                results = process_study(
+                    self.archive.root / study,
+                    self.config.protocol,
+                    out=out,
+                    log=lambda line: log.info("%s", line),
+                )
+                failed = [r for r in results if r.status == "failed"]
+                if failed:
+                    self.stats["process_failed"] += 1
+                    log.warning(
+                        "study %s: step %s failed: %s", study, failed[0].step, failed[0].reason
+                    )
+                else:
+                    self.stats["processed"] += 1
+                    log.info("study %s processed: %s", study, out)
+
     def flush(self, timeout: float = 30.0) -> None:
         """Wait until every queued instance is in the database."""
-        import time
-
         deadline = time.monotonic() + timeout
         while not self._queue.empty() and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -223,7 +269,11 @@ class Node:
                 stored.path,
             )
             return 0x0000
-        self._queue.put((caller, self._row(ds, uids, stored)))
+        row = self._row(ds, uids, stored)
+        if row["project"] and self.config.protocol is not None:
+            with self._pending_lock:  # the study is still arriving
+                self._pending[uids[0]] = time.monotonic()
+        self._queue.put((caller, row))
         return 0x0000
 
     def _row(self, ds: Any, uids: tuple[str, str, str], stored: Any) -> dict[str, Any]:
@@ -307,6 +357,8 @@ class Node:
             (evt.EVT_C_ECHO, lambda event: 0x0000),
         ]
         self._recorder.start()
+        if self.config.protocol is not None:
+            self._processor.start()
         self._server = ae.start_server(
             (self.config.host, self.config.port), block=False, evt_handlers=handlers
         )
@@ -324,4 +376,7 @@ class Node:
             self._server.shutdown()
         self._queue.put(None)
         self._recorder.join(timeout=60)
+        self._stopping.set()
+        if self._processor.is_alive():
+            self._processor.join(timeout=120)
         self.engine.dispose()

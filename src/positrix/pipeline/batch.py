@@ -19,6 +19,15 @@ from positrix.pipeline.protocol import Protocol
 
 __all__ = ["StudyOutcome", "run_batch", "run_one"]
 
+#: Each local worker computes on one core: the cluster's parallelism is its workers, and
+#: numerical libraries that start a thread per core in every worker would oversubscribe.
+_ONE_THREAD = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "NUMBA_NUM_THREADS": "1",
+}
+
 
 @dataclass(frozen=True)
 class StudyOutcome:
@@ -64,7 +73,11 @@ def run_batch(studies: list[str], protocol: Protocol, *, out_root: str | None = 
     cluster: Any = None
     if scheduler is None:
         cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            env=_ONE_THREAD,
         )
     client = Client(scheduler or cluster)
     try:

@@ -26,7 +26,7 @@ from positrix import __version__
 from positrix.errors import PositrixError
 from positrix.pipeline.protocol import Protocol
 
-__all__ = ["STEPS", "StepResult", "process_study"]
+__all__ = ["STEPS", "StepResult", "process_study", "resolve_input"]
 
 STEPS = ("images", "vois", "tables", "tacs", "kinetics", "report")
 
@@ -45,6 +45,28 @@ def _checksum(path: Path) -> str:
     from positrix.facility.series import content_sha256
 
     return content_sha256(path)[0]
+
+
+def resolve_input(study: Path, spec: str) -> Path:
+    """A protocol's input inside the study: a relative path, or ``modality:PT`` (the series
+    folder whose DICOM files have that modality, as the node's archive keeps them)."""
+    if not spec.startswith("modality:"):
+        return study / spec
+    import pydicom
+
+    wanted = spec.split(":", 1)[1]
+    for folder in sorted(p for p in study.rglob("*") if p.is_dir()):
+        first = next(iter(sorted(folder.glob("*.dcm"))), None)
+        if first is not None:
+            found = pydicom.dcmread(first, stop_before_pixels=True, specific_tags=["Modality"])
+            if str(found.get("Modality", "")) == wanted:
+                return folder
+    raise PositrixError(
+        f"no {wanted} series in the study",
+        source=study,
+        field="input",
+        fix="check what the study holds",
+    )
 
 
 @dataclass
@@ -76,7 +98,7 @@ class _Context:
 def _images(ctx: _Context, work: Path) -> None:
     from positrix.io import load, save
 
-    pet = load(ctx.study / ctx.protocol.pet)
+    pet = load(resolve_input(ctx.study, ctx.protocol.pet))
     if pet.modality != "PT":
         raise PositrixError(
             f"{ctx.protocol.pet} is {pet.modality}, not PET",
@@ -86,7 +108,7 @@ def _images(ctx: _Context, work: Path) -> None:
         )
     save(pet, work / "pet.nii.gz")
     if ctx.protocol.ct:
-        save(load(ctx.study / ctx.protocol.ct), work / "ct.nii.gz")
+        save(load(resolve_input(ctx.study, ctx.protocol.ct)), work / "ct.nii.gz")
 
 
 def _vois(ctx: _Context, work: Path) -> None:
@@ -239,7 +261,8 @@ _RUN: dict[str, Callable[[_Context, Path], None]] = {
 def _inputs(ctx: _Context, step: str) -> list[Path]:
     p = ctx.protocol
     if step == "images":
-        return [ctx.study / p.pet] + ([ctx.study / p.ct] if p.ct else [])
+        found = [resolve_input(ctx.study, p.pet)]
+        return found + ([resolve_input(ctx.study, p.ct)] if p.ct else [])
     pet = [ctx.out / "images" / "pet.nii.gz"]
     if step == "vois":
         return pet + ([ctx.study / p.labels] if p.labels else [])
