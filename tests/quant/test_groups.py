@@ -101,3 +101,23 @@ def test_paired_baseline_against_follow_up():
     )
     with pytest.raises(PositrixError, match="lacks one of the two"):
         compare_paired(rows[:-1], value="suv", subject="animal", time="day", baseline="d0")
+
+
+def test_the_cohort_report_prints_the_table_it_computed(tmp_path, capsys):
+    import json
+    import subprocess
+    from pathlib import Path
+
+    from positrix.cli.main import main
+    from tests.conftest import external_tool
+
+    table = Path(__file__).resolve().parents[2] / "docs" / "examples" / "groups.csv"
+    assert main(["group", str(table), "--value", "suv_mean", "--by", "organ", "--unit", "SUVbw",
+                 "--report", str(tmp_path / "cohort"), "--json"]) == 0  # fmt: skip
+    tumour = next(
+        r for r in json.loads(capsys.readouterr().out) if r["stratum"]["organ"] == "tumour"
+    )
+    text = subprocess.run([external_tool("pdftotext"), str(tmp_path / "cohort" / "cohort.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert f"{tumour['p_adjusted']:.3g}" in text and f"{tumour['ci95_low']:.4g}" in text
+    assert "tumour" in text and "liver" in text

@@ -45,6 +45,12 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--baseline", help="the baseline time point for --paired")
     parser.add_argument("--unit", default="", help="unit of the value, for the text and plot")
     parser.add_argument("--plot", help="dot plot with mean ± SD per group (.png, .pdf, .svg)")
+    parser.add_argument(
+        "--report",
+        metavar="FOLDER",
+        help="write the cohort report (cohort.html, cohort.pdf: bar chart by --by × group and "
+        "the table) into FOLDER",
+    )
     parser.add_argument("--log", action="store_true", help="logarithmic value axis in the plot")
     parser.add_argument("--force", action="store_true", help="replace an existing plot")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
@@ -94,6 +100,24 @@ def run(args: argparse.Namespace) -> int:
         raise err.with_source(args.table) from None
     if args.plot:
         _plot(results, Path(args.plot), args.value, args.unit, log_y=args.log)
+    if args.report:
+        from positrix.reports.cohort import write_cohort_report
+
+        if len(by) != 1:
+            raise PositrixError(
+                "the cohort report needs one --by column (the organ)",
+                field="--by",
+                fix="e.g. --by organ",
+            )
+        write_cohort_report(
+            results,
+            args.report,
+            organ=by[0],
+            value=args.value,
+            unit=args.unit,
+            title=f"Cohort report: {Path(args.table).name}",
+            overwrite=args.force,
+        )
     if args.json:
         print_json([{**r.to_dict(), "value": args.value, "unit": args.unit} for r in results])
         return 0
