@@ -117,7 +117,8 @@ def test_the_cohort_report_prints_the_table_it_computed(tmp_path, capsys):
     tumour = next(
         r for r in json.loads(capsys.readouterr().out) if r["stratum"]["organ"] == "tumour"
     )
-    text = subprocess.run([external_tool("pdftotext"), str(tmp_path / "cohort" / "cohort.pdf"), "-"],
-                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+    pdf = tmp_path / "cohort" / "cohort.pdf"
+    command = [external_tool("pdftotext"), str(pdf), "-"]
+    text = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     assert f"{tumour['p_adjusted']:.3g}" in text and f"{tumour['ci95_low']:.4g}" in text
     assert "tumour" in text and "liver" in text
