@@ -68,17 +68,22 @@ def run_batch(studies: list[str], protocol: Protocol, *, out_root: str | None = 
               ) -> list[StudyOutcome]:  # fmt: skip
     """Process ``studies`` on Dask (a local cluster of ``workers`` single-threaded processes
     unless ``scheduler`` names one); outcomes in the order the studies were given."""
+    import dask
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster: Any = None
     if scheduler is None:
-        cluster = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            env=_ONE_THREAD,
-        )
+        # Dask's sampling profiler snapshots each task's stack every 10 ms, a real cost on
+        # this Python-heavy work (DICOM parsing) for a profile nobody reads in a batch;
+        # the local workers inherit this setting
+        with dask.config.set({"distributed.worker.profile.enabled": False}):
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                env=_ONE_THREAD,
+            )
     client = Client(scheduler or cluster)
     try:
         futures = {client.submit(run_one, s, protocol, out_root, pure=False): s for s in studies}
