@@ -16,6 +16,7 @@ from positrix.cli import (
     facility,
     frames,
     group,
+    hotel,
     info,
     kinetics,
     nema,
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_parser(subparsers)
     node.add_parser(subparsers)
     process.add_parsers(subparsers)
+    hotel.add_parser(subparsers)
     return parser
 
 
