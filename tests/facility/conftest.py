@@ -88,3 +88,23 @@ def facility(engine):
     session.commit()
     yield session, users
     session.close()
+
+
+def book_slot(session, users, start, end):
+    """Rui books the PET/CT for P001 (the set-up of many tests)."""
+    from positrix.facility.bookings import book
+
+    return book(
+        session, users["rui"], instrument="inveon", project="P001", user="rui", start=start, end=end
+    )
+
+
+def small_facility(url: str) -> None:
+    """A new database at ``url`` with an admin, a PI ``pia`` and her project P001."""
+    engine = make_engine(url)
+    init_database(engine)
+    with Session(engine) as session, session.begin():
+        admin = create_user(session, None, "admin", role="admin")
+        create_user(session, admin, "pia", role="pi")
+        create_project(session, admin, "P001", pi="pia")
+    engine.dispose()

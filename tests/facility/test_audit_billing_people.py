@@ -10,24 +10,15 @@ from sqlalchemy import select, text
 from positrix.errors import PositrixError
 from positrix.facility.audit import verify_chain
 from positrix.facility.billing import billable_minutes
-from positrix.facility.bookings import book
 from positrix.facility.models import AuditEntry, User
 from positrix.facility.people import check_password, set_password
 from positrix.facility.schema import current_revision, head_revision, init_database
-from tests.facility.conftest import T
+from tests.facility.conftest import T, book_slot
 
 
 def test_every_write_is_in_an_intact_chain(facility):
     session, users = facility
-    book(
-        session,
-        users["rui"],
-        instrument="inveon",
-        project="P001",
-        user="rui",
-        start=T,
-        end=T + timedelta(hours=1),
-    )
+    book_slot(session, users, T, T + timedelta(hours=1))
     session.commit()
     report = verify_chain(session)
     actions = [e.action for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]

@@ -12,24 +12,15 @@ from sqlalchemy.orm import Session
 
 from positrix.errors import FileFormatError, OverwriteError, PositrixError
 from positrix.facility.backup import backup_database, restore_database
-from positrix.facility.bookings import book
 from positrix.facility.db import make_engine
 from positrix.facility.models import AuditEntry, Base, Booking
 from positrix.facility.schema import head_revision
-from tests.facility.conftest import T, _postgres_database
+from tests.facility.conftest import T, _postgres_database, book_slot
 
 
 def _filled(facility):
     session, users = facility
-    book(
-        session,
-        users["rui"],
-        instrument="inveon",
-        project="P001",
-        user="rui",
-        start=T,
-        end=T + timedelta(minutes=45),
-    )
+    book_slot(session, users, T, T + timedelta(minutes=45))
     session.commit()
 
 

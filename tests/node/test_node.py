@@ -15,17 +15,15 @@ from pathlib import Path
 import pydicom
 import pytest
 from pynetdicom import AE
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from positrix.facility.db import make_engine
 from positrix.facility.dicom import assign_study, triage
 from positrix.facility.models import DicomInstance
-from positrix.facility.people import create_project, create_user
-from positrix.facility.schema import init_database
 from positrix.node.routing import Route, load_routes, route
 from positrix.node.scp import STORAGE_CLASSES, Node, NodeConfig
 from tests.conftest import external_tool
+from tests.facility.conftest import small_facility
 
 
 def _port() -> int:
@@ -37,13 +35,7 @@ def _port() -> int:
 @pytest.fixture
 def node(tmp_path):
     url = f"sqlite:///{tmp_path / 'facility.db'}"
-    engine = make_engine(url)
-    init_database(engine)
-    with Session(engine) as session, session.begin():
-        admin = create_user(session, None, "admin", role="admin")
-        create_user(session, admin, "pia", role="pi")
-        create_project(session, admin, "P001", pi="pia")
-    engine.dispose()
+    small_facility(url)
     routes = (Route("P001", {"patient_id": "demo-mouse*"}, "{patient_id}"),)
     running = Node(
         NodeConfig(archive=tmp_path / "archive", db_url=url, port=_port(), routes=routes)
@@ -230,11 +222,6 @@ def test_routing_rules_from_toml(tmp_path):
         load_routes(path)
 
 
-def test_the_instances_table_counts(node):
-    with Session(node.engine) as session:
-        assert session.scalar(select(func.count(DicomInstance.id))) == 0
-
-
 def test_a_routed_study_is_processed_and_reported_once_it_has_arrived(tmp_path, demo_output):
     """The node end to end: storescu sends the demo PET and CT, the study is routed to its
     project, processed by the protocol and reported, nothing written twice."""
@@ -243,13 +230,7 @@ def test_a_routed_study_is_processed_and_reported_once_it_has_arrived(tmp_path, 
     from positrix.pipeline.protocol import load_protocol
 
     url = f"sqlite:///{tmp_path / 'facility.db'}"
-    engine = make_engine(url)
-    init_database(engine)
-    with Session(engine) as session, session.begin():
-        admin = create_user(session, None, "admin", role="admin")
-        create_user(session, admin, "pia", role="pi")
-        create_project(session, admin, "P001", pi="pia")
-    engine.dispose()
+    small_facility(url)
     protocol = tmp_path / "protocol.toml"
     protocol.write_text(
         '[input]\npet = "modality:PT"\nct = "modality:CT"\n'

@@ -127,20 +127,15 @@ def test_a_batch_completes_around_a_corrupt_study_and_records_hours(demo_output,
 
     from positrix.facility.db import make_engine
     from positrix.facility.models import Analysis
-    from positrix.facility.people import create_project, create_user
-    from positrix.facility.schema import init_database
+    from tests.facility.conftest import small_facility
 
     good = [_study(demo_output, tmp_path / f"s{k}") for k in range(2)]
     bad = _study(demo_output, tmp_path / "corrupt")
     for path in sorted((bad / "dicom" / "pet").rglob("*.dcm"))[:50]:
         path.write_bytes(path.read_bytes()[:300])
     url = f"sqlite:///{tmp_path / 'f.db'}"
+    small_facility(url)
     engine = make_engine(url)
-    init_database(engine)
-    with Session(engine) as session, session.begin():
-        admin = create_user(session, None, "admin", role="admin")
-        create_user(session, admin, "pia", role="pi")
-        create_project(session, admin, "P001", pi="pia")
     capsys.readouterr()
     code = main(
         [

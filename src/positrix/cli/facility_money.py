@@ -169,7 +169,7 @@ def _is_draft_or_new(session: Any, actor: Any, args: argparse.Namespace) -> bool
 def _print_invoice(invoice: dict[str, Any], currency: str) -> None:
     print(
         f"invoice {invoice['project']} {invoice['month']} ({invoice['status']}, "
-        f"{invoice['rate_tier']} rates)"
+        f"{invoice['rate_tier']} rates, prices and amounts in {currency})"
     )
     for line in invoice["lines"]:
         print(

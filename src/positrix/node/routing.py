@@ -13,12 +13,12 @@ The first rule whose every pattern matches wins; a study no rule matches waits i
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
 from positrix.errors import FileFormatError
+from positrix.io.toml_file import read_toml
 
 __all__ = ["FIELDS", "Route", "load_routes", "route"]
 
@@ -49,12 +49,7 @@ class Route:
 def load_routes(path: str | Path) -> list[Route]:
     """The rules of a TOML file (see the module docstring)."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise FileFormatError(f"cannot read ({err.strerror})", source=path) from None
-    except tomllib.TOMLDecodeError as err:
-        raise FileFormatError(f"not TOML ({err})", source=path, fix="check the syntax") from None
+    data = read_toml(path)
     routes = []
     for n, entry in enumerate(data.get("route", []), start=1):
         unknown = set(entry) - {*FIELDS, "project", "animal"}

@@ -200,33 +200,20 @@ def kinetics(
     truth to reach; t* = 5 min.
     """
     from positrix.kinetics.blood import image_derived_input
-    from positrix.kinetics.fitting import frame_weights
     from positrix.kinetics.maps import MapOptions, parametric_maps
-    from positrix.kinetics.models.patlak import fit_patlak
-    from positrix.kinetics.quality import assess
-    from positrix.kinetics.sampling import Sampling
+    from positrix.pipeline.process import kinetic_rows
 
-    vois = {v.name: v for v in load_labels(labels_path).vois()}
-    inp = image_derived_input(pet, vois["heart"])
-    assert pet.frames is not None
-    sampling = Sampling.from_frames(pet.frames)
-    tacs = extract_tacs(pet, list(vois.values()))
-    organs, flags = {}, {}
-    for name in ("tumour", "brain", "liver", "kidneys"):
-        curve = tacs.curve(name)
-        fit = assess(
-            fit_patlak(
-                curve,
-                inp,
-                sampling,
-                frame_weights("duration", sampling, curve),
-                tstar_min=5.0,
-                region=name,
-            )
-        )
-        organs[name] = fit.parameters["Ki"]
-        flags[name] = list(fit.flags)
-    body = load_labels(labels_path).labels > 0
+    labels = load_labels(labels_path)
+    settings = {
+        "input_region": "heart",
+        "regions": ["tumour", "brain", "liver", "kidneys"],
+        "tstar_min": 5.0,
+    }
+    rows = kinetic_rows(pet, labels, settings)
+    organs = {r["region"]: r["value"] for r in rows}
+    flags = {r["region"]: r["flags"] for r in rows}
+    inp = image_derived_input(pet, next(v for v in labels.vois() if v.name == "heart"))
+    body = labels.labels > 0
     maps = parametric_maps(
         pet, "patlak", mask=body, inp=inp, options=MapOptions(tstar_min=5.0), log=log
     )

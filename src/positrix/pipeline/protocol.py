@@ -23,12 +23,12 @@ unit = "SUVbw"
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from positrix.errors import FileFormatError
+from positrix.io.toml_file import read_toml
 
 __all__ = ["Protocol", "load_protocol"]
 
@@ -58,12 +58,7 @@ class Protocol:
 def load_protocol(path: str | Path) -> Protocol:
     """Read and check a protocol file; a bad key or value names the section and the fix."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise FileFormatError(f"cannot read ({err.strerror})", source=path) from None
-    except tomllib.TOMLDecodeError as err:
-        raise FileFormatError(f"not TOML ({err})", source=path, fix="check the syntax") from None
+    data = read_toml(path)
     for section, keys in data.items():
         if section not in _SECTIONS:
             raise FileFormatError(

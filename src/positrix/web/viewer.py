@@ -49,12 +49,17 @@ def _in_unit(image: Any, unit: str) -> Any:
     return convert_units(image, unit)
 
 
+def cached(cache: Path, sha256: str, unit: str, suffix: str) -> Path:
+    """Where a rendering of a series' content (its SHA-256) in ``unit`` is cached."""
+    slug = unit.replace("/", "_per_").replace("%", "pct_") or "native"
+    return cache / f"{sha256}-{slug}{suffix}"
+
+
 def volume_path(cache: Path, path: str, sha256: str, unit: str) -> Path:
     """The series as gzip NIfTI in ``unit`` (written once into ``cache``, atomically)."""
     from positrix.io import save
 
-    slug = unit.replace("/", "_per_").replace("%", "pct_") or "native"
-    target = cache / f"{sha256}-{slug}.nii.gz"
+    target = cached(cache, sha256, unit, ".nii.gz")
     if target.exists():
         return target
     image = _in_unit(_image(path, sha256), unit)
@@ -111,10 +116,10 @@ def mip(series_id: int, request: Request, session: DB, user: ApiUser,
         unit: str = "") -> FileResponse:  # fmt: skip
     """A rotating MIP of the series (GIF, cached by content and unit)."""
     series = visible_series(session, user, series_id)
-    cache = request.app.state.settings.data_folder / "cache"
-    cache.mkdir(parents=True, exist_ok=True)
-    slug = unit.replace("/", "_per_").replace("%", "pct_") or "native"
-    target = cache / f"{series.sha256}-{slug}-mip.gif"
+    target = cached(
+        request.app.state.settings.data_folder / "cache", series.sha256, unit, "-mip.gif"
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists():
         rotating_mip(_in_unit(_image(series.path, series.sha256), unit), target)
     return FileResponse(
