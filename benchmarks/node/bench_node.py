@@ -3,8 +3,8 @@ to the Positrix node (archive + database), to dcmtk's ``storescp`` (files only, 
 and to Orthanc (Debian ``orthanc``, default settings) when installed, in the same run.
 [goal: node ≥ 300 instances/s]
 
-Run: ``python benchmarks/node/bench_node.py [--pet DIR]`` (default: the demo study is made
-in a temporary folder first).
+Run: ``python benchmarks/node/bench_node.py [--pet DIR] [--work DIR]`` (default: the demo
+study is made in a temporary folder first).
 """
 
 from __future__ import annotations
@@ -111,8 +111,14 @@ def main() -> None:
     """Make or take the demo PET, send it to each receiver, print rates and ratios."""
     parser = argparse.ArgumentParser(description="DICOM ingest benchmark")
     parser.add_argument("--pet", help="a DICOM folder (default: the demo PET, made first)")
+    parser.add_argument(
+        "--work",
+        default=None,
+        help="where the receivers write (default: the system's temporary folder); all three "
+        "write to the same place, so the ratios compare like with like",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=args.work) as tmp:
         work = Path(tmp)
         folder = Path(args.pet) if args.pet else None
         if folder is None:

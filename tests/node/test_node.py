@@ -6,10 +6,13 @@ keeps answering."""
 from __future__ import annotations
 
 import copy
+import csv
+import dataclasses
 import hashlib
 import os
 import socket
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 import pydicom
@@ -278,3 +281,149 @@ def test_a_routed_study_is_processed_and_reported_once_it_has_arrived(tmp_path, 
     report = tmp_path / "archive" / "processed" / study / "report"
     assert (report / "report.pdf").exists() and (report / "report.html").exists()
     assert {r.status for r in rows} == {"routed"}
+    from positrix.facility.models import Analysis, Project
+
+    with Session(node.engine) as session:  # the node's run is in the database, once
+        (analysis,) = session.query(Analysis).all()
+        assert session.get(Project, analysis.project_id).code == "P001"
+        assert (analysis.pipeline, analysis.status, analysis.hours) == ("positrix node", "done", 0)
+        assert study in analysis.inputs and str(report.parent) in analysis.outputs
+
+
+def _hotel_dicom(folder: Path) -> None:
+    """A hotel PET/CT as DICOM: two cylinders (radius 8 mm) at x = ±15 mm, 100 and
+    200 kBq/mL, one 10-min frame, PatientID HOTEL-7, taken on T0's day."""
+    import numpy as np
+
+    from positrix.image.image import Image
+    from positrix.io.dicom import write_dicom
+    from tests.conftest import T0, make_pet
+
+    affine = np.diag([1.0, 1.0, 1.0, 1.0])
+    affine[:3, 3] = [-31.5, -15.5, -11.5]
+    x, y = np.meshgrid(np.arange(64) - 31.5, np.arange(32) - 15.5, indexing="ij")
+    left = ((x + 15) ** 2 + y**2 < 64)[..., None] & np.ones(24, bool)
+    right = ((x - 15) ** 2 + y**2 < 64)[..., None] & np.ones(24, bool)
+    activity = np.where(left, 1e5, np.where(right, 2e5, 0.0))[..., None]
+    template = make_pet(shape=(64, 32, 24), frames="1x600s", affine=affine)
+    meta = {
+        "StudyInstanceUID": "1.2.826.0.1.3680043.8.498.77",
+        "PatientPosition": "HFP",
+        "StudyDate": T0.strftime("%Y%m%d"),
+        "FrameOfReferenceUID": "1.2.826.0.1.3680043.8.498.78",
+        "CorrectedImage": ["DECY", "ATTN", "SCAT", "RAN", "NORM", "DTIM"],
+    }
+    subject = dataclasses.replace(template.subject, id="HOTEL-7", weight_g=None)
+    pet = template.replace(data=activity, subject=subject, metadata=meta)
+    hu = np.where(left | right, 0.0, -1000.0)
+    ct = Image(hu, affine, unit="HU", modality="CT", subject=subject, metadata=meta)
+    write_dicom(pet, folder / "pet")
+    write_dicom(ct, folder / "ct")
+
+
+def test_a_hotel_scan_is_split_per_animal_with_its_own_weight_and_injection(tmp_path):
+    """The facility lists two sessions at one scan with hotel positions 1 and 2: the node
+    splits the routed study and processes each animal with its own weight and injection,
+    and records one analysis per animal."""
+    import time
+
+    from positrix.facility.animals import create_batch, record_session, register_animal
+    from positrix.facility.bookings import create_instrument
+    from positrix.facility.db import make_engine
+    from positrix.facility.models import Analysis, User
+    from positrix.pipeline.protocol import load_protocol
+    from tests.conftest import T0
+
+    url = f"sqlite:///{tmp_path / 'facility.db'}"
+    small_facility(url)
+    engine = make_engine(url)
+    with Session(engine) as session, session.begin():
+        admin = session.scalars(select(User).where(User.username == "admin")).one()
+        create_instrument(
+            session,
+            admin,
+            "inveon",
+            modality="PET/CT",
+            rate_internal=1.0,
+            rate_external=1.0,
+            rate_industry=1.0,
+        )
+        create_batch(
+            session,
+            admin,
+            "F18-1",
+            tracer="FDG",
+            nuclide="F-18",
+            eos_time=T0 - timedelta(hours=1),
+            eos_activity_bq=5e10,
+        )
+        for position, (name, weight, injected) in enumerate(
+            [("M-left", 20.0, 5e6), ("M-right", 25.0, 8e6)], start=1
+        ):
+            register_animal(session, admin, name, project="P001")
+            record_session(
+                session,
+                admin,
+                name,
+                instrument="inveon",
+                start=T0,
+                batch="F18-1",
+                injection_time=T0,
+                injected_before_bq=injected,
+                injected_before_time=T0,
+                weight_g=weight,
+                hotel_position=str(position),
+            )
+    engine.dispose()
+    _hotel_dicom(tmp_path / "sent")
+    protocol = tmp_path / "protocol.toml"
+    protocol.write_text(
+        '[input]\npet = "modality:PT"\nct = "modality:CT"\n[vois]\nthreshold = 0.9\n'
+        '[tables]\nunits = ["SUVbw"]\n[report]\nunit = "SUVbw"\n'
+    )
+    node = Node(
+        NodeConfig(
+            archive=tmp_path / "archive",
+            db_url=url,
+            port=_port(),
+            routes=(Route("P001", {"patient_id": "HOTEL-*"}),),
+            protocol=load_protocol(protocol),
+            settle_s=1.0,
+        )
+    )
+    node.start()
+    try:
+        subprocess.run(
+            [
+                dcmtk("storescu"),
+                "+sd",
+                "+r",
+                "-aec",
+                "POSITRIX",
+                "127.0.0.1",
+                str(node.config.port),
+                str(tmp_path / "sent"),
+            ],
+            check=True,
+            env=os.environ | {"TCP_NODELAY": "1"},
+            capture_output=True,
+            timeout=120,
+        )
+        deadline = time.monotonic() + 180
+        while node.stats["processed"] + node.stats["process_failed"] < 2:
+            assert time.monotonic() < deadline, "the hotel study was not processed"
+            time.sleep(0.5)
+    finally:
+        node.stop()
+    assert (node.stats["processed"], node.stats["process_failed"]) == (2, 0)
+    done = tmp_path / "archive" / "processed" / "1.2.826.0.1.3680043.8.498.77"
+    # SUVbw = C / (A / w) with 1 g/mL; injected at the decay reference, no residual:
+    # left 1e5 / (5e6 / 20) = 0.4, right 2e5 / (8e6 / 25) = 0.625 (rel 1e-4: float32 + text)
+    for position, expected in ((1, 0.4), (2, 0.625)):
+        with (done / f"position-{position}" / "tables" / "uptake.csv").open() as handle:
+            (row,) = list(csv.DictReader(handle))
+        assert float(row["mean"]) == pytest.approx(expected, rel=1e-4)
+        assert (done / f"position-{position}" / "report" / "report.pdf").exists()
+    with Session(node.engine) as session:
+        outputs = sorted(a.outputs for a in session.scalars(select(Analysis)))
+    assert len(outputs) == 2 and "position-1" in outputs[0] and "position-2" in outputs[1]

@@ -112,7 +112,7 @@ def test_the_cohort_report_prints_the_table_it_computed(tmp_path, capsys):
     from tests.conftest import external_tool
 
     table = Path(__file__).resolve().parents[2] / "docs" / "examples" / "groups.csv"
-    assert main(["group", str(table), "--value", "suv_mean", "--by", "organ", "--unit", "SUVbw",
+    assert main(["group", str(table), "--outcome", "suv_mean", "--by", "group", "--unit", "SUVbw",
                  "--report", str(tmp_path / "cohort"), "--json"]) == 0  # fmt: skip
     tumour = next(
         r for r in json.loads(capsys.readouterr().out) if r["stratum"]["organ"] == "tumour"
@@ -122,3 +122,38 @@ def test_the_cohort_report_prints_the_table_it_computed(tmp_path, capsys):
     text = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     assert f"{tumour['p_adjusted']:.3g}" in text and f"{tumour['ci95_low']:.4g}" in text
     assert "tumour" in text and "liver" in text
+
+
+def test_outcome_given_as_a_unit_is_compared_per_organ_by_default(tmp_path, capsys):
+    """``positrix group TABLE --by group --outcome %ID/g`` (the issue's contract): the unit
+    names the pipeline's column, the organ column splits the table without being asked."""
+    import json
+
+    import numpy as np
+
+    from positrix.cli.main import main
+
+    values = {
+        ("ctl", "liver"): [5.0, 6.0, 7.0],
+        ("trt", "liver"): [2.0, 3.0, 4.5],
+        ("ctl", "tumour"): [8.0, 9.5, 7.5],
+        ("trt", "tumour"): [3.0, 2.5, 4.0],
+    }
+    lines = ["animal,group,organ,percent_id_per_g"]
+    for (group, organ), numbers in values.items():
+        lines += [f"{group}{k},{group},{organ},{v}" for k, v in enumerate(numbers)]
+    table = tmp_path / "uptake.csv"
+    table.write_text("\n".join(lines) + "\n")
+    assert main(["group", str(table), "--by", "group", "--outcome", "%ID/g", "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert [r["stratum"] for r in results] == [{"organ": "liver"}, {"organ": "tumour"}]
+    assert {r["unit"] for r in results} == {"%ID/g"}
+    tumour = results[1]
+    means = {g["group"]: g["mean"] for g in tumour["groups"]}
+    assert means["ctl"] == pytest.approx(np.mean(values[("ctl", "tumour")]), rel=1e-12)
+    assert tumour["difference"] == pytest.approx(  # the second group minus the first
+        np.mean(values[("trt", "tumour")]) - np.mean(values[("ctl", "tumour")]), rel=1e-12
+    )
+    # without the split the same animal ids repeat across organs: refused with the fix
+    assert main(["group", str(table), "--outcome", "%ID/g", "--per", "none"]) != 0
+    assert "--per" in capsys.readouterr().err

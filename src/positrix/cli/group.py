@@ -8,7 +8,19 @@ from typing import Any
 
 from positrix.cli.output import print_json
 
-__all__ = ["add_parser"]
+__all__ = ["OUTCOME_UNITS", "add_parser"]
+
+#: ``--outcome`` given as a unit: the column the pipeline's and biodistribution tables use.
+OUTCOME_UNITS = {"%ID/g": "percent_id_per_g", "%ID": "percent_id", "SUVbw": "suv_bw"}
+
+
+def _strata(option: str | None, columns: list[str]) -> list[str]:
+    """The --per columns: as given, or organ/region when the table has one."""
+    if option is None:
+        return next(([c] for c in ("organ", "region") if c in columns), [])
+    if option.strip().lower() == "none":
+        return []
+    return [c.strip() for c in option.split(",") if c.strip()]
 
 
 def add_parser(subparsers: Any) -> None:
@@ -17,16 +29,35 @@ def add_parser(subparsers: Any) -> None:
         "group",
         help="group statistics (mean, SD, SEM, n) and a test between groups",
         description="Reads a CSV/TSV with one row per animal (e.g. the tumour SUVmean of "
-        "each mouse with its group); per stratum of --by, summarises --value per group and "
-        "tests the groups: Welch's t (two groups) or one-way ANOVA, or with --test rank "
-        "Mann-Whitney U or Kruskal-Wallis H; Hedges' g for two groups.",
+        "each mouse with its group); per organ (or per stratum of --per), summarises the "
+        "outcome per group of --by and tests the groups: Welch's t (two groups) or one-way "
+        "ANOVA, or with --test rank Mann-Whitney U or Kruskal-Wallis H; Hedges' g for two "
+        "groups.",
     )
     parser.add_argument("table", help="CSV or TSV, one row per animal or measurement")
     parser.add_argument(
-        "--value", "--outcome", dest="value", required=True, help="numeric column to compare"
+        "--outcome",
+        "--value",
+        dest="value",
+        required=True,
+        help="numeric column to compare, or a unit naming the pipeline's column: "
+        + ", ".join(
+            f"{unit.replace('%', '%%')} ({column})" for unit, column in OUTCOME_UNITS.items()
+        ),
     )
-    parser.add_argument("--group", default="group", help="group column (default: group)")
-    parser.add_argument("--by", default="", help="columns that split the table, e.g. organ")
+    parser.add_argument(
+        "--by",
+        "--group",
+        dest="group",
+        default="group",
+        help="the column that names each animal's group (default: group)",
+    )
+    parser.add_argument(
+        "--per",
+        default=None,
+        help="columns that split the table, comma-separated (default: organ, or region, when "
+        "the table has that column; 'none' for no split)",
+    )
     parser.add_argument(
         "--test", default="parametric", choices=["parametric", "rank"], help="test family"
     )
@@ -39,7 +70,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--paired",
         action="store_true",
-        help="baseline vs follow-up per animal: --group names the time-point column",
+        help="baseline vs follow-up per animal: --by names the time-point column",
     )
     parser.add_argument("--subject", default="animal", help="animal column for --paired")
     parser.add_argument("--baseline", help="the baseline time point for --paired")
@@ -48,7 +79,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--report",
         metavar="FOLDER",
-        help="write the cohort report (cohort.html, cohort.pdf: bar chart by --by × group and "
+        help="write the cohort report (cohort.html, cohort.pdf: bar chart by organ × group and "
         "the table) into FOLDER",
     )
     parser.add_argument("--log", action="store_true", help="logarithmic value axis in the plot")
@@ -67,9 +98,11 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         check_suffix(args.plot, PLOT_SUFFIXES, field="--plot")
         check_writable([Path(args.plot)], overwrite=args.force, inputs=[Path(args.table)])
-    by = [c.strip() for c in args.by.split(",") if c.strip()]
+    value = OUTCOME_UNITS.get(args.value, args.value)
+    unit = args.unit or (args.value if args.value in OUTCOME_UNITS else "")
     try:
         rows = read_table(args.table)
+        by = _strata(args.per, list(rows[0]) if rows else [])
         if args.paired:
             if not args.baseline:
                 raise PositrixError(
@@ -79,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
                 )
             results = compare_paired(
                 rows,
-                value=args.value,
+                value=value,
                 subject=args.subject,
                 time=args.group,
                 baseline=args.baseline,
@@ -90,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             results = compare_groups(
                 rows,
-                value=args.value,
+                value=value,
                 group=args.group,
                 by=by,
                 test=args.test,
@@ -99,32 +132,32 @@ def run(args: argparse.Namespace) -> int:
     except PositrixError as err:
         raise err.with_source(args.table) from None
     if args.plot:
-        _plot(results, Path(args.plot), args.value, args.unit, log_y=args.log)
+        _plot(results, Path(args.plot), value, unit, log_y=args.log)
     if args.report:
         from positrix.reports.cohort import write_cohort_report
 
         if len(by) != 1:
             raise PositrixError(
-                "the cohort report needs one --by column (the organ)",
-                field="--by",
-                fix="e.g. --by organ",
+                "the cohort report needs one --per column (the organ)",
+                field="--per",
+                fix="e.g. --per organ",
             )
         write_cohort_report(
             results,
             args.report,
             organ=by[0],
-            value=args.value,
-            unit=args.unit,
+            value=value,
+            unit=unit,
             title=f"Cohort report: {Path(args.table).name}",
             overwrite=args.force,
         )
     if args.json:
-        print_json([{**r.to_dict(), "value": args.value, "unit": args.unit} for r in results])
+        print_json([{**r.to_dict(), "value": value, "unit": unit} for r in results])
         return 0
-    unit = f" {args.unit}" if args.unit else ""
+    unit = f" {unit}" if unit else ""
     for result in results:
         head = ", ".join(f"{k} {v}" for k, v in result.stratum.items())
-        print(f"== {args.value}{unit}" + (f" ({head})" if head else ""))
+        print(f"== {value}{unit}" + (f" ({head})" if head else ""))
         for g in result.groups:
             print(f"{g.group:<14} n {g.n:>3}  mean {g.mean:.4g} ± {g.sd:.3g} (SD), SEM {g.sem:.3g}")
         if result.test:

@@ -20,7 +20,7 @@ import numpy as np
 from positrix.errors import PositrixError
 from positrix.image.image import Image
 
-__all__ = ["HotelAnimal", "find_animals", "split_hotel"]
+__all__ = ["HotelAnimal", "find_animals", "hotel_animals", "process_hotel", "split_hotel"]
 
 
 @dataclass(frozen=True)
@@ -98,3 +98,66 @@ def split_hotel(pet: Image, ct: Image, animals: list[HotelAnimal], out: str | Pa
         save(crop(on_pet, start=start, stop=stop), folder / "ct.nii.gz")
         folders.append(folder)
     return folders
+
+
+def hotel_animals(rows: list[dict[str, Any]]) -> list[HotelAnimal]:
+    """Hotel animals from the facility's session rows (``facility.dicom.hotel_sessions``):
+    each with its own subject (weight, species, strain, sex) and injection."""
+    from positrix.image.subject import Subject
+    from positrix.physics.injection import Injection
+    from positrix.physics.nuclides import get_nuclide
+
+    animals = []
+    for row in rows:
+        injection = Injection(
+            nuclide=get_nuclide(row["nuclide"]) if row.get("nuclide") else None,
+            tracer=row.get("tracer"),
+            injection_time=row.get("injection_time"),
+            activity_before_bq=row.get("injected_before_bq"),
+            activity_before_time=row.get("injected_before_time"),
+            residual_bq=row.get("residual_bq") or 0.0,
+            residual_time=row.get("residual_time"),
+        )
+        subject = Subject(
+            id=row["animal"],
+            species=row.get("species"),
+            strain=row.get("strain") or None,
+            sex=row.get("sex"),
+            weight_g=row.get("weight_g"),
+        )
+        animals.append(HotelAnimal(int(row["position"]), subject, injection))
+    return animals
+
+
+def process_hotel(study: str | Path, protocol: Any, animals: list[HotelAnimal], *,
+                  out: str | Path, log: Any = print) -> dict[int, list[Any]]:  # fmt: skip
+    """Split a hotel study (its protocol's PET and CT) into ``out/hotel/position-N`` and run
+    the protocol on each animal (outputs in ``out/position-N``); results per position.
+
+    Raises
+    ------
+    PositrixError
+        When the study cannot be read or split (the bodies on the CT do not match the
+        animals); nothing is processed then.
+    """
+    import dataclasses
+
+    from positrix.io import load
+    from positrix.pipeline.process import process_study, resolve_input
+
+    if not protocol.ct:
+        raise PositrixError(
+            "a hotel study is split on its CT, the protocol names none",
+            field="input.ct",
+            fix='add ct = "modality:CT" to [input]',
+        )
+    study = Path(study)
+    pet = load(resolve_input(study, protocol.pet))
+    ct = load(resolve_input(study, protocol.ct))
+    folders = split_hotel(pet, ct, animals, Path(out) / "hotel")
+    own = dataclasses.replace(protocol, pet="pet.nii.gz", ct="ct.nii.gz")
+    results = {}
+    for animal, folder in zip(sorted(animals, key=lambda a: a.position), folders, strict=True):
+        log(f"hotel position {animal.position}: {animal.subject.id}")
+        results[animal.position] = process_study(folder, own, out=Path(out) / folder.name, log=log)
+    return results

@@ -234,7 +234,7 @@ def _check_repeats(rows: Sequence[Mapping[str, Any]], group: str, by: Sequence[s
                 f"line {line}: {column} '{row[column]}' appears twice in group '{row[group]}'"
                 + (f" ({', '.join(by)} alike)" if by else ""),
                 field=column,
-                fix="split the table with --by (e.g. --by organ) or keep one row per animal",
+                fix="split the table with --per (e.g. --per organ) or keep one row per animal",
             )
         seen.add(key)
 
