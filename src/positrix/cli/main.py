@@ -23,6 +23,7 @@ from positrix.cli import (
     node,
     nuclide,
     process,
+    production,
     quant,
     recon,
     resample,
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     node.add_parser(subparsers)
     process.add_parsers(subparsers)
     hotel.add_parser(subparsers)
+    production.add_parsers(subparsers)
     return parser
 
 

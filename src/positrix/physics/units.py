@@ -96,6 +96,7 @@ metre = 1000 mm = m
 inch = 25.4 mm = in
 millilitre = [volume] = mL = ml = cc
 litre = 1000 mL = L = l
+ampere = [current] = A
 """
 
 #: The SI prefixes each unit takes (any other unit is written as it is: no ``kmin``).  Only
@@ -106,7 +107,8 @@ _PREFIXES = {
     "curie": {"milli", "micro", "nano", "pico"},
     "second": {"milli", "micro"},
     "gram": {"milli", "micro", "kilo"},
-    "metre": {"milli", "centi"},
+    "metre": {"milli", "centi", "micro"},
+    "ampere": {"milli", "micro", "nano"},
     "litre": {"milli", "micro"},
 }
 
@@ -117,6 +119,7 @@ _SPELLINGS = {
     "mass": ["g", "kg", "mg", "lb", "oz"],
     "length": ["mm", "cm", "m", "in"],
     "time": ["s", "min", "h", "d", "ms"],
+    "current": ["uA", "µA", "mA", "nA"],
 }
 
 #: Dimensionality of each kind of quantity, in the registry's dimensions.
@@ -126,6 +129,7 @@ _DIMENSIONS = {
     "mass": {"[mass]": 1},
     "length": {"[length]": 1},
     "time": {"[time]": 1},
+    "current": {"[current]": 1},
 }
 
 #: The internal unit of each kind of quantity.
@@ -135,6 +139,7 @@ _BASE = {
     "mass": "g",
     "length": "mm",
     "time": "s",
+    "current": "uA",
 }
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -216,7 +221,7 @@ def parse_quantity(
         A number followed by a unit, e.g. ``"370 MBq"``, ``"25g"``, ``"1.5 h"``.
     kind
         ``"activity"`` (→ Bq), ``"concentration"`` (→ Bq/mL), ``"mass"`` (→ g),
-        ``"length"`` (→ mm) or ``"time"`` (→ s).
+        ``"length"`` (→ mm), ``"time"`` (→ s) or ``"current"`` (→ µA).
     field
         The option or field name, for the error message.
     positive
@@ -243,7 +248,7 @@ def parse_quantity(
     """
     match = _QUANTITY.match(str(text))
     example = {"activity": "370MBq", "concentration": "5kBq/mL", "mass": "25g",
-               "length": "9.5cm", "time": "20min"}[kind]  # fmt: skip
+               "length": "9.5cm", "time": "20min", "current": "40uA"}[kind]  # fmt: skip
     if not match or not match["unit"]:
         raise UnitError(
             f"cannot read '{text}' as {'an' if kind[0] in 'aeiou' else 'a'} {kind} with a unit",

@@ -1,0 +1,89 @@
+"""Regenerate the physics tables shipped in ``src/positrix/data`` from a local copy of the
+nucl-parquet data repository (https://github.com/exoma-ch/nucl-parquet, MIT; the numbers
+are NIST SRD 124 PSTAR, the IAEA medical-isotope recommended cross sections and TENDL-2025,
+each named per row).  Needs ``pyarrow``; not part of the package or of the tests.
+
+Run: ``python tools/physics_tables.py NUCL_PARQUET_DIR``
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import sys
+from pathlib import Path
+
+#: PSTAR material numbers → our names (elements by symbol; water liquid = NIST 276).
+PSTAR = {1: "H", 2: "He", 6: "C", 7: "N", 8: "O", 13: "Al", 22: "Ti", 26: "Fe", 29: "Cu",
+         32: "Ge", 42: "Mo", 47: "Ag", 50: "Sn", 74: "W", 79: "Au", 82: "Pb", 276: "water"}
+
+#: (element file, target mass number, product Z, product A, product name), per library.
+CHANNELS = [
+    ("O", 18, 9, 18, "F-18"), ("O", 16, 7, 13, "N-13"), ("O", 17, 9, 17, "F-17"),
+    ("N", 14, 6, 11, "C-11"), ("N", 14, 8, 14, "O-14"),
+    ("Zn", 68, 31, 68, "Ga-68"), ("Zn", 68, 31, 67, "Ga-67"), ("Zn", 67, 31, 67, "Ga-67"),
+    ("Zn", 66, 31, 66, "Ga-66"), ("Zn", 67, 31, 66, "Ga-66"), ("Zn", 70, 31, 70, "Ga-70"),
+    ("Ni", 64, 29, 64, "Cu-64"), ("Ni", 64, 29, 63, "Cu-63"), ("Ni", 61, 29, 61, "Cu-61"),
+    ("Ni", 62, 29, 61, "Cu-61"), ("Ni", 60, 29, 60, "Cu-60"), ("Ni", 58, 27, 55, "Co-55"),
+    ("Y", 89, 40, 89, "Zr-89"), ("Y", 89, 40, 88, "Zr-88"), ("Y", 89, 39, 88, "Y-88"),
+    ("Te", 124, 53, 124, "I-124"), ("Te", 124, 53, 123, "I-123"), ("Te", 123, 53, 123, "I-123"),
+    ("Te", 125, 53, 125, "I-125"), ("Te", 125, 53, 124, "I-124"), ("Te", 126, 53, 126, "I-126"),
+    ("Ca", 44, 21, 44, "Sc-44"), ("Ca", 44, 21, 43, "Sc-43"), ("Ca", 43, 21, 43, "Sc-43"),
+    ("Ca", 42, 21, 42, "Sc-42"), ("Ca", 48, 21, 48, "Sc-48"),
+]  # fmt: skip
+LIBRARIES = [("iaea-medical", "IAEA medical (recommended)"), ("tendl-2025", "TENDL-2025")]
+
+
+def _rows(path: Path) -> list[dict]:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path).to_pylist() if path.exists() else []
+
+
+def stopping(root: Path, out: Path) -> None:
+    """PSTAR electronic mass stopping powers, 1 keV to 500 MeV."""
+    rows = [r for r in _rows(root / "stopping" / "stopping.parquet") if r["source"] == "PSTAR"]
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["material", "energy_MeV", "electronic_MeV_cm2_per_g"])
+        for number, name in PSTAR.items():
+            table = sorted((r["energy_MeV"], r["dedx"]) for r in rows if r["target_Z"] == number)
+            for energy, dedx in table:
+                if 0.001 <= energy <= 500.0:
+                    writer.writerow([name, f"{energy:.6g}", f"{dedx:.6g}"])
+
+
+def cross_sections(root: Path, out: Path) -> None:
+    """σ(E) per channel from the first library that has it (IAEA medical, then TENDL)."""
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["target", "product", "library", "energy_MeV", "sigma_mb"])
+        for element, mass, z, a, product in CHANNELS:
+            for folder, library in LIBRARIES:
+                rows = _rows(root / folder / "xs" / f"p_{element}.parquet")
+                table = sorted(
+                    (r["energy_MeV"], r["xs_mb"])
+                    for r in rows
+                    if (r["target_A"], r["residual_Z"], r["residual_A"], r["state"])
+                    == (mass, z, a, "")
+                )
+                if not table:
+                    continue
+                step = max(1, math.ceil(len(table) / 300))
+                keep = table[::step] + ([table[-1]] if (len(table) - 1) % step else [])
+                for energy, sigma in keep:
+                    writer.writerow([f"{element}-{mass}", product, library, f"{energy:.6g}",
+                                     f"{sigma:.6g}"])  # fmt: skip
+                break
+
+
+def main() -> None:
+    """Write both tables into ``src/positrix/data``."""
+    root = Path(sys.argv[1])
+    data = Path(__file__).resolve().parents[1] / "src" / "positrix" / "data"
+    stopping(root, data / "stopping_pstar.csv")
+    cross_sections(root, data / "cross_sections.csv")
+
+
+if __name__ == "__main__":
+    main()
