@@ -14,8 +14,25 @@ import sys
 from pathlib import Path
 
 #: PSTAR material numbers → our names (elements by symbol; water liquid = NIST 276).
-PSTAR = {1: "H", 2: "He", 6: "C", 7: "N", 8: "O", 13: "Al", 22: "Ti", 26: "Fe", 29: "Cu",
-         32: "Ge", 42: "Mo", 47: "Ag", 50: "Sn", 74: "W", 79: "Au", 82: "Pb", 276: "water"}
+PSTAR = {
+    1: "H",
+    2: "He",
+    6: "C",
+    7: "N",
+    8: "O",
+    13: "Al",
+    22: "Ti",
+    26: "Fe",
+    29: "Cu",
+    32: "Ge",
+    42: "Mo",
+    47: "Ag",
+    50: "Sn",
+    74: "W",
+    79: "Au",
+    82: "Pb",
+    276: "water",
+}
 
 #: (element file, target mass number, product Z, product A, product name), per library.
 CHANNELS = [

@@ -21,8 +21,9 @@ F18 = 6586.2  # s, ENSDF
 
 def test_the_three_yields_and_the_eob_activity_follow_their_definitions():
     """Y_phys = λ Y_sat, Y_1h = Y_sat (1 − e^(−λ·1 h)), A_EOB = Y_sat I (1 − e^(−λ t))."""
-    result = thick_target_yield("18O(p,n)18F", 16.5, exit_energy_mev=3.0, current_ua=40.0,
-                                irradiation_s=7200.0)  # fmt: skip
+    result = thick_target_yield(
+        "18O(p,n)18F", 16.5, exit_energy_mev=3.0, current_ua=40.0, irradiation_s=7200.0
+    )
     lam = math.log(2) / F18
     y_sat = result.product.saturation_yield_GBq_per_uA
     assert result.physical_yield_GBq_per_uAh == pytest.approx(y_sat * lam * 3600, rel=1e-12)

@@ -195,7 +195,8 @@ def _print(result: Any, out: dict[str, Any]) -> None:
     product = result.product
     rows = [
         ("reaction", f"{out['reaction']} in {out['target']} (enrichment {out['enrichment']:g})"),
-        ("energy on target", f"{out['entrance_energy_MeV']:.3f} → {out['exit_energy_MeV']:.3f} MeV"),
+        ("energy on target",
+         f"{out['entrance_energy_MeV']:.3f} → {out['exit_energy_MeV']:.3f} MeV"),
         ("cross sections", ", ".join(product.libraries)),
         ("half-life", f"{product.half_life_s:g} s [{product.half_life_dataset}]"),
         ("saturation yield", f"{out['saturation_yield_GBq_per_uA']:.4g} GBq/µA"),
@@ -214,7 +215,8 @@ def _print(result: Any, out: dict[str, Any]) -> None:
         tag = "" if impurity.element == product.element else " (other element)"
         rows.append(
             (f"  {impurity.nuclide}{tag}",
-             f"{impurity.eob_activity_GBq:.4g} GBq at EOB, {impurity.saturation_yield_GBq_per_uA:.3g} GBq/µA sat.")
+             f"{impurity.eob_activity_GBq:.4g} GBq at EOB, "
+             f"{impurity.saturation_yield_GBq_per_uA:.3g} GBq/µA sat.")
         )  # fmt: skip
     print_table(rows)
 
@@ -236,7 +238,9 @@ def _plot(result: Any, path: Path) -> None:
     left.set_title(f"{result.reaction} ({channel.library})")
     top = result.entrance_energy_MeV
     energies = np.linspace(max(float(channel.energy_mev[0]), 0.5), top, 100)
-    curve = yield_curve(result.reaction, energies, target=result.target, enrichment=result.enrichment)
+    curve = yield_curve(
+        result.reaction, energies, target=result.target, enrichment=result.enrichment
+    )
     right.plot(energies, curve)
     right.set_xlabel("energy on target (MeV), beam stopped")
     right.set_ylabel("saturation yield (GBq/µA)")

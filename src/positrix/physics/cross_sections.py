@@ -167,6 +167,12 @@ def parse_reaction(text: str) -> Reaction:
     mass, symbol, projectile, ejectile, p_mass, p_symbol, isomer = match.groups()
     reaction = Reaction(symbol, int(mass), projectile, ejectile, f"{p_symbol}-{p_mass}{isomer}")
     get_channel(reaction.target, reaction.product)
+    if ejectile not in _EJECTILES:
+        raise PositrixError(
+            f"unknown outgoing particle '{ejectile}' in {text}",
+            field="--reaction",
+            fix="one of " + ", ".join(_EJECTILES),
+        )
     if not _balanced(reaction):
         raise PositrixError(
             f"{text} does not conserve mass number and charge",

@@ -78,7 +78,9 @@ class Material:
     def atoms_per_gram(self, symbol: str, mass_number: int) -> float:
         """Atoms of one isotope per gram of material (1/g)."""
         avogadro = 6.02214076e23
-        count = sum(c.count * c.fraction(mass_number) for c in self.components if c.symbol == symbol)
+        count = sum(
+            c.count * c.fraction(mass_number) for c in self.components if c.symbol == symbol
+        )
         return avogadro * count / self.molar_mass
 
     def enriched(self, symbol: str, mass_number: int, fraction: float) -> Material:

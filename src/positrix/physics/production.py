@@ -262,8 +262,10 @@ def _product_yield(target: Material, nuclide: str, e_in: float, e_out: float,
 
 def _target_for(reaction: Reaction, target: str | Material | None, enrichment: float,
                 ) -> Material:  # fmt: skip
-    material = target if isinstance(target, Material) else get_material(
-        target or DEFAULT_TARGETS.get(reaction.target, reaction.symbol)
+    material = (
+        target
+        if isinstance(target, Material)
+        else get_material(target or DEFAULT_TARGETS.get(reaction.target, reaction.symbol))
     )
     return material.enriched(reaction.symbol, reaction.mass_number, enrichment)
 

@@ -123,9 +123,7 @@ def _helium_charge_fraction(kev_per_u: NDArray[np.float64]) -> NDArray[np.float6
 
 def _checked(particle: str, energy: ArrayLike) -> NDArray[np.float64]:
     if particle not in PARTICLES:
-        raise PositrixError(
-            f"unknown particle '{particle}'", field="--particle", fix="p or alpha"
-        )
+        raise PositrixError(f"unknown particle '{particle}'", field="--particle", fix="p or alpha")
     values = np.atleast_1d(np.asarray(energy, dtype=float))
     mass_u = PARTICLES[particle][0]
     low, high = 0.001 * mass_u / _PROTON_U, 500.0 * mass_u / _PROTON_U
