@@ -22,6 +22,7 @@ from positrix.cli import (
     nema,
     node,
     nuclide,
+    pharmacy,
     process,
     production,
     quant,
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     process.add_parsers(subparsers)
     hotel.add_parser(subparsers)
     production.add_parsers(subparsers)
+    pharmacy.add_parser(subparsers)
     return parser
 
 

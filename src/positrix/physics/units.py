@@ -120,6 +120,7 @@ _SPELLINGS = {
     "length": ["mm", "cm", "m", "in"],
     "time": ["s", "min", "h", "d", "ms"],
     "current": ["uA", "µA", "mA", "nA"],
+    "volume": ["mL", "uL", "µL", "L"],
 }
 
 #: Dimensionality of each kind of quantity, in the registry's dimensions.
@@ -130,6 +131,7 @@ _DIMENSIONS = {
     "length": {"[length]": 1},
     "time": {"[time]": 1},
     "current": {"[current]": 1},
+    "volume": {"[volume]": 1},
 }
 
 #: The internal unit of each kind of quantity.
@@ -140,6 +142,7 @@ _BASE = {
     "length": "mm",
     "time": "s",
     "current": "uA",
+    "volume": "mL",
 }
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -221,7 +224,8 @@ def parse_quantity(
         A number followed by a unit, e.g. ``"370 MBq"``, ``"25g"``, ``"1.5 h"``.
     kind
         ``"activity"`` (→ Bq), ``"concentration"`` (→ Bq/mL), ``"mass"`` (→ g),
-        ``"length"`` (→ mm), ``"time"`` (→ s) or ``"current"`` (→ µA).
+        ``"length"`` (→ mm), ``"time"`` (→ s), ``"current"`` (→ µA) or ``"volume"``
+        (→ mL).
     field
         The option or field name, for the error message.
     positive
@@ -248,7 +252,8 @@ def parse_quantity(
     """
     match = _QUANTITY.match(str(text))
     example = {"activity": "370MBq", "concentration": "5kBq/mL", "mass": "25g",
-               "length": "9.5cm", "time": "20min", "current": "40uA"}[kind]  # fmt: skip
+               "length": "9.5cm", "time": "20min", "current": "40uA",
+               "volume": "10mL"}[kind]  # fmt: skip
     if not match or not match["unit"]:
         raise UnitError(
             f"cannot read '{text}' as {'an' if kind[0] in 'aeiou' else 'a'} {kind} with a unit",
