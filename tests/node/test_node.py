@@ -54,6 +54,53 @@ def _instances(node: Node) -> list[DicomInstance]:
         return list(session.scalars(select(DicomInstance)))
 
 
+def _process_sent(tmp_path: Path, url: str, folder: Path, rule: Route, protocol: str, *,
+                  studies: int) -> Node:  # fmt: skip
+    """Start a node that processes routed studies with ``protocol`` (TOML text), send
+    ``folder`` with dcmtk's storescu, wait until ``studies`` runs ended, stop the node."""
+    import time
+
+    from positrix.pipeline.protocol import load_protocol
+
+    path = tmp_path / "protocol.toml"
+    path.write_text(protocol)
+    node = Node(
+        NodeConfig(
+            archive=tmp_path / "archive",
+            db_url=url,
+            port=_port(),
+            routes=(rule,),
+            protocol=load_protocol(path),
+            settle_s=1.0,
+        )
+    )
+    node.start()
+    try:
+        subprocess.run(
+            [
+                dcmtk("storescu"),
+                "+sd",
+                "+r",
+                "-aec",
+                "POSITRIX",
+                "127.0.0.1",
+                str(node.config.port),
+                str(folder),
+            ],
+            check=True,
+            env=os.environ | {"TCP_NODELAY": "1"},
+            capture_output=True,
+            timeout=300,
+        )
+        deadline = time.monotonic() + 180
+        while node.stats["processed"] + node.stats["process_failed"] < studies:
+            assert time.monotonic() < deadline, "the study was not processed"
+            time.sleep(0.5)
+    finally:
+        node.stop()
+    return node
+
+
 def _archived(node: Node) -> list[Path]:
     return sorted(
         p
@@ -228,51 +275,18 @@ def test_routing_rules_from_toml(tmp_path):
 def test_a_routed_study_is_processed_and_reported_once_it_has_arrived(tmp_path, demo_output):
     """The node end to end: storescu sends the demo PET and CT, the study is routed to its
     project, processed by the protocol and reported, nothing written twice."""
-    import time
-
-    from positrix.pipeline.protocol import load_protocol
 
     url = f"sqlite:///{tmp_path / 'facility.db'}"
     small_facility(url)
-    protocol = tmp_path / "protocol.toml"
-    protocol.write_text(
+    node = _process_sent(
+        tmp_path,
+        url,
+        demo_output[0] / "dicom",
+        Route("P001", {"patient_id": "demo-mouse*"}),
         '[input]\npet = "modality:PT"\nct = "modality:CT"\n'
-        '[vois]\nthreshold = 0.4\n[report]\nunit = "SUVbw"\n'
+        '[vois]\nthreshold = 0.4\n[report]\nunit = "SUVbw"\n',
+        studies=1,
     )
-    node = Node(
-        NodeConfig(
-            archive=tmp_path / "archive",
-            db_url=url,
-            port=_port(),
-            routes=(Route("P001", {"patient_id": "demo-mouse*"}),),
-            protocol=load_protocol(protocol),
-            settle_s=1.0,
-        )
-    )
-    node.start()
-    try:
-        subprocess.run(
-            [
-                dcmtk("storescu"),
-                "+sd",
-                "+r",
-                "-aec",
-                "POSITRIX",
-                "127.0.0.1",
-                str(node.config.port),
-                str(demo_output[0] / "dicom"),
-            ],
-            check=True,
-            env=os.environ | {"TCP_NODELAY": "1"},
-            capture_output=True,
-            timeout=300,
-        )
-        deadline = time.monotonic() + 180
-        while node.stats["processed"] + node.stats["process_failed"] == 0:
-            assert time.monotonic() < deadline, "the study was not processed"
-            time.sleep(0.5)
-    finally:
-        node.stop()
     assert node.stats["processed"] == 1 and node.stats["process_failed"] == 0
     rows = _instances(node)
     sent = len(list((demo_output[0] / "dicom").rglob("*.dcm")))
@@ -325,13 +339,11 @@ def test_a_hotel_scan_is_split_per_animal_with_its_own_weight_and_injection(tmp_
     """The facility lists two sessions at one scan with hotel positions 1 and 2: the node
     splits the routed study and processes each animal with its own weight and injection,
     and records one analysis per animal."""
-    import time
 
     from positrix.facility.animals import create_batch, record_session, register_animal
     from positrix.facility.bookings import create_instrument
     from positrix.facility.db import make_engine
     from positrix.facility.models import Analysis, User
-    from positrix.pipeline.protocol import load_protocol
     from tests.conftest import T0
 
     url = f"sqlite:///{tmp_path / 'facility.db'}"
@@ -376,45 +388,15 @@ def test_a_hotel_scan_is_split_per_animal_with_its_own_weight_and_injection(tmp_
             )
     engine.dispose()
     _hotel_dicom(tmp_path / "sent")
-    protocol = tmp_path / "protocol.toml"
-    protocol.write_text(
+    node = _process_sent(
+        tmp_path,
+        url,
+        tmp_path / "sent",
+        Route("P001", {"patient_id": "HOTEL-*"}),
         '[input]\npet = "modality:PT"\nct = "modality:CT"\n[vois]\nthreshold = 0.9\n'
-        '[tables]\nunits = ["SUVbw"]\n[report]\nunit = "SUVbw"\n'
+        '[tables]\nunits = ["SUVbw"]\n[report]\nunit = "SUVbw"\n',
+        studies=2,
     )
-    node = Node(
-        NodeConfig(
-            archive=tmp_path / "archive",
-            db_url=url,
-            port=_port(),
-            routes=(Route("P001", {"patient_id": "HOTEL-*"}),),
-            protocol=load_protocol(protocol),
-            settle_s=1.0,
-        )
-    )
-    node.start()
-    try:
-        subprocess.run(
-            [
-                dcmtk("storescu"),
-                "+sd",
-                "+r",
-                "-aec",
-                "POSITRIX",
-                "127.0.0.1",
-                str(node.config.port),
-                str(tmp_path / "sent"),
-            ],
-            check=True,
-            env=os.environ | {"TCP_NODELAY": "1"},
-            capture_output=True,
-            timeout=120,
-        )
-        deadline = time.monotonic() + 180
-        while node.stats["processed"] + node.stats["process_failed"] < 2:
-            assert time.monotonic() < deadline, "the hotel study was not processed"
-            time.sleep(0.5)
-    finally:
-        node.stop()
     assert (node.stats["processed"], node.stats["process_failed"]) == (2, 0)
     done = tmp_path / "archive" / "processed" / "1.2.826.0.1.3680043.8.498.77"
     # SUVbw = C / (A / w) with 1 g/mL; injected at the decay reference, no residual:
