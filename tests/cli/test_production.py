@@ -64,8 +64,10 @@ def test_stopping_json_gives_pstar_water(capsys):
         == 0
     )
     out = json.loads(capsys.readouterr().out)
-    assert out["mass_stopping_power_MeV_cm2_per_g"] == pytest.approx(45.67, rel=0.01)  # PSTAR
-    assert out["csda_range_mm"] == pytest.approx(1.230, rel=0.01)
+    assert out["mass_stopping_power_MeV_cm2_per_g"] == pytest.approx(
+        45.67, rel=2e-3
+    )  # PSTAR (electronic vs total: 0.07 %)
+    assert out["csda_range_mm"] == pytest.approx(1.230, rel=2e-3)
 
 
 @pytest.mark.parametrize(

@@ -76,22 +76,7 @@ def _process_sent(tmp_path: Path, url: str, folder: Path, rule: Route, protocol:
     )
     node.start()
     try:
-        subprocess.run(
-            [
-                dcmtk("storescu"),
-                "+sd",
-                "+r",
-                "-aec",
-                "POSITRIX",
-                "127.0.0.1",
-                str(node.config.port),
-                str(folder),
-            ],
-            check=True,
-            env=os.environ | {"TCP_NODELAY": "1"},
-            capture_output=True,
-            timeout=300,
-        )
+        _send(node.config.port, folder)
         deadline = time.monotonic() + 180
         while node.stats["processed"] + node.stats["process_failed"] < studies:
             assert time.monotonic() < deadline, "the study was not processed"
@@ -130,28 +115,22 @@ def dcmtk(name: str) -> str:
     return found if found else external_tool(f"dcmtk-{name}")
 
 
+def _send(port: int, folder: Path) -> None:
+    """Send every DICOM file under ``folder`` with dcmtk's storescu (Nagle off)."""
+    subprocess.run(
+        [dcmtk("storescu"), "+sd", "+r", "-aec", "POSITRIX", "127.0.0.1", str(port), str(folder)],
+        check=True,
+        env=os.environ | {"TCP_NODELAY": "1"},
+        capture_output=True,
+        timeout=300,
+    )
+
+
 def test_storescu_sends_the_demo_study_and_it_is_routed_once(node, demo_output):
-    storescu = dcmtk("storescu")
     folder = demo_output[0] / "dicom"
     sent = sorted(folder.rglob("*.dcm"))
-    env = os.environ | {"TCP_NODELAY": "1"}
     for _ in range(2):  # the second time is a resend of everything
-        subprocess.run(
-            [
-                storescu,
-                "+sd",
-                "+r",
-                "-aec",
-                "POSITRIX",
-                "127.0.0.1",
-                str(node.config.port),
-                str(folder),
-            ],
-            check=True,
-            env=env,
-            capture_output=True,
-            timeout=300,
-        )
+        _send(node.config.port, folder)
     rows = _instances(node)
     assert len(rows) == len(sent) == len(_archived(node))  # nothing written twice
     assert node.stats["stored"] == len(sent) and node.stats["duplicate"] == len(sent)
@@ -307,19 +286,12 @@ def test_a_routed_study_is_processed_and_reported_once_it_has_arrived(tmp_path, 
 def _hotel_dicom(folder: Path) -> None:
     """A hotel PET/CT as DICOM: two cylinders (radius 8 mm) at x = ±15 mm, 100 and
     200 kBq/mL, one 10-min frame, PatientID HOTEL-7, taken on T0's day."""
-    import numpy as np
-
-    from positrix.image.image import Image
     from positrix.io.dicom import write_dicom
     from tests.conftest import T0, make_pet
+    from tests.pipeline.test_hotel import _hotel
 
-    affine = np.diag([1.0, 1.0, 1.0, 1.0])
-    affine[:3, 3] = [-31.5, -15.5, -11.5]
-    x, y = np.meshgrid(np.arange(64) - 31.5, np.arange(32) - 15.5, indexing="ij")
-    left = ((x + 15) ** 2 + y**2 < 64)[..., None] & np.ones(24, bool)
-    right = ((x - 15) ** 2 + y**2 < 64)[..., None] & np.ones(24, bool)
-    activity = np.where(left, 1e5, np.where(right, 2e5, 0.0))[..., None]
-    template = make_pet(shape=(64, 32, 24), frames="1x600s", affine=affine)
+    activity, hu = _hotel()  # the hotel of the splitting tests: 1 mm voxels, gap 30 mm
+    template = make_pet(shape=activity.spatial_shape, frames="1x600s", affine=activity.affine)
     meta = {
         "StudyInstanceUID": "1.2.826.0.1.3680043.8.498.77",
         "PatientPosition": "HFP",
@@ -328,9 +300,8 @@ def _hotel_dicom(folder: Path) -> None:
         "CorrectedImage": ["DECY", "ATTN", "SCAT", "RAN", "NORM", "DTIM"],
     }
     subject = dataclasses.replace(template.subject, id="HOTEL-7", weight_g=None)
-    pet = template.replace(data=activity, subject=subject, metadata=meta)
-    hu = np.where(left | right, 0.0, -1000.0)
-    ct = Image(hu, affine, unit="HU", modality="CT", subject=subject, metadata=meta)
+    pet = template.replace(data=activity.data[..., None], subject=subject, metadata=meta)
+    ct = hu.replace(subject=subject, metadata=meta)
     write_dicom(pet, folder / "pet")
     write_dicom(ct, folder / "ct")
 

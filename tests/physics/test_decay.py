@@ -50,3 +50,18 @@ def test_frame_correction_is_vectorised_and_closed_form():
         frame_decay_correction("F-18", starts, durations), expected, rtol=1e-13
     )
     assert frame_decay_correction("F-18", 5.0, 0.0) == pytest.approx(np.exp(lam * 5.0), rel=1e-14)
+
+
+def test_datasets_give_their_own_half_lives():
+    import radioactivedecay as rd
+
+    from positrix.errors import PositrixError
+    from positrix.physics.decay import half_life_s
+
+    assert half_life_s("F-18") == 6586.2
+    assert half_life_s("Sc-44", "ICRP-107") == pytest.approx(
+        rd.Nuclide("Sc-44").half_life("s"), rel=1e-12
+    )
+    assert half_life_s("Sc-44") == 14551.2  # ENSDF 4.042 h, not ICRP-107's 3.97 h
+    with pytest.raises(PositrixError, match="unknown dataset"):
+        half_life_s("F-18", "JEFF")

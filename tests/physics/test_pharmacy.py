@@ -15,24 +15,11 @@ from positrix.physics.pharmacy import (
     decay_to,
     draw_for_dose,
     elution,
-    half_life_s,
     radiochemical_yield,
 )
 
 T = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
 F18 = 6586.2  # s, ENSDF
-
-
-def test_datasets_give_their_own_half_lives():
-    import radioactivedecay as rd
-
-    assert half_life_s("F-18") == F18
-    assert half_life_s("Sc-44", "ICRP-107") == pytest.approx(
-        rd.Nuclide("Sc-44").half_life("s"), rel=1e-12
-    )
-    assert half_life_s("Sc-44") == 14551.2  # ENSDF 4.042 h, not ICRP-107's 3.97 h
-    with pytest.raises(PositrixError, match="unknown dataset"):
-        half_life_s("F-18", "JEFF")
 
 
 def test_decay_runs_both_ways():

@@ -23,11 +23,12 @@ from positrix.physics.stopping import (
     [(1.0, 260.8, None), (5.0, 79.11, 0.03623), (10.0, 45.67, 0.1230), (20.0, 26.07, 0.4260)],
 )
 def test_protons_in_water_match_pstar(energy, stopping, csda):
-    """PSTAR liquid water (NIST SRD 124), total mass stopping power: 1 % (reference file);
-    ours is electronic only, the nuclear part is ≈ 0.07 % here."""
-    assert mass_stopping_power("water", energy)[0] == pytest.approx(stopping, rel=0.01)
+    """PSTAR liquid water (NIST SRD 124), total mass stopping power and CSDA range (the
+    reference file allows 1 %): ours is electronic only, the nuclear part is ≈ 0.07 % here,
+    so 0.2 %."""
+    assert mass_stopping_power("water", energy)[0] == pytest.approx(stopping, rel=2e-3)
     if csda is not None:
-        assert csda_range_g_cm2("water", energy)[0] == pytest.approx(csda, rel=0.01)
+        assert csda_range_g_cm2("water", energy)[0] == pytest.approx(csda, rel=2e-3)
 
 
 def test_water_from_hydrogen_and_oxygen_by_bragg_additivity_with_i_75_ev():

@@ -97,8 +97,9 @@ def test_the_command_line(tmp_path, capsys):
         "1,M-left,20,FDG,F-18,5 MBq,2026-03-16T10:00:00+01:00\n"
         "2,M-right,25,FDG,F-18,8 MBq,2026-03-16T10:00:00+01:00\n"
     )
-    assert (
-        main(
+
+    def split(out: str) -> int:
+        return main(
             [
                 "hotel",
                 str(tmp_path / "hotel-pet.nii.gz"),
@@ -107,27 +108,13 @@ def test_the_command_line(tmp_path, capsys):
                 "--animals",
                 str(table),
                 "--out",
-                str(tmp_path / "split"),
+                str(tmp_path / out),
             ]
         )
-        == 0
-    )
+
+    assert split("split") == 0
     first = load(tmp_path / "split" / "position-1" / "pet.nii.gz")
     assert first.subject.weight_g == 20.0 and first.injection.activity_before_bq == 5e6
     table.write_text("position,animal\n1,M\n")
-    assert (
-        main(
-            [
-                "hotel",
-                str(tmp_path / "hotel-pet.nii.gz"),
-                "--ct",
-                str(tmp_path / "hotel-ct.nii.gz"),
-                "--animals",
-                str(table),
-                "--out",
-                str(tmp_path / "x"),
-            ]
-        )
-        == 2
-    )
+    assert split("x") == 2
     assert "no weight_g" in capsys.readouterr().err

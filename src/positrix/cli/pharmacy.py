@@ -75,7 +75,8 @@ def _when(text: str, field: str) -> Any:
 
 def run_draw(args: argparse.Namespace) -> int:
     """Activity and volume to draw."""
-    from positrix.physics.pharmacy import draw_for_dose, half_life_s
+    from positrix.physics.decay import half_life_s
+    from positrix.physics.pharmacy import draw_for_dose
     from positrix.physics.units import parse_activity_at, parse_quantity
 
     stock_bq, stock_time = parse_activity_at(args.stock, field="--stock")

@@ -138,7 +138,12 @@ def _beam_log(path: str) -> list[tuple[float, float]]:
 def run_yield(args: argparse.Namespace) -> int:
     """Compute, print (text or JSON), plot."""
     from positrix.physics.materials import get_material
-    from positrix.physics.production import Layer, thick_target_yield
+    from positrix.physics.production import (
+        PURITY_LIMITS,
+        Layer,
+        target_material,
+        thick_target_yield,
+    )
     from positrix.physics.units import parse_duration, parse_quantity
 
     if args.plot:
@@ -154,11 +159,7 @@ def run_yield(args: argparse.Namespace) -> int:
         degraders.append(Layer(material, _areal(thickness, material, "--degrader")))
     thickness = None
     if args.thickness:
-        from positrix.physics.cross_sections import parse_reaction
-        from positrix.physics.production import DEFAULT_TARGETS
-
-        parsed = parse_reaction(args.reaction)
-        material = get_material(args.target or DEFAULT_TARGETS.get(parsed.target, parsed.symbol))
+        material = target_material(args.reaction, args.target, args.enrichment)
         thickness = _areal(args.thickness, material, "--thickness")
     beam = _beam_log(args.beam_log) if args.beam_log else None
     result = thick_target_yield(
@@ -174,8 +175,8 @@ def run_yield(args: argparse.Namespace) -> int:
         degraders=degraders,
     )
     limit = args.purity_limit
-    if limit is None and result.product.nuclide == "Ga-68":
-        limit = 0.98
+    if limit is None:
+        limit = PURITY_LIMITS.get(result.product.nuclide)
     out = result.to_dict()
     if limit is not None:
         below = result.purity_falls_below(limit)

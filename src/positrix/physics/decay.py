@@ -10,13 +10,16 @@ from datetime import datetime
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from positrix.physics.nuclides import Nuclide, get_nuclide
+from positrix.errors import PositrixError, UnknownNuclideError
+from positrix.physics.nuclides import Nuclide, get_nuclide, normalise_nuclide_name
 
 __all__ = [
+    "DATASETS",
     "activity_at",
     "decay_constant",
     "decay_factor",
     "frame_decay_correction",
+    "half_life_s",
     "seconds_between",
 ]
 
@@ -98,3 +101,38 @@ def frame_decay_correction(
     safe = np.where(x > 0, x, 1.0)
     within = np.where(x > 0, safe / -np.expm1(-safe), 1.0)
     return np.exp(lam * (start - np.asarray(reference_s, dtype=np.float64))) * within
+
+
+#: Nuclear datasets a half-life can come from.
+DATASETS = ("ENSDF", "ICRP-107")
+
+
+def half_life_s(nuclide: str, dataset: str = "ENSDF") -> float:
+    """Half-life (s) from ``dataset``: ``"ENSDF"`` (the nuclide table) or ``"ICRP-107"``
+    (``radioactivedecay``'s default data).
+
+    Raises
+    ------
+    PositrixError
+        For an unknown dataset or a nuclide the dataset does not hold.
+    """
+    if dataset not in DATASETS:
+        raise PositrixError(
+            f"unknown dataset '{dataset}'", field="--dataset", fix="ENSDF or ICRP-107"
+        )
+    if dataset == "ENSDF":
+        found = get_nuclide(nuclide)
+        if found.source.get("half_life_s", "ENSDF") != "ENSDF":
+            raise UnknownNuclideError(
+                f"{found.name}'s half-life here is not from ENSDF", field="--dataset",
+                fix="use --dataset ICRP-107",
+            )  # fmt: skip
+        return found.half_life_s
+    import radioactivedecay as rd
+
+    try:
+        return float(rd.Nuclide(normalise_nuclide_name(nuclide)).half_life("s"))
+    except ValueError:
+        raise UnknownNuclideError(
+            f"{nuclide} is not in ICRP-107", field="nuclide", fix="check the name"
+        ) from None

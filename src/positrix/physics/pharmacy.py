@@ -21,11 +21,11 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from positrix.errors import PositrixError, UnknownNuclideError
-from positrix.physics.nuclides import get_nuclide, normalise_nuclide_name
+from positrix.errors import PositrixError
+from positrix.physics.decay import half_life_s, seconds_between
+from positrix.physics.nuclides import normalise_nuclide_name
 
 __all__ = [
-    "DATASETS",
     "GE68_BREAKTHROUGH_LIMIT",
     "Draw",
     "Elution",
@@ -33,46 +33,12 @@ __all__ = [
     "decay_to",
     "draw_for_dose",
     "elution",
-    "half_life_s",
     "radiochemical_yield",
 ]
 
-#: Nuclear datasets a half-life can come from.
-DATASETS = ("ENSDF", "ICRP-107")
 #: Ph. Eur. limit on Ge-68 in gallium (68Ga) chloride from a generator (fraction of Ga-68).
 GE68_BREAKTHROUGH_LIMIT = 1e-5
 _AVOGADRO = 6.02214076e23
-
-
-def half_life_s(nuclide: str, dataset: str = "ENSDF") -> float:
-    """Half-life (s) from ``dataset``: ``"ENSDF"`` (the nuclide table) or ``"ICRP-107"``
-    (``radioactivedecay``'s default data).
-
-    Raises
-    ------
-    PositrixError
-        For an unknown dataset or a nuclide the dataset does not hold.
-    """
-    if dataset not in DATASETS:
-        raise PositrixError(
-            f"unknown dataset '{dataset}'", field="--dataset", fix="ENSDF or ICRP-107"
-        )
-    if dataset == "ENSDF":
-        found = get_nuclide(nuclide)
-        if found.source.get("half_life_s", "ENSDF") != "ENSDF":
-            raise UnknownNuclideError(
-                f"{found.name}'s half-life here is not from ENSDF", field="--dataset",
-                fix="use --dataset ICRP-107",
-            )  # fmt: skip
-        return found.half_life_s
-    import radioactivedecay as rd
-
-    try:
-        return float(rd.Nuclide(normalise_nuclide_name(nuclide)).half_life("s"))
-    except ValueError:
-        raise UnknownNuclideError(
-            f"{nuclide} is not in ICRP-107", field="nuclide", fix="check the name"
-        ) from None
 
 
 def _lambda(nuclide: str, dataset: str) -> float:
@@ -82,7 +48,7 @@ def _lambda(nuclide: str, dataset: str) -> float:
 def decay_to(activity_bq: float, measured: datetime, at: datetime, nuclide: str, *,
              dataset: str = "ENSDF") -> float:  # fmt: skip
     """Activity at ``at`` of ``activity_bq`` measured at ``measured`` (earlier or later)."""
-    return activity_bq * math.exp(-_lambda(nuclide, dataset) * (at - measured).total_seconds())
+    return activity_bq * math.exp(-_lambda(nuclide, dataset) * seconds_between(measured, at))
 
 
 @dataclass(frozen=True)

@@ -33,16 +33,19 @@ from numpy.typing import NDArray
 
 from positrix.errors import PositrixError, UnknownNuclideError
 from positrix.physics.cross_sections import Reaction, channels_from, parse_reaction
+from positrix.physics.decay import DATASETS, half_life_s
 from positrix.physics.materials import Material, get_material
 from positrix.physics.stopping import energy_after, mass_stopping_power
 
 __all__ = [
     "DEFAULT_TARGETS",
+    "PURITY_LIMITS",
     "Layer",
     "ProductYield",
     "YieldResult",
     "half_life",
     "reactions_per_proton",
+    "target_material",
     "thick_target_yield",
     "yield_curve",
 ]
@@ -56,6 +59,10 @@ DEFAULT_TARGETS = {"O-18": "H2[18O]", "O-16": "water", "O-17": "water", "N-14": 
                    "Zn-66": "Zn", "Zn-67": "Zn", "Zn-68": "Zn", "Ni-64": "Ni", "Ni-61": "Ni",
                    "Y-89": "Y", "Te-123": "TeO2", "Te-124": "TeO2", "Te-125": "TeO2",
                    "Ca-43": "CaO", "Ca-44": "CaO"}  # fmt: skip
+
+#: Radionuclidic purity limits checked by default: Ph. Eur. accelerator-produced gallium
+#: (68Ga) chloride, ≥ 98 % at shelf-life.
+PURITY_LIMITS = {"Ga-68": 0.98}
 
 
 @dataclass(frozen=True)
@@ -181,32 +188,37 @@ class YieldResult:
 
 
 def half_life(nuclide: str) -> tuple[float, str]:
-    """Half-life (s) and its dataset: the nuclide table's (ENSDF) when listed, else ICRP-107.
+    """Half-life (s) and its dataset: ENSDF (the nuclide table) when listed, else ICRP-107.
 
     Raises
     ------
     UnknownNuclideError
         For a nuclide in neither.
     """
-    from positrix.physics.nuclides import get_nuclide
-
-    try:
-        found = get_nuclide(nuclide)
-        return found.half_life_s, found.source.get("half_life_s", "ENSDF")
-    except UnknownNuclideError:
-        pass
-    import radioactivedecay as rd
-
-    try:
-        return float(rd.Nuclide(nuclide).half_life("s")), "ICRP-107"
-    except ValueError:
-        raise UnknownNuclideError(
-            f"no half-life for {nuclide}", field="nuclide", fix="check the name"
-        ) from None
+    for dataset in DATASETS:
+        try:
+            return half_life_s(nuclide, dataset), dataset
+        except UnknownNuclideError:
+            continue
+    raise UnknownNuclideError(f"no half-life for {nuclide}", field="nuclide", fix="check the name")
 
 
-def _grid(e_out: float, e_in: float) -> NDArray[np.float64]:
-    return np.linspace(e_out, e_in, _GRID)
+def _integrand(target: Material, product: str, energy: NDArray[np.float64],
+               ) -> tuple[NDArray[np.float64], tuple[str, ...]]:  # fmt: skip
+    """``Σ_i n_i σ_i(E) / S(E)`` (cm²/MeV per … : reactions per proton per MeV) on
+    ``energy`` over the target's isotopes that make ``product``; and the σ libraries."""
+    stopping = mass_stopping_power(target, np.maximum(energy, 1e-3))  # σ = 0 down there
+    total = np.zeros_like(energy)
+    libraries = set()
+    for component in target.components:
+        for channel in channels_from(component.symbol):
+            if channel.product != product:
+                continue
+            atoms = target.atoms_per_gram(component.symbol, int(channel.target.split("-")[1]))
+            if atoms > 0:
+                total += atoms * channel.sigma(energy) * 1e-27
+                libraries.add(channel.library)
+    return total / stopping, tuple(sorted(libraries))
 
 
 def reactions_per_proton(target: Material, product: str, e_in: float, e_out: float, *,
@@ -214,20 +226,8 @@ def reactions_per_proton(target: Material, product: str, e_in: float, e_out: flo
     """Reactions per incident proton making ``product`` between ``e_in`` and ``e_out``
     (MeV) in ``target``, summed over its isotopes; and the σ libraries used."""
     energy = np.linspace(e_out, e_in, grid)
-    stopping = mass_stopping_power(target, np.maximum(energy, 1e-3))  # σ = 0 down there
-    total, libraries = 0.0, []
-    for component in target.components:
-        for channel in channels_from(component.symbol):
-            if channel.product != product:
-                continue
-            mass_number = int(channel.target.split("-")[1])
-            atoms = target.atoms_per_gram(component.symbol, mass_number)
-            if atoms <= 0:
-                continue
-            integrand = channel.sigma(energy) * 1e-27 / stopping
-            total += atoms * float(np.trapezoid(integrand, energy))
-            libraries.append(channel.library)
-    return total, tuple(sorted(set(libraries)))
+    integrand, libraries = _integrand(target, product, energy)
+    return float(np.trapezoid(integrand, energy)), libraries
 
 
 def _eob_factor(decay_per_s: float, beam: Sequence[tuple[float, float]]) -> float:
@@ -260,8 +260,12 @@ def _product_yield(target: Material, nuclide: str, e_in: float, e_out: float,
     return ProductYield(nuclide, seconds, dataset, libraries, saturation, eob)
 
 
-def _target_for(reaction: Reaction, target: str | Material | None, enrichment: float,
-                ) -> Material:  # fmt: skip
+def target_material(reaction: str | Reaction, target: str | Material | None = None,
+                    enrichment: float = 1.0) -> Material:  # fmt: skip
+    """The target of ``reaction``: ``target`` (default: the reaction's usual one, see
+    ``DEFAULT_TARGETS``) with the reaction's target isotope at ``enrichment``."""
+    if isinstance(reaction, str):
+        reaction = parse_reaction(reaction)
     material = (
         target
         if isinstance(target, Material)
@@ -303,7 +307,7 @@ def thick_target_yield(reaction: str, energy_mev: float, *, exit_energy_mev: flo
         target said to be thin, negative current, enrichment outside (0, 1].
     """
     parsed = parse_reaction(reaction)
-    material = _target_for(parsed, target, enrichment)
+    material = target_material(parsed, target, enrichment)
     history = list(beam) if beam is not None else [(irradiation_s, current_ua)]
     for duration, current in history:
         if not (duration >= 0 and current >= 0 and math.isfinite(duration + current)):
@@ -360,18 +364,10 @@ def yield_curve(reaction: str, energies_mev: Sequence[float] | NDArray[np.float6
     """Thick-target saturation yield (GBq/µA, beam stopped in the target) for each entrance
     energy, shape (n,): one cumulative integral, read at every energy."""
     parsed = parse_reaction(reaction)
-    material = _target_for(parsed, target, enrichment)
+    material = target_material(parsed, target, enrichment)
     energies = np.asarray(energies_mev, dtype=float)
-    top = float(np.max(energies))
-    grid = _grid(0.0, top)
-    stopping = mass_stopping_power(material, np.maximum(grid, 1e-3))
-    integrand = np.zeros_like(grid)
-    for component in material.components:
-        for channel in channels_from(component.symbol):
-            if channel.product == parsed.product:
-                atoms = material.atoms_per_gram(component.symbol, int(channel.target.split("-")[1]))
-                integrand += atoms * channel.sigma(grid) * 1e-27
-    integrand /= stopping
+    grid = np.linspace(0.0, float(np.max(energies)), _GRID)
+    integrand, _ = _integrand(material, parsed.product, grid)
     steps = 0.5 * (integrand[1:] + integrand[:-1]) * np.diff(grid)
     cumulative = np.concatenate([[0.0], np.cumsum(steps)])
     return np.interp(energies, grid, cumulative) * _PROTONS_PER_UA_S * 1e-9
