@@ -50,6 +50,24 @@ CHANNELS = [
 ]  # fmt: skip
 LIBRARIES = [("iaea-medical", "IAEA medical (recommended)"), ("tendl-2025", "TENDL-2025")]
 
+#: Nuclides whose ENSDF decay radiations are shipped: name → (Z, A, isomer).
+EMITTERS = {
+    "F-18": (9, 18, False), "C-11": (6, 11, False), "N-13": (7, 13, False),
+    "O-15": (8, 15, False), "Ga-68": (31, 68, False), "Cu-64": (29, 64, False),
+    "Zr-89": (40, 89, False), "Rb-82": (37, 82, False), "I-124": (53, 124, False),
+    "Sc-44": (21, 44, False), "Y-86": (39, 86, False), "Tb-152": (65, 152, False),
+    "Ge-68": (32, 68, False), "Na-22": (11, 22, False), "Sr-82": (38, 82, False),
+    "Lu-177": (71, 177, False), "Y-90": (39, 90, False), "I-131": (53, 131, False),
+    "Mo-99": (42, 99, False), "Tc-99m": (43, 99, True), "Ac-225": (89, 225, False),
+    "Fr-221": (87, 221, False), "At-217": (85, 217, False), "Bi-213": (83, 213, False),
+    "Po-213": (84, 213, False), "Tl-209": (81, 209, False), "Pb-209": (82, 209, False),
+}  # fmt: skip
+_SYMBOLS = {9: "F", 6: "C", 7: "N", 8: "O", 31: "Ga", 29: "Cu", 40: "Zr", 37: "Rb", 53: "I",
+            21: "Sc", 39: "Y", 65: "Tb", 32: "Ge", 11: "Na", 38: "Sr", 71: "Lu", 42: "Mo",
+            43: "Tc", 89: "Ac", 87: "Fr", 85: "At", 83: "Bi", 84: "Po", 81: "Tl", 82: "Pb"}  # fmt: skip
+#: Photon lines below this intensity (per 100 decays) are left out of the table.
+MIN_PHOTON_PERCENT = 0.1
+
 
 def _rows(path: Path) -> list[dict]:
     import pyarrow.parquet as pq
@@ -94,12 +112,55 @@ def cross_sections(root: Path, out: Path) -> None:
                 break
 
 
+def _radiation(row: dict) -> str:
+    kind, sub = row["rad_type"], row["rad_subtype"]
+    if kind == "beta+/EC":
+        return "beta+"
+    if kind == "gamma":
+        return "annihilation" if sub.startswith("Annihil") else "gamma"
+    return {"xray": "x-ray"}.get(kind, kind)
+
+
+def emissions(root: Path, out: Path) -> None:
+    """ENSDF decay radiations per nuclide: every α and β branch, photons ≥ 0.1 %, and the
+    conversion and Auger electrons summed into one line each (energy-weighted mean)."""
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["nuclide", "radiation", "energy_keV", "end_point_keV",
+                         "intensity_percent"])  # fmt: skip
+        for name, (z, a, isomer) in EMITTERS.items():
+            rows = [
+                r for r in _rows(root / "meta" / "ensdf" / "radiation" / f"{_SYMBOLS[z]}.parquet")
+                if r["A"] == a and (r["parent_level_keV"] > 0) == isomer
+            ]
+            if not rows:
+                raise SystemExit(f"no ENSDF radiation rows for {name}")
+            summed: dict[str, list[float]] = {}
+            for row in rows:
+                kind, intensity = _radiation(row), row["intensity_pct"] or 0.0
+                if kind in ("ce", "auger"):
+                    total = summed.setdefault(kind, [0.0, 0.0])
+                    total[0] += intensity
+                    total[1] += intensity * row["energy_keV"]
+                    continue
+                if kind in ("gamma", "x-ray") and intensity < MIN_PHOTON_PERCENT:
+                    continue
+                end = row["end_point_keV"]
+                writer.writerow([name, kind, f"{row['energy_keV']:.6g}",
+                                 "" if end is None else f"{end:.6g}", f"{intensity:.6g}"])  # fmt: skip
+            for kind, (intensity, energy) in summed.items():
+                if intensity > 0:
+                    writer.writerow([name, kind, f"{energy / intensity:.6g}", "",
+                                     f"{intensity:.6g}"])  # fmt: skip
+
+
 def main() -> None:
     """Write both tables into ``src/positrix/data``."""
     root = Path(sys.argv[1])
     data = Path(__file__).resolve().parents[1] / "src" / "positrix" / "data"
     stopping(root, data / "stopping_pstar.csv")
     cross_sections(root, data / "cross_sections.csv")
+    emissions(root, data / "emissions.csv")
 
 
 if __name__ == "__main__":

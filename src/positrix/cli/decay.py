@@ -1,4 +1,4 @@
-"""``positrix decay NUCLIDE --activity 370MBq --from T --to T [--json]``."""
+"""``positrix decay NUCLIDE --activity 370MBq --from T --to T [--dataset D] [--chain] [--json]``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Any
 
 from positrix.cli.output import print_json, print_table
 from positrix.errors import UnitError
-from positrix.physics.decay import decay_factor
+from positrix.physics.chains import CHAIN_DATASET, chain_activities
+from positrix.physics.decay import DATASETS, half_life_s
 from positrix.physics.nuclides import get_nuclide
 from positrix.physics.units import format_activity, parse_activity, parse_time_point
 
@@ -29,6 +30,13 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--to", dest="end", required=True, help="time to decay to: ISO date-time or minutes"
     )
+    parser.add_argument(
+        "--dataset", choices=DATASETS, default="ENSDF", help="half-life from (default ENSDF)"
+    )
+    parser.add_argument(
+        "--chain", action="store_true",
+        help=f"also the activity of every daughter grown in (Bateman, {CHAIN_DATASET})",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(run=run)
 
@@ -65,10 +73,12 @@ def run(args: argparse.Namespace) -> int:
     start = parse_time_point(args.start, field="--from")
     end = parse_time_point(args.end, field="--to")
     elapsed = _elapsed_s(start, end)
-    factor = float(decay_factor(nuclide, elapsed))
-    result = {
+    half_life = half_life_s(nuclide.name, args.dataset)
+    factor = 2.0 ** (-elapsed / half_life)
+    result: dict[str, Any] = {
         "nuclide": nuclide.name,
-        "half_life_s": nuclide.half_life_s,
+        "dataset": args.dataset,
+        "half_life_s": half_life,
         "activity_bq": activity,
         **_moment("from", start),
         **_moment("to", end),
@@ -76,14 +86,26 @@ def run(args: argparse.Namespace) -> int:
         "decay_factor": factor,
         "decayed_activity_bq": activity * factor,
     }
+    if args.chain:
+        if elapsed < 0:
+            raise UnitError(
+                "--chain decays forward only: --to is before --from", field="--to",
+                fix="give a --to after --from",
+            )  # fmt: skip
+        chain = chain_activities(nuclide.name, activity, elapsed)
+        result["chain_dataset"] = CHAIN_DATASET
+        result["chain_activities_bq"] = chain
     if args.json:
         print_json(result)
-    else:
-        print_table([
-            ("nuclide", f"{nuclide.name} (half-life {nuclide.half_life_s:g} s)"),
-            ("activity", format_activity(activity)),
-            ("elapsed", f"{elapsed:g} s ({elapsed / 60:.4g} min)"),
-            ("decay factor", f"{factor:.6g}"),
-            ("decayed activity", format_activity(activity * factor)),
-        ])  # fmt: skip
+        return 0
+    print_table([
+        ("nuclide", f"{nuclide.name} (half-life {half_life:g} s, {args.dataset})"),
+        ("activity", format_activity(activity)),
+        ("elapsed", f"{elapsed:g} s ({elapsed / 60:.4g} min)"),
+        ("decay factor", f"{factor:.6g}"),
+        ("decayed activity", format_activity(activity * factor)),
+    ])  # fmt: skip
+    if args.chain:
+        print(f"\nchain after {elapsed:g} s ({CHAIN_DATASET}):")
+        print_table([(name, format_activity(value)) for name, value in result["chain_activities_bq"].items()])
     return 0

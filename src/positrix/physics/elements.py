@@ -17,7 +17,21 @@ from dataclasses import dataclass
 
 from positrix.errors import PositrixError
 
-__all__ = ["ELEMENTS", "Element", "get_element", "isotope_mass", "natural_abundance"]
+__all__ = [
+    "ELEMENTS",
+    "Element",
+    "atomic_number",
+    "get_element",
+    "isotope_mass",
+    "natural_abundance",
+]
+
+#: Element symbols in order of atomic number, H (1) to U (92).
+SYMBOLS = (
+    "H He Li Be B C N O F Ne Na Mg Al Si P S Cl Ar K Ca Sc Ti V Cr Mn Fe Co Ni Cu Zn Ga Ge "
+    "As Se Br Kr Rb Sr Y Zr Nb Mo Tc Ru Rh Pd Ag Cd In Sn Sb Te I Xe Cs Ba La Ce Pr Nd Pm Sm "
+    "Eu Gd Tb Dy Ho Er Tm Yb Lu Hf Ta W Re Os Ir Pt Au Hg Tl Pb Bi Po At Rn Fr Ra Ac Th Pa U"
+).split()
 
 
 @dataclass(frozen=True)
@@ -113,6 +127,22 @@ def get_element(symbol: str) -> Element:
             f"no stopping data for element '{symbol}'",
             field="material",
             fix="elements known: " + ", ".join(ELEMENTS),
+        ) from None
+
+
+def atomic_number(symbol: str) -> int:
+    """Atomic number Z of the element ``symbol`` (H to U).
+
+    Examples
+    --------
+    >>> atomic_number("Ga"), atomic_number("Ac")
+    (31, 89)
+    """
+    try:
+        return SYMBOLS.index(symbol) + 1
+    except ValueError:
+        raise PositrixError(
+            f"unknown element '{symbol}'", field="element", fix="a symbol from H to U, e.g. Ga"
         ) from None
 
 

@@ -107,8 +107,8 @@ def _table() -> dict[str, Nuclide]:
 
 
 _NAME_PATTERNS = (
-    re.compile(r"^\^?(?P<mass>\d+)\^?\s*-?\s*(?P<symbol>[A-Za-z]+)$"),
-    re.compile(r"^(?P<symbol>[A-Za-z]+)\s*-?\s*(?P<mass>\d+)\^?$"),
+    re.compile(r"^\^?(?P<mass>\d+)(?P<isomer>m?)\^?\s*-?\s*(?P<symbol>[A-Za-z]+)$"),
+    re.compile(r"^(?P<symbol>[A-Za-z]+)\s*-?\s*(?P<mass>\d+)(?P<isomer>m?)\^?$"),
 )
 
 #: Element names (as in DICOM code meanings such as ``^18^Fluorine``) → symbols.
@@ -116,12 +116,16 @@ _ELEMENTS = {
     "fluorine": "F", "carbon": "C", "nitrogen": "N", "oxygen": "O", "gallium": "Ga",
     "copper": "Cu", "zirconium": "Zr", "rubidium": "Rb", "iodine": "I", "scandium": "Sc",
     "yttrium": "Y", "terbium": "Tb", "germanium": "Ge", "sodium": "Na", "lutetium": "Lu",
-    "actinium": "Ac", "technetium": "Tc", "indium": "In",
+    "actinium": "Ac", "technetium": "Tc", "indium": "In", "strontium": "Sr",
+    "molybdenum": "Mo", "bismuth": "Bi", "francium": "Fr", "astatine": "At", "polonium": "Po",
+    "thallium": "Tl", "lead": "Pb",
 }  # fmt: skip
 
 
 def normalise_nuclide_name(name: str) -> str:
     """Return the canonical spelling (``"F-18"``) of ``"18F"``, ``"f18"``, ``"^18^Fluorine"``…
+
+    A metastable state keeps its ``m``: ``"99mTc"`` and ``"tc99m"`` give ``"Tc-99m"``.
 
     Returns the stripped input unchanged when it does not look like a nuclide name.
     """
@@ -132,7 +136,7 @@ def normalise_nuclide_name(name: str) -> str:
             letters = match["symbol"].lower()
             symbol = _ELEMENTS.get(letters, letters.capitalize())
             if len(symbol) <= 2:
-                return f"{symbol}-{int(match['mass'])}"
+                return f"{symbol}-{int(match['mass'])}{match['isomer']}"
     return text
 
 
