@@ -12,6 +12,7 @@ from positrix.cli import (
     convert,
     decay,
     demo,
+    dose,
     edit,
     facility,
     frames,
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     hotel.add_parser(subparsers)
     production.add_parsers(subparsers)
     pharmacy.add_parser(subparsers)
+    dose.add_parser(subparsers)
     return parser
 
 

@@ -161,6 +161,11 @@ def prompt_gammas(
     tuple
         The γ lines (annihilation excluded) and the γ per decay inside ``window_keV``.
     """
+    if get_nuclide(nuclide).beta_plus_fraction <= 0:
+        raise PositrixError(
+            f"{get_nuclide(nuclide).name} is not a positron emitter: no prompt γ in PET",
+            field="nuclide", fix="ask for its gamma lines with radiation='gamma'",
+        )  # fmt: skip
     low, high = window_keV
     lines = emissions(nuclide, radiation="gamma")
     inside = sum(row.intensity for row in lines if low <= row.energy_keV <= high)
