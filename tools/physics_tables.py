@@ -36,35 +36,97 @@ PSTAR = {
 
 #: (element file, target mass number, product Z, product A, product name), per library.
 CHANNELS = [
-    ("O", 18, 9, 18, "F-18"), ("O", 16, 7, 13, "N-13"), ("O", 17, 9, 17, "F-17"),
-    ("N", 14, 6, 11, "C-11"), ("N", 14, 8, 14, "O-14"),
-    ("Zn", 68, 31, 68, "Ga-68"), ("Zn", 68, 31, 67, "Ga-67"), ("Zn", 67, 31, 67, "Ga-67"),
-    ("Zn", 66, 31, 66, "Ga-66"), ("Zn", 67, 31, 66, "Ga-66"), ("Zn", 70, 31, 70, "Ga-70"),
-    ("Ni", 64, 29, 64, "Cu-64"), ("Ni", 64, 29, 63, "Cu-63"), ("Ni", 61, 29, 61, "Cu-61"),
-    ("Ni", 62, 29, 61, "Cu-61"), ("Ni", 60, 29, 60, "Cu-60"), ("Ni", 58, 27, 55, "Co-55"),
-    ("Y", 89, 40, 89, "Zr-89"), ("Y", 89, 40, 88, "Zr-88"), ("Y", 89, 39, 88, "Y-88"),
-    ("Te", 124, 53, 124, "I-124"), ("Te", 124, 53, 123, "I-123"), ("Te", 123, 53, 123, "I-123"),
-    ("Te", 125, 53, 125, "I-125"), ("Te", 125, 53, 124, "I-124"), ("Te", 126, 53, 126, "I-126"),
-    ("Ca", 44, 21, 44, "Sc-44"), ("Ca", 44, 21, 43, "Sc-43"), ("Ca", 43, 21, 43, "Sc-43"),
-    ("Ca", 42, 21, 42, "Sc-42"), ("Ca", 48, 21, 48, "Sc-48"),
-]  # fmt: skip
+    ("O", 18, 9, 18, "F-18"),
+    ("O", 16, 7, 13, "N-13"),
+    ("O", 17, 9, 17, "F-17"),
+    ("N", 14, 6, 11, "C-11"),
+    ("N", 14, 8, 14, "O-14"),
+    ("Zn", 68, 31, 68, "Ga-68"),
+    ("Zn", 68, 31, 67, "Ga-67"),
+    ("Zn", 67, 31, 67, "Ga-67"),
+    ("Zn", 66, 31, 66, "Ga-66"),
+    ("Zn", 67, 31, 66, "Ga-66"),
+    ("Zn", 70, 31, 70, "Ga-70"),
+    ("Ni", 64, 29, 64, "Cu-64"),
+    ("Ni", 64, 29, 63, "Cu-63"),
+    ("Ni", 61, 29, 61, "Cu-61"),
+    ("Ni", 62, 29, 61, "Cu-61"),
+    ("Ni", 60, 29, 60, "Cu-60"),
+    ("Ni", 58, 27, 55, "Co-55"),
+    ("Y", 89, 40, 89, "Zr-89"),
+    ("Y", 89, 40, 88, "Zr-88"),
+    ("Y", 89, 39, 88, "Y-88"),
+    ("Te", 124, 53, 124, "I-124"),
+    ("Te", 124, 53, 123, "I-123"),
+    ("Te", 123, 53, 123, "I-123"),
+    ("Te", 125, 53, 125, "I-125"),
+    ("Te", 125, 53, 124, "I-124"),
+    ("Te", 126, 53, 126, "I-126"),
+    ("Ca", 44, 21, 44, "Sc-44"),
+    ("Ca", 44, 21, 43, "Sc-43"),
+    ("Ca", 43, 21, 43, "Sc-43"),
+    ("Ca", 42, 21, 42, "Sc-42"),
+    ("Ca", 48, 21, 48, "Sc-48"),
+]
 LIBRARIES = [("iaea-medical", "IAEA medical (recommended)"), ("tendl-2025", "TENDL-2025")]
 
 #: Nuclides whose ENSDF decay radiations are shipped: name → (Z, A, isomer).
 EMITTERS = {
-    "F-18": (9, 18, False), "C-11": (6, 11, False), "N-13": (7, 13, False),
-    "O-15": (8, 15, False), "Ga-68": (31, 68, False), "Cu-64": (29, 64, False),
-    "Zr-89": (40, 89, False), "Rb-82": (37, 82, False), "I-124": (53, 124, False),
-    "Sc-44": (21, 44, False), "Y-86": (39, 86, False), "Tb-152": (65, 152, False),
-    "Ge-68": (32, 68, False), "Na-22": (11, 22, False), "Sr-82": (38, 82, False),
-    "Lu-177": (71, 177, False), "Y-90": (39, 90, False), "I-131": (53, 131, False),
-    "Mo-99": (42, 99, False), "Tc-99m": (43, 99, True), "Ac-225": (89, 225, False),
-    "Fr-221": (87, 221, False), "At-217": (85, 217, False), "Bi-213": (83, 213, False),
-    "Po-213": (84, 213, False), "Tl-209": (81, 209, False), "Pb-209": (82, 209, False),
-}  # fmt: skip
-_SYMBOLS = {9: "F", 6: "C", 7: "N", 8: "O", 31: "Ga", 29: "Cu", 40: "Zr", 37: "Rb", 53: "I",
-            21: "Sc", 39: "Y", 65: "Tb", 32: "Ge", 11: "Na", 38: "Sr", 71: "Lu", 42: "Mo",
-            43: "Tc", 89: "Ac", 87: "Fr", 85: "At", 83: "Bi", 84: "Po", 81: "Tl", 82: "Pb"}  # fmt: skip
+    "F-18": (9, 18, False),
+    "C-11": (6, 11, False),
+    "N-13": (7, 13, False),
+    "O-15": (8, 15, False),
+    "Ga-68": (31, 68, False),
+    "Cu-64": (29, 64, False),
+    "Zr-89": (40, 89, False),
+    "Rb-82": (37, 82, False),
+    "I-124": (53, 124, False),
+    "Sc-44": (21, 44, False),
+    "Y-86": (39, 86, False),
+    "Tb-152": (65, 152, False),
+    "Ge-68": (32, 68, False),
+    "Na-22": (11, 22, False),
+    "Sr-82": (38, 82, False),
+    "Lu-177": (71, 177, False),
+    "Y-90": (39, 90, False),
+    "I-131": (53, 131, False),
+    "Mo-99": (42, 99, False),
+    "Tc-99m": (43, 99, True),
+    "Ac-225": (89, 225, False),
+    "Fr-221": (87, 221, False),
+    "At-217": (85, 217, False),
+    "Bi-213": (83, 213, False),
+    "Po-213": (84, 213, False),
+    "Tl-209": (81, 209, False),
+    "Pb-209": (82, 209, False),
+}
+_SYMBOLS = {
+    9: "F",
+    6: "C",
+    7: "N",
+    8: "O",
+    31: "Ga",
+    29: "Cu",
+    40: "Zr",
+    37: "Rb",
+    53: "I",
+    21: "Sc",
+    39: "Y",
+    65: "Tb",
+    32: "Ge",
+    11: "Na",
+    38: "Sr",
+    71: "Lu",
+    42: "Mo",
+    43: "Tc",
+    89: "Ac",
+    87: "Fr",
+    85: "At",
+    83: "Bi",
+    84: "Po",
+    81: "Tl",
+    82: "Pb",
+}
 #: Photon lines below this intensity (per 100 decays) are left out of the table.
 MIN_PHOTON_PERCENT = 0.1
 
@@ -107,8 +169,9 @@ def cross_sections(root: Path, out: Path) -> None:
                 step = max(1, math.ceil(len(table) / 300))
                 keep = table[::step] + ([table[-1]] if (len(table) - 1) % step else [])
                 for energy, sigma in keep:
-                    writer.writerow([f"{element}-{mass}", product, library, f"{energy:.6g}",
-                                     f"{sigma:.6g}"])  # fmt: skip
+                    writer.writerow(
+                        [f"{element}-{mass}", product, library, f"{energy:.6g}", f"{sigma:.6g}"]
+                    )
                 break
 
 
@@ -126,11 +189,13 @@ def emissions(root: Path, out: Path) -> None:
     conversion and Auger electrons summed into one line each (energy-weighted mean)."""
     with out.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["nuclide", "radiation", "energy_keV", "end_point_keV",
-                         "intensity_percent"])  # fmt: skip
+        writer.writerow(
+            ["nuclide", "radiation", "energy_keV", "end_point_keV", "intensity_percent"]
+        )
         for name, (z, a, isomer) in EMITTERS.items():
             rows = [
-                r for r in _rows(root / "meta" / "ensdf" / "radiation" / f"{_SYMBOLS[z]}.parquet")
+                r
+                for r in _rows(root / "meta" / "ensdf" / "radiation" / f"{_SYMBOLS[z]}.parquet")
                 if r["A"] == a and (r["parent_level_keV"] > 0) == isomer
             ]
             if not rows:
@@ -146,12 +211,20 @@ def emissions(root: Path, out: Path) -> None:
                 if kind in ("gamma", "x-ray") and intensity < MIN_PHOTON_PERCENT:
                     continue
                 end = row["end_point_keV"]
-                writer.writerow([name, kind, f"{row['energy_keV']:.6g}",
-                                 "" if end is None else f"{end:.6g}", f"{intensity:.6g}"])  # fmt: skip
+                writer.writerow(
+                    [
+                        name,
+                        kind,
+                        f"{row['energy_keV']:.6g}",
+                        "" if end is None else f"{end:.6g}",
+                        f"{intensity:.6g}",
+                    ]
+                )
             for kind, (intensity, energy) in summed.items():
                 if intensity > 0:
-                    writer.writerow([name, kind, f"{energy / intensity:.6g}", "",
-                                     f"{intensity:.6g}"])  # fmt: skip
+                    writer.writerow(
+                        [name, kind, f"{energy / intensity:.6g}", "", f"{intensity:.6g}"]
+                    )
 
 
 def main() -> None:

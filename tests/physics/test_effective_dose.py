@@ -24,8 +24,9 @@ def test_uniform_whole_body_dose_gives_the_same_effective_dose():
 
 
 def test_remainder_is_the_mean_and_aliases_map():
-    result = effective_dose({"Kidney": 3.0, "spleen": 1.0, "lung": 1.0, "testes": 1.0,
-                             "ovaries": 0.0, "tumour": 50.0})  # fmt: skip
+    result = effective_dose(
+        {"Kidney": 3.0, "spleen": 1.0, "lung": 1.0, "testes": 1.0, "ovaries": 0.0, "tumour": 50.0}
+    )
     assert result.contributions_sv["remainder"] == pytest.approx(0.12 * 2.0, rel=1e-12)
     assert result.contributions_sv["lungs"] == pytest.approx(0.12, rel=1e-12)
     assert result.contributions_sv["gonads"] == pytest.approx(0.08 * 0.5, rel=1e-12)

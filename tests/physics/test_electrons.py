@@ -32,9 +32,16 @@ def test_collision_stopping_power_matches_estar(energy, estar, tolerance):
     # NIST ESTAR liquid water CSDA ranges (g/cm²); ESTAR includes radiative losses, left out
     # here (0.7 % of the stopping power at 1 MeV, 1.5 % at 3 MeV): within 1 % to 1.5 MeV,
     # 1.5 % above
-    [(0.1, 0.01431, 0.01), (0.3, 0.08421, 0.01), (0.5, 0.1766, 0.01), (1.0, 0.4367, 0.01),
-     (1.5, 0.7143, 0.01), (2.0, 0.9785, 0.015), (3.0, 1.514, 0.015)],
-)  # fmt: skip
+    [
+        (0.1, 0.01431, 0.01),
+        (0.3, 0.08421, 0.01),
+        (0.5, 0.1766, 0.01),
+        (1.0, 0.4367, 0.01),
+        (1.5, 0.7143, 0.01),
+        (2.0, 0.9785, 0.015),
+        (3.0, 1.514, 0.015),
+    ],
+)
 def test_csda_range_matches_estar(energy, estar, tolerance):
     assert float(csda_range_g_cm2(energy)) == pytest.approx(estar, rel=tolerance)
 

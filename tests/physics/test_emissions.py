@@ -14,8 +14,21 @@ from positrix.physics.emissions import (
 )
 from positrix.physics.nuclides import get_nuclide
 
-POSITRON_EMITTERS = ["F-18", "C-11", "N-13", "O-15", "Ga-68", "Cu-64", "Zr-89", "Rb-82",
-                     "I-124", "Sc-44", "Y-86", "Tb-152", "Na-22"]  # fmt: skip
+POSITRON_EMITTERS = [
+    "F-18",
+    "C-11",
+    "N-13",
+    "O-15",
+    "Ga-68",
+    "Cu-64",
+    "Zr-89",
+    "Rb-82",
+    "I-124",
+    "Sc-44",
+    "Y-86",
+    "Tb-152",
+    "Na-22",
+]
 
 
 #: Different ENSDF evaluations behind the two tables (documented in data/README.md):
@@ -31,7 +44,8 @@ def test_beta_plus_branches_add_up_to_the_tables_positron_fraction(name):
     tolerance = OTHER_EVALUATION.get(name, 2e-3)
     assert total == pytest.approx(get_nuclide(name).beta_plus_fraction, rel=tolerance)
     annihilation = sum(row.intensity for row in emissions(name, radiation="annihilation"))
-    # two 511 keV photons per positron; ENSDF rounds the annihilation line to 2 digits (Tb-152 41 % for 2 × 20.27 %)
+    # two 511 keV photons per positron; ENSDF rounds the annihilation line to 2 digits
+    # (Tb-152: 41 % for 2 × 20.27 %)
     assert annihilation == pytest.approx(2.0 * total, rel=0.015)
 
 
@@ -60,7 +74,8 @@ def test_best_known_lines():
 def test_alpha_chain_members_have_their_branchings():
     bi = energy_per_decay_MeV("Bi-213")
     assert sum(r.intensity for r in emissions("Bi-213", radiation="alpha")) == pytest.approx(
-        0.0214, rel=0.01)  # α branch 2.14 % (ENSDF)  # fmt: skip
+        0.0214, rel=0.01
+    )  # α branch 2.14 % (ENSDF)
     assert bi["alpha"] > 0 and bi["beta-"] > 0
     assert non_penetrating_MeV("Po-213") == pytest.approx(8.376, rel=1e-3)  # 8376 keV α, 100 %
 

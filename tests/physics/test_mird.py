@@ -3,6 +3,8 @@ units, absorbed doses summed over sources with the α part kept apart."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -41,7 +43,7 @@ def test_alpha_emitter_keeps_its_alpha_energy():
 
 def test_absorbed_fraction_rises_with_mass_towards_one():
     fractions = [sphere_absorbed_fraction("Y-90", m) for m in (0.01, 0.1, 1.0, 10.0, 1000.0)]
-    assert all(b > a for a, b in zip(fractions, fractions[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(fractions))
     assert 0.0 < fractions[0] < fractions[-1] < 1.0
 
 
@@ -64,11 +66,13 @@ def test_s_value_table_units_and_doses(tmp_path):
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("target,source,S_Gy\nk,k,1\n", "unknown S-value unit"),
-     ("organ,S_Gy_per_Bq_s\nk,1\n", "lack target, source"),
-     ("target,source,S_Gy_per_Bq_s\nk,k,-1\n", "line 2"),
-     ("target,source,S_Gy_per_Bq_s\nk,k,1\nk,k,2\n", "appears twice")],
-)  # fmt: skip
+    [
+        ("target,source,S_Gy\nk,k,1\n", "unknown S-value unit"),
+        ("organ,S_Gy_per_Bq_s\nk,1\n", "lack target, source"),
+        ("target,source,S_Gy_per_Bq_s\nk,k,-1\n", "line 2"),
+        ("target,source,S_Gy_per_Bq_s\nk,k,1\nk,k,2\n", "appears twice"),
+    ],
+)
 def test_bad_tables_name_the_problem(tmp_path, text, message):
     table = tmp_path / "s.csv"
     table.write_text(text, encoding="utf-8")

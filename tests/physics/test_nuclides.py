@@ -5,8 +5,22 @@ from positrix.physics.nuclides import get_nuclide, list_nuclides, normalise_nucl
 
 REQUIRED = (
     "F-18 C-11 N-13 O-15 Ga-68 Cu-64 Zr-89 Rb-82 I-124 Sc-44 Y-86 Tb-152 Ge-68 Na-22 "
-    "Lu-177 Y-90 I-131 Ac-225"
+    "Lu-177 Y-90 I-131 Ac-225 Sr-82 Mo-99 Tc-99m Fr-221 At-217 Bi-213 Po-213 Tl-209 Pb-209"
 ).split()
+
+
+@pytest.mark.parametrize(
+    ("name", "half_life_s"),
+    # ENSDF (NuDat): Tc-99m 6.0072 h, Mo-99 65.924 h, Sr-82 25.35 d, Bi-213 45.59 min
+    [("99mTc", 21625.92), ("Mo99", 237326.4), ("82Sr", 2190240.0), ("Bi-213", 2735.4)],
+)
+def test_generator_and_alpha_chain_nuclides(name, half_life_s):
+    assert get_nuclide(name).half_life_s == half_life_s
+    assert get_nuclide(name).beta_plus_fraction == 0.0
+
+
+def test_metastable_names():
+    assert normalise_nuclide_name("99mTc") == "Tc-99m" == normalise_nuclide_name("tc99m")
 
 
 def test_every_required_nuclide_is_in_the_table_with_sources():

@@ -26,9 +26,11 @@ def test_start_and_tail_rules():
     lam = math.log(2) / F18
     # one point at 1 h: zero start gives A·t/2, constant A·t; the tail A/λ
     assert float(tia_trapezoid([3600.0], [2.0], half_life_s=F18)) == pytest.approx(
-        2.0 * 1800 + 2.0 / lam, rel=1e-12)  # fmt: skip
+        2.0 * 1800 + 2.0 / lam, rel=1e-12
+    )
     assert float(tia_trapezoid([3600.0], [2.0], half_life_s=F18, start="constant")) == (
-        pytest.approx(2.0 * 3600 + 2.0 / lam, rel=1e-12))  # fmt: skip
+        pytest.approx(2.0 * 3600 + 2.0 / lam, rel=1e-12)
+    )
 
 
 def test_trapezoid_broadcasts_over_voxels():
@@ -53,9 +55,12 @@ def test_undo_decay_correction():
 
 @pytest.mark.parametrize(
     ("times", "values", "message"),
-    [([60.0, 30.0], [1.0, 1.0], "increasing"), ([-5.0], [1.0], "increasing"),
-     ([60.0, 120.0], [1.0], "activities for 2 times")],
-)  # fmt: skip
+    [
+        ([60.0, 30.0], [1.0, 1.0], "increasing"),
+        ([-5.0], [1.0], "increasing"),
+        ([60.0, 120.0], [1.0], "activities for 2 times"),
+    ],
+)
 def test_bad_times_are_named(times, values, message):
     with pytest.raises(PositrixError, match=message):
         tia_trapezoid(times, values, half_life_s=F18)

@@ -34,9 +34,10 @@ def add_parser(subparsers: Any) -> None:
         "--dataset", choices=DATASETS, default="ENSDF", help="half-life from (default ENSDF)"
     )
     parser.add_argument(
-        "--chain", action="store_true",
+        "--chain",
+        action="store_true",
         help=f"also the activity of every daughter grown in (Bateman, {CHAIN_DATASET})",
-    )  # fmt: skip
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(run=run)
 
@@ -89,23 +90,31 @@ def run(args: argparse.Namespace) -> int:
     if args.chain:
         if elapsed < 0:
             raise UnitError(
-                "--chain decays forward only: --to is before --from", field="--to",
+                "--chain decays forward only: --to is before --from",
+                field="--to",
                 fix="give a --to after --from",
-            )  # fmt: skip
+            )
         chain = chain_activities(nuclide.name, activity, elapsed)
         result["chain_dataset"] = CHAIN_DATASET
         result["chain_activities_bq"] = chain
     if args.json:
         print_json(result)
         return 0
-    print_table([
-        ("nuclide", f"{nuclide.name} (half-life {half_life:g} s, {args.dataset})"),
-        ("activity", format_activity(activity)),
-        ("elapsed", f"{elapsed:g} s ({elapsed / 60:.4g} min)"),
-        ("decay factor", f"{factor:.6g}"),
-        ("decayed activity", format_activity(activity * factor)),
-    ])  # fmt: skip
+    print_table(
+        [
+            ("nuclide", f"{nuclide.name} (half-life {half_life:g} s, {args.dataset})"),
+            ("activity", format_activity(activity)),
+            ("elapsed", f"{elapsed:g} s ({elapsed / 60:.4g} min)"),
+            ("decay factor", f"{factor:.6g}"),
+            ("decayed activity", format_activity(activity * factor)),
+        ]
+    )
     if args.chain:
         print(f"\nchain after {elapsed:g} s ({CHAIN_DATASET}):")
-        print_table([(name, format_activity(value)) for name, value in result["chain_activities_bq"].items()])
+        print_table(
+            [
+                (name, format_activity(value))
+                for name, value in result["chain_activities_bq"].items()
+            ]
+        )
     return 0

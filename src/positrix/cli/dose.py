@@ -10,7 +10,9 @@ from positrix.cli.output import print_json
 
 __all__ = ["add_parser"]
 
-_TABLE = "uptake table (CSV/TSV): organ, time_h (or _s/_min/_d), percent_ia or percent_id_per_g + mass_g"
+_TABLE = (
+    "uptake table (CSV/TSV): organ, time_h (or _s/_min/_d), percent_ia or percent_id_per_g + mass_g"
+)
 
 
 def add_parser(subparsers: Any) -> None:
@@ -28,13 +30,17 @@ def add_parser(subparsers: Any) -> None:
     _tia_options(organ)
     organ.add_argument("--s-values", help="S-value CSV: target, source, S_mGy_per_MBq_s …")
     organ.add_argument(
-        "--sphere", action="store_true",
+        "--sphere",
+        action="store_true",
         help="self-dose sphere model (organ masses from the table's mass_g or --mass)",
-    )  # fmt: skip
+    )
     organ.add_argument(
-        "--mass", action="append", default=[], metavar="ORGAN=MASS",
+        "--mass",
+        action="append",
+        default=[],
+        metavar="ORGAN=MASS",
         help="organ mass for the sphere model, e.g. kidneys=0.35g (repeatable)",
-    )  # fmt: skip
+    )
     organ.set_defaults(run=run_organ)
 
     voxel = commands.add_parser("voxel", help="voxel dose map by dose-kernel convolution")
@@ -48,14 +54,24 @@ def add_parser(subparsers: Any) -> None:
     human = commands.add_parser("extrapolate", help="animal → human TIA coefficients")
     _tia_options(human)
     human.add_argument("--animal-mass", required=True, help="animal body mass, e.g. 25g")
-    human.add_argument("--sex", choices=("male", "female"), default="male",
-                       help="ICRP 89 reference adult (default male)")  # fmt: skip
     human.add_argument(
-        "--human-mass", action="append", default=[], metavar="ORGAN=MASS",
+        "--sex",
+        choices=("male", "female"),
+        default="male",
+        help="ICRP 89 reference adult (default male)",
+    )
+    human.add_argument(
+        "--human-mass",
+        action="append",
+        default=[],
+        metavar="ORGAN=MASS",
         help="human organ mass where ICRP 89 has none, e.g. tumour=30g (repeatable)",
-    )  # fmt: skip
-    human.add_argument("--no-time-scaling", action="store_true",
-                       help="mass scaling only (no (m_human/m_animal)^¼ time stretch)")  # fmt: skip
+    )
+    human.add_argument(
+        "--no-time-scaling",
+        action="store_true",
+        help="mass scaling only (no (m_human/m_animal)^¼ time stretch)",
+    )
     human.set_defaults(run=run_extrapolate)
 
     effective = commands.add_parser("effective", help="effective dose (ICRP 103 weights)")
@@ -70,17 +86,31 @@ def _tia_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("table", help=_TABLE)
     parser.add_argument("--nuclide", required=True, help="e.g. Lu-177")
     parser.add_argument(
-        "--decay-corrected", required=True, choices=("yes", "no"),
+        "--decay-corrected",
+        required=True,
+        choices=("yes", "no"),
         help="are the table's values decay-corrected to injection?",
-    )  # fmt: skip
-    parser.add_argument("--method", choices=("trapezoid", "exponential"), default="trapezoid",
-                        help="integration (default trapezoid + physical tail)")  # fmt: skip
+    )
+    parser.add_argument(
+        "--method",
+        choices=("trapezoid", "exponential"),
+        default="trapezoid",
+        help="integration (default trapezoid + physical tail)",
+    )
     parser.add_argument("--terms", type=int, default=1, help="exponentials to fit (1 or 2)")
-    parser.add_argument("--start", choices=("zero", "constant"), default="zero",
-                        help="before the first time: rise from 0 (default) or constant")  # fmt: skip
+    parser.add_argument(
+        "--start",
+        choices=("zero", "constant"),
+        default="zero",
+        help="before the first time: rise from 0 (default) or constant",
+    )
     parser.add_argument("--injected", help="injected activity, e.g. 10MBq (activity columns)")
-    parser.add_argument("--dataset", choices=("ENSDF", "ICRP-107"), default="ENSDF",
-                        help="half-life from (default ENSDF)")  # fmt: skip
+    parser.add_argument(
+        "--dataset",
+        choices=("ENSDF", "ICRP-107"),
+        default="ENSDF",
+        help="half-life from (default ENSDF)",
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -92,13 +122,20 @@ def _tia(args: argparse.Namespace) -> list[Any]:
     injected = parse_activity(args.injected, field="--injected") if args.injected else None
     try:
         curves = read_uptake_table(
-            args.table, nuclide=args.nuclide, decay_corrected=args.decay_corrected == "yes",
-            injected_bq=injected, dataset=args.dataset,
-        )  # fmt: skip
+            args.table,
+            nuclide=args.nuclide,
+            decay_corrected=args.decay_corrected == "yes",
+            injected_bq=injected,
+            dataset=args.dataset,
+        )
         return time_integrated(
-            curves, nuclide=args.nuclide, method=args.method, start=args.start,
-            terms=args.terms, dataset=args.dataset,
-        )  # fmt: skip
+            curves,
+            nuclide=args.nuclide,
+            method=args.method,
+            start=args.start,
+            terms=args.terms,
+            dataset=args.dataset,
+        )
     except PositrixError as err:
         raise err.with_source(args.table) from None
 
@@ -107,14 +144,15 @@ def run_tia(args: argparse.Namespace) -> int:
     """Print the TIA coefficient (h) of each organ."""
     results = _tia(args)
     rows = [
-        {"organ": r.region, "tiac_h": r.tiac_h, "method": r.method, **r.details}
-        for r in results
+        {"organ": r.region, "tiac_h": r.tiac_h, "method": r.method, **r.details} for r in results
     ]
     if args.json:
         print_json({"nuclide": args.nuclide, "dataset": args.dataset, "regions": rows})
         return 0
-    print(f"time-integrated activity coefficients ({args.nuclide}, {args.method}; "
-          "MBq·h per MBq injected)")  # fmt: skip
+    print(
+        f"time-integrated activity coefficients ({args.nuclide}, {args.method}; "
+        "MBq·h per MBq injected)"
+    )
     for r in results:
         tail = r.details.get("tail_fraction")
         extra = f"  (physical tail {100 * tail:.1f} % of it)" if tail is not None else ""
@@ -143,9 +181,10 @@ def run_organ(args: argparse.Namespace) -> int:
 
     if bool(args.s_values) == bool(args.sphere):
         raise PositrixError(
-            "give either --s-values or --sphere", field="--s-values/--sphere",
+            "give either --s-values or --sphere",
+            field="--s-values/--sphere",
             fix="an S-value table of your phantom, or the shipped sphere model",
-        )  # fmt: skip
+        )
     results = _tia(args)
     injected = parse_activity(args.injected, field="--injected") if args.injected else 1e6
     per_mbq = args.injected is None
@@ -158,22 +197,35 @@ def run_organ(args: argparse.Namespace) -> int:
         lacking = [r.region for r in results if r.region not in masses]
         if lacking:
             raise PositrixError(
-                f"no mass for {', '.join(lacking)}", field="--mass",
+                f"no mass for {', '.join(lacking)}",
+                field="--mass",
                 fix="add a mass_g column to the table or --mass ORGAN=MASS",
-            )  # fmt: skip
+            )
         doses = {}
         for region, tia in tia_bq_s.items():
             s = sphere_s_value(args.nuclide, masses[region])
-            doses[region] = {"alpha": tia * s["alpha"], "other": tia * s["electrons"],
-                             "total": tia * (s["alpha"] + s["electrons"])}  # fmt: skip
+            doses[region] = {
+                "alpha": tia * s["alpha"],
+                "other": tia * s["electrons"],
+                "total": tia * (s["alpha"] + s["electrons"]),
+            }
         model = "self-dose sphere model (α + electrons; photons not counted)"
     unit = "mGy_per_MBq" if per_mbq else "Gy"
     scale = 1000.0 if per_mbq else 1.0
-    rows = [{"target": t, f"dose_{unit}": d["total"] * scale,
-             f"alpha_{unit}": d["alpha"] * scale} for t, d in doses.items()]  # fmt: skip
+    rows = [
+        {"target": t, f"dose_{unit}": d["total"] * scale, f"alpha_{unit}": d["alpha"] * scale}
+        for t, d in doses.items()
+    ]
     if args.json:
-        print_json({"nuclide": args.nuclide, "model": model, "unit": unit, "targets": rows,
-                    "tiac_h": {r.region: r.tiac_h for r in results}})  # fmt: skip
+        print_json(
+            {
+                "nuclide": args.nuclide,
+                "model": model,
+                "unit": unit,
+                "targets": rows,
+                "tiac_h": {r.region: r.tiac_h for r in results},
+            }
+        )
         return 0
     print(f"absorbed dose ({args.nuclide}; {model})")
     label = "mGy per MBq injected" if per_mbq else f"Gy for {args.injected} injected"
@@ -196,16 +248,21 @@ def run_voxel(args: argparse.Namespace) -> int:
     save(result.dose, args.output, overwrite=args.force)
     data = np.asarray(result.dose.data)
     summary = {
-        "nuclide": result.nuclide, "output": args.output, "unit": "Gy",
+        "nuclide": result.nuclide,
+        "output": args.output,
+        "unit": "Gy",
         "times_after_injection_min": [t / 60.0 for t in result.times_s],
-        "max_Gy": float(data.max()), "total_decays": float(result.tia_bq_s.sum()),
+        "max_Gy": float(data.max()),
+        "total_decays": float(result.tia_bq_s.sum()),
         "single_time_point": len(result.times_s) == 1,
-    }  # fmt: skip
+    }
     if args.json:
         print_json(summary)
         return 0
-    print(f"{args.output}: absorbed dose ({result.nuclide}), max {summary['max_Gy']:.4g} Gy, "
-          f"{summary['total_decays']:.4g} decays from {len(result.times_s)} time point(s)")  # fmt: skip
+    print(
+        f"{args.output}: absorbed dose ({result.nuclide}), max {summary['max_Gy']:.4g} Gy, "
+        f"{summary['total_decays']:.4g} decays from {len(result.times_s)} time point(s)"
+    )
     if summary["single_time_point"]:
         print("one time point: physical decay only after the scan (an upper bound if it clears)")
     return 0
@@ -227,32 +284,49 @@ def run_extrapolate(args: argparse.Namespace) -> int:
     extra = _masses(args.human_mass, "--human-mass")
     injected = parse_activity(args.injected, field="--injected") if args.injected else None
     curves = read_uptake_table(
-        args.table, nuclide=args.nuclide, decay_corrected=args.decay_corrected == "yes",
-        injected_bq=injected, dataset=args.dataset,
-    )  # fmt: skip
+        args.table,
+        nuclide=args.nuclide,
+        decay_corrected=args.decay_corrected == "yes",
+        injected_bq=injected,
+        dataset=args.dataset,
+    )
     half_life = half_life_s(args.nuclide, args.dataset)
     rows = []
     for curve in curves:
         if curve.mass_g is None:
             raise PositrixError(
-                f"no animal organ mass for {curve.region}", field="mass_g",
+                f"no animal organ mass for {curve.region}",
+                field="mass_g",
                 fix="add a mass_g column (the organ's weight in g)",
-            ).with_source(args.table)  # fmt: skip
+            ).with_source(args.table)
         human = extra.get(curve.region) or reference_organ_mass_g(curve.region, sex=args.sex)
         times, percent = extrapolate_to_human(
-            curve.times_s, np.array(curve.fraction) * 100.0, organ_mass_animal_g=curve.mass_g,
-            body_mass_animal_g=animal, organ_mass_human_g=human, body_mass_human_g=human_body,
+            curve.times_s,
+            np.array(curve.fraction) * 100.0,
+            organ_mass_animal_g=curve.mass_g,
+            body_mass_animal_g=animal,
+            organ_mass_human_g=human,
+            body_mass_human_g=human_body,
             time_scaling=not args.no_time_scaling,
-        )  # fmt: skip
+        )
         physical = undo_decay_correction(percent / 100.0, times, half_life_s=half_life)
         tiac = float(tia_trapezoid(times, physical, half_life_s=half_life, start=args.start))
         rows.append({"organ": curve.region, "human_mass_g": human, "tiac_h": tiac / 3600.0})
     if args.json:
-        print_json({"nuclide": args.nuclide, "sex": args.sex, "human_body_mass_g": human_body,
-                    "time_scaling": not args.no_time_scaling, "regions": rows})  # fmt: skip
+        print_json(
+            {
+                "nuclide": args.nuclide,
+                "sex": args.sex,
+                "human_body_mass_g": human_body,
+                "time_scaling": not args.no_time_scaling,
+                "regions": rows,
+            }
+        )
         return 0
-    print(f"human TIA coefficients ({args.nuclide}, ICRP 89 reference {args.sex}, "
-          f"{'mass and time' if not args.no_time_scaling else 'mass'} scaling)")  # fmt: skip
+    print(
+        f"human TIA coefficients ({args.nuclide}, ICRP 89 reference {args.sex}, "
+        f"{'mass and time' if not args.no_time_scaling else 'mass'} scaling)"
+    )
     for row in rows:
         print(f"{row['organ']:<20} {row['tiac_h']:.5g} h   (organ {row['human_mass_g']:g} g)")
     return 0
@@ -266,11 +340,13 @@ def run_effective(args: argparse.Namespace) -> int:
     doses = read_tissue_doses(Path(args.table))
     result = effective_dose(doses)
     payload = {
-        "effective_dose_Sv": result.effective_sv, "complete": result.complete,
+        "effective_dose_Sv": result.effective_sv,
+        "complete": result.complete,
         "contributions_Sv": result.contributions_sv,
         "remainder_tissues": list(result.remainder_tissues),
-        "missing_tissues": result.missing, "ignored": list(result.ignored),
-    }  # fmt: skip
+        "missing_tissues": result.missing,
+        "ignored": list(result.ignored),
+    }
     if args.json:
         print_json(payload)
         return 0

@@ -45,7 +45,22 @@ def chain_activities(parent: str, activity_bq: float, elapsed_s: float) -> dict[
             fix="give a radioactive nuclide such as Ge-68 or Ac-225",
         ) from None
     decayed = inventory.decay(float(elapsed_s), "s").activities("Bq")
-    return {str(key): float(value) for key, value in decayed.items()}
+    order = _chain_order(name)
+    keys = sorted(decayed, key=lambda k: order.index(k) if k in order else len(order))
+    return {str(key): float(decayed[key]) for key in keys}
+
+
+def _chain_order(parent: str) -> list[str]:
+    """Parent first, then daughters breadth-first (the order a chain is read)."""
+    import radioactivedecay as rd
+
+    order, queue = [parent], [parent]
+    while queue:
+        for daughter in rd.Nuclide(queue.pop(0)).progeny():
+            if daughter not in order and daughter in rd.DEFAULTDATA.nuclide_dict:
+                order.append(daughter)
+                queue.append(daughter)
+    return order
 
 
 def generator_ingrowth(

@@ -24,7 +24,6 @@ from positrix.physics.electrons import (
     beta_spectrum,
     csda_range_g_cm2,
     energy_at_range,
-    stopping_power_water,
 )
 from positrix.physics.elements import atomic_number
 from positrix.physics.emissions import emissions
@@ -55,9 +54,11 @@ def _tracks(nuclide: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     for row in emissions(nuclide):
         if row.radiation in ("beta-", "beta+") and row.end_point_keV:
             t, p = beta_spectrum(
-                row.end_point_keV / 1000.0, _daughter_z(nuclide, row.radiation),
-                positron=row.radiation == "beta+", bins=100,
-            )  # fmt: skip
+                row.end_point_keV / 1000.0,
+                _daughter_z(nuclide, row.radiation),
+                positron=row.radiation == "beta+",
+                bins=100,
+            )
             t = t * (row.energy_keV / 1000.0) / float((t * p).sum())
             energies.append(t)
             weights.append(p * row.intensity)
@@ -107,9 +108,10 @@ def _check_voxel(voxel_mm: tuple[float, float, float]) -> NDArray[np.float64]:
     size = np.asarray(voxel_mm, dtype=np.float64)
     if size.shape != (3,) or not np.all(np.isfinite(size)) or np.any(size <= 0):
         raise PositrixError(
-            f"voxel size {voxel_mm} is not three positive lengths in mm", field="voxel_size_mm",
+            f"voxel size {voxel_mm} is not three positive lengths in mm",
+            field="voxel_size_mm",
             fix="give the image's voxel size, e.g. (0.5, 0.5, 0.8)",
-        )  # fmt: skip
+        )
     return size
 
 
@@ -187,20 +189,23 @@ def dose_map_gy(
     if tia.ndim != 3:
         raise PositrixError(
             f"the time-integrated activity map has {tia.ndim} dimensions, not 3",
-            field="tia", fix="give one 3-D map (integrate the frames first)",
-        )  # fmt: skip
+            field="tia",
+            fix="give one 3-D map (integrate the frames first)",
+        )
     if not np.all(np.isfinite(tia)):
         raise PositrixError(
             "the time-integrated activity map has NaN or infinite voxels",
-            field="tia", fix="mask or fill them before computing dose",
-        )  # fmt: skip
+            field="tia",
+            fix="mask or fill them before computing dose",
+        )
     kernel = voxel_kernel(nuclide, voxel_mm)
     energy_mev = fftconvolve(tia, kernel, mode="same")
     density = np.asarray(density_g_ml, dtype=np.float64)
     if np.any(density <= 0):
         raise PositrixError(
-            "the density map has voxels ≤ 0 g/mL", field="density",
+            "the density map has voxels ≤ 0 g/mL",
+            field="density",
             fix="use a density floor (air 0.0012 g/mL) or water (1 g/mL)",
-        )  # fmt: skip
+        )
     mass_kg = density * float(np.prod(voxel_mm)) * 1e-3 * 1e-3  # mm³ → mL → g → kg
     return np.clip(energy_mev, 0.0, None) * MEV_TO_J / mass_kg

@@ -14,38 +14,74 @@ from positrix.errors import PositrixError
 
 __all__ = [
     "ALIASES",
+    "RADIATION_WEIGHTS",
     "REMAINDER",
     "TISSUE_WEIGHTS",
     "EffectiveDose",
-    "RADIATION_WEIGHTS",
     "effective_dose",
     "equivalent_dose",
 ]
 
 #: ICRP 103 Table 3 tissue weighting factors (sum 1).
 TISSUE_WEIGHTS = {
-    "red marrow": 0.12, "colon": 0.12, "lungs": 0.12, "stomach": 0.12, "breast": 0.12,
-    "remainder": 0.12, "gonads": 0.08, "urinary bladder": 0.04, "oesophagus": 0.04,
-    "liver": 0.04, "thyroid": 0.04, "bone surface": 0.01, "brain": 0.01,
-    "salivary glands": 0.01, "skin": 0.01,
-}  # fmt: skip
+    "red marrow": 0.12,
+    "colon": 0.12,
+    "lungs": 0.12,
+    "stomach": 0.12,
+    "breast": 0.12,
+    "remainder": 0.12,
+    "gonads": 0.08,
+    "urinary bladder": 0.04,
+    "oesophagus": 0.04,
+    "liver": 0.04,
+    "thyroid": 0.04,
+    "bone surface": 0.01,
+    "brain": 0.01,
+    "salivary glands": 0.01,
+    "skin": 0.01,
+}
 #: ICRP 103 remainder tissues (13 per sex; prostate male, uterus/cervix female).
 REMAINDER = (
-    "adrenals", "extrathoracic region", "gall bladder", "heart", "kidneys", "lymphatic nodes",
-    "muscle", "oral mucosa", "pancreas", "prostate", "small intestine", "spleen", "thymus",
+    "adrenals",
+    "extrathoracic region",
+    "gall bladder",
+    "heart",
+    "kidneys",
+    "lymphatic nodes",
+    "muscle",
+    "oral mucosa",
+    "pancreas",
+    "prostate",
+    "small intestine",
+    "spleen",
+    "thymus",
     "uterus",
-)  # fmt: skip
+)
 #: Other spellings accepted for the tissue names.
 ALIASES = {
-    "bone marrow": "red marrow", "red bone marrow": "red marrow", "lung": "lungs",
-    "bladder": "urinary bladder", "bladder wall": "urinary bladder",
-    "urinary bladder wall": "urinary bladder", "esophagus": "oesophagus",
-    "stomach wall": "stomach", "colon wall": "colon", "large intestine": "colon",
-    "testes": "gonads", "ovaries": "gonads", "osteogenic cells": "bone surface",
-    "endosteum": "bone surface", "kidney": "kidneys", "adrenal": "adrenals",
-    "heart wall": "heart", "small intestine wall": "small intestine", "gallbladder": "gall bladder",
-    "uterus/cervix": "uterus", "lymph nodes": "lymphatic nodes", "breasts": "breast",
-}  # fmt: skip
+    "bone marrow": "red marrow",
+    "red bone marrow": "red marrow",
+    "lung": "lungs",
+    "bladder": "urinary bladder",
+    "bladder wall": "urinary bladder",
+    "urinary bladder wall": "urinary bladder",
+    "esophagus": "oesophagus",
+    "stomach wall": "stomach",
+    "colon wall": "colon",
+    "large intestine": "colon",
+    "testes": "gonads",
+    "ovaries": "gonads",
+    "osteogenic cells": "bone surface",
+    "endosteum": "bone surface",
+    "kidney": "kidneys",
+    "adrenal": "adrenals",
+    "heart wall": "heart",
+    "small intestine wall": "small intestine",
+    "gallbladder": "gall bladder",
+    "uterus/cervix": "uterus",
+    "lymph nodes": "lymphatic nodes",
+    "breasts": "breast",
+}
 #: ICRP 103 radiation weighting factors used here.
 RADIATION_WEIGHTS = {"alpha": 20.0, "other": 1.0}
 
@@ -124,6 +160,9 @@ def effective_dose(equivalent_sv: dict[str, float]) -> EffectiveDose:
         )
     missing = {key: w for key, w in TISSUE_WEIGHTS.items() if key not in contributions}
     return EffectiveDose(
-        effective_sv=sum(contributions.values()), contributions_sv=contributions,
-        remainder_tissues=tuple(remainder), missing=missing, ignored=tuple(ignored),
-    )  # fmt: skip
+        effective_sv=sum(contributions.values()),
+        contributions_sv=contributions,
+        remainder_tissues=tuple(remainder),
+        missing=missing,
+        ignored=tuple(ignored),
+    )

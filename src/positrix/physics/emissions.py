@@ -80,11 +80,14 @@ def _table() -> dict[str, tuple[Emission, ...]]:
     table: dict[str, list[Emission]] = {}
     for row in csv.DictReader(text.splitlines()):
         end = row["end_point_keV"]
-        table.setdefault(row["nuclide"], []).append(Emission(
-            radiation=row["radiation"], energy_keV=float(row["energy_keV"]),
-            end_point_keV=float(end) if end else None,
-            intensity=float(row["intensity_percent"]) / 100.0,
-        ))  # fmt: skip
+        table.setdefault(row["nuclide"], []).append(
+            Emission(
+                radiation=row["radiation"],
+                energy_keV=float(row["energy_keV"]),
+                end_point_keV=float(end) if end else None,
+                intensity=float(row["intensity_percent"]) / 100.0,
+            )
+        )
     return {name: tuple(rows) for name, rows in table.items()}
 
 
@@ -111,8 +114,9 @@ def emissions(
     if dataset != "ENSDF":
         raise PositrixError(
             f"emission data are shipped from ENSDF only, not '{dataset}'",
-            field="--dataset", fix="use ENSDF (the default); half-lives exist for ICRP-107",
-        )  # fmt: skip
+            field="--dataset",
+            fix="use ENSDF (the default); half-lives exist for ICRP-107",
+        )
     if radiation is not None and radiation not in KINDS:
         raise PositrixError(
             f"unknown radiation '{radiation}'", field="radiation", fix=f"one of {', '.join(KINDS)}"
@@ -164,8 +168,9 @@ def prompt_gammas(
     if get_nuclide(nuclide).beta_plus_fraction <= 0:
         raise PositrixError(
             f"{get_nuclide(nuclide).name} is not a positron emitter: no prompt γ in PET",
-            field="nuclide", fix="ask for its gamma lines with radiation='gamma'",
-        )  # fmt: skip
+            field="nuclide",
+            fix="ask for its gamma lines with radiation='gamma'",
+        )
     low, high = window_keV
     lines = emissions(nuclide, radiation="gamma")
     inside = sum(row.intensity for row in lines if low <= row.energy_keV <= high)

@@ -81,9 +81,10 @@ def extrapolate_to_human(
     masses = (organ_mass_animal_g, body_mass_animal_g, organ_mass_human_g, body_mass_human_g)
     if not all(math.isfinite(m) and m > 0 for m in masses):
         raise PositrixError(
-            f"masses {masses} g are not all > 0", field="mass",
+            f"masses {masses} g are not all > 0",
+            field="mass",
             fix="give organ and body masses in g for animal and human",
-        )  # fmt: skip
+        )
     factor = (organ_mass_human_g / body_mass_human_g) / (organ_mass_animal_g / body_mass_animal_g)
     stretch = (body_mass_human_g / body_mass_animal_g) ** 0.25 if time_scaling else 1.0
     times = np.asarray(times_s, dtype=np.float64) * stretch

@@ -98,9 +98,10 @@ def read_s_values(path: Path) -> SValues:
     unit = unit_columns[0][2:]
     if unit not in S_UNITS:
         raise PositrixError(
-            f"{path}: unknown S-value unit '{unit}'", field=unit_columns[0],
+            f"{path}: unknown S-value unit '{unit}'",
+            field=unit_columns[0],
             fix="one of " + ", ".join("S_" + u for u in S_UNITS),
-        )  # fmt: skip
+        )
     values: dict[tuple[str, str], float] = {}
     radiation: dict[tuple[str, str], str] = {}
     for number, row in enumerate(rows, start=2):
@@ -112,19 +113,22 @@ def read_s_values(path: Path) -> SValues:
         if not math.isfinite(value) or value < 0:
             raise PositrixError(
                 f"{path}, line {number}: S-value '{row[unit_columns[0]]}' is not a number ≥ 0",
-                field=unit_columns[0], fix="write a plain number such as 1.2e-3",
-            )  # fmt: skip
+                field=unit_columns[0],
+                fix="write a plain number such as 1.2e-3",
+            )
         if key in values:
             raise PositrixError(
-                f"{path}, line {number}: {key[0]} ← {key[1]} appears twice", field="target,source",
+                f"{path}, line {number}: {key[0]} ← {key[1]} appears twice",
+                field="target,source",
                 fix="keep one row per target and source",
-            )  # fmt: skip
+            )
         kind = (row.get("radiation") or "other").strip() or "other"
         if kind not in ("alpha", "other"):
             raise PositrixError(
-                f"{path}, line {number}: radiation '{kind}'", field="radiation",
+                f"{path}, line {number}: radiation '{kind}'",
+                field="radiation",
                 fix="alpha or other",
-            )  # fmt: skip
+            )
         values[key] = value * S_UNITS[unit]
         radiation[key] = kind
     return SValues(values=values, radiation=radiation, source_file=str(path))
@@ -158,9 +162,7 @@ def _sphere_radius_mm(mass_g: float, density_g_ml: float) -> float:
     return (3.0 * volume_mm3 / (4.0 * math.pi)) ** (1.0 / 3.0)
 
 
-def sphere_s_value(
-    nuclide: str, mass_g: float, *, density_g_ml: float = 1.0
-) -> dict[str, float]:
+def sphere_s_value(nuclide: str, mass_g: float, *, density_g_ml: float = 1.0) -> dict[str, float]:
     """Self-dose S-value of a sphere, Gy/(Bq·s), split by radiation.
 
     Returns
@@ -185,9 +187,7 @@ def sphere_s_value(
     }
 
 
-def absorbed_doses(
-    tia_bq_s: dict[str, float], s_values: SValues
-) -> dict[str, dict[str, float]]:
+def absorbed_doses(tia_bq_s: dict[str, float], s_values: SValues) -> dict[str, dict[str, float]]:
     """Absorbed dose per target, Gy, split into α and other radiations.
 
     Parameters
@@ -206,8 +206,9 @@ def absorbed_doses(
     if missing:
         raise PositrixError(
             f"no S-values for source region(s) {', '.join(missing)} in {s_values.source_file}",
-            field="source", fix="add rows for them or rename the regions to the table's names",
-        )  # fmt: skip
+            field="source",
+            fix="add rows for them or rename the regions to the table's names",
+        )
     doses: dict[str, dict[str, float]] = {}
     for (target, source), value in s_values.values.items():
         if source not in tia_bq_s:

@@ -19,6 +19,7 @@ trailing shape (voxels).
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,14 +34,16 @@ def _times(times_s: ArrayLike) -> NDArray[np.float64]:
     times = np.asarray(times_s, dtype=np.float64)
     if times.ndim != 1 or times.size == 0:
         raise PositrixError(
-            "the sampling times are not a list of numbers", field="time",
+            "the sampling times are not a list of numbers",
+            field="time",
             fix="give one time per measurement",
-        )  # fmt: skip
+        )
     if np.any(~np.isfinite(times)) or np.any(times < 0) or np.any(np.diff(times) <= 0):
         raise PositrixError(
             f"the sampling times {times.tolist()} are not increasing times ≥ 0 after injection",
-            field="time", fix="sort the measurements by time, one row per time, times ≥ 0",
-        )  # fmt: skip
+            field="time",
+            fix="sort the measurements by time, one row per time, times ≥ 0",
+        )
     return times
 
 
@@ -89,12 +92,11 @@ def tia_trapezoid(
     if values.shape[:1] != times.shape:
         raise PositrixError(
             f"{values.shape[0] if values.ndim else 0} activities for {times.size} times",
-            field="activity", fix="give one activity per time",
-        )  # fmt: skip
-    if start not in ("zero", "constant"):
-        raise PositrixError(
-            f"unknown start '{start}'", field="--start", fix="zero or constant"
+            field="activity",
+            fix="give one activity per time",
         )
+    if start not in ("zero", "constant"):
+        raise PositrixError(f"unknown start '{start}'", field="--start", fix="zero or constant")
     lam = math.log(2.0) / half_life_s
     head = values[0] * times[0] * (0.5 if start == "zero" else 1.0)
     steps = np.diff(times).reshape((-1,) + (1,) * (values.ndim - 1))
@@ -156,19 +158,26 @@ def fit_exponentials(
     if times.size < 2 * terms or values.shape != times.shape:
         raise PositrixError(
             f"{times.size} points cannot fit {terms} exponential(s) ({2 * terms} parameters)",
-            field="--terms", fix="use fewer terms or the trapezoid method",
-        )  # fmt: skip
+            field="--terms",
+            fix="use fewer terms or the trapezoid method",
+        )
     lam = math.log(2.0) / half_life_s
     scale = float(np.max(np.abs(values))) or 1.0
 
     def model(t: NDArray[np.float64], *p: float) -> NDArray[np.float64]:
-        return sum(p[2 * i] * np.exp(-(lam + p[2 * i + 1]) * t) for i in range(terms))
+        out = np.zeros_like(t)
+        for i in range(terms):
+            out = out + p[2 * i] * np.exp(-(lam + p[2 * i + 1]) * t)
+        return out
 
     span = float(times[-1]) or 1.0
     guess = [v for i in range(terms) for v in (values[0] / scale / terms, 1.0 / span * 10**i)]
     bounds = ([0.0] * 2 * terms, [np.inf] * 2 * terms)
     try:
-        params, _ = curve_fit(model, times, values / scale, p0=guess, bounds=bounds, maxfev=20000)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # an exact fit (n = 2·terms) has no covariance
+            params, _ = curve_fit(model, times, values / scale, p0=guess, bounds=bounds,
+                                  maxfev=20000)  # fmt: skip
     except (RuntimeError, ValueError) as error:
         raise PositrixError(
             f"the exponential fit failed ({error})", field="--method",
@@ -178,7 +187,8 @@ def fit_exponentials(
     rates = tuple(lam + float(params[2 * i + 1]) for i in range(terms))
     residual = values - scale * model(times, *params)
     return TiaFit(
-        amplitudes=amplitudes, rates_per_s=rates,
+        amplitudes=amplitudes,
+        rates_per_s=rates,
         tia=sum(a / r for a, r in zip(amplitudes, rates, strict=True)),
         rms_residual=float(np.sqrt(np.mean(residual**2))),
-    )  # fmt: skip
+    )

@@ -60,9 +60,10 @@ def _region_key(row: dict[str, str], path: Path) -> str:
         if row.get(key, "").strip():
             return row[key].strip()
     raise PositrixError(
-        f"{path}: a row has no organ/region name", field="organ",
+        f"{path}: a row has no organ/region name",
+        field="organ",
         fix="add an 'organ' (or 'region') column with a name on every row",
-    )  # fmt: skip
+    )
 
 
 def _number(text: str | None, path: Path, line: int, column: str) -> float:
@@ -72,9 +73,10 @@ def _number(text: str | None, path: Path, line: int, column: str) -> float:
         value = math.nan
     if not math.isfinite(value) or value < 0:
         raise PositrixError(
-            f"{path}, line {line}: {column} '{text}' is not a number ≥ 0", field=column,
+            f"{path}, line {line}: {column} '{text}' is not a number ≥ 0",
+            field=column,
             fix="write a plain number (decimal point, no unit: the unit is in the column name)",
-        )  # fmt: skip
+        )
     return value
 
 
@@ -99,16 +101,20 @@ def read_uptake_table(
     time_columns = [c for c in header if c in _TIME_UNITS]
     if len(time_columns) != 1:
         raise PositrixError(
-            f"{path}: needs one time column, found {time_columns or 'none'}", field="time",
+            f"{path}: needs one time column, found {time_columns or 'none'}",
+            field="time",
             fix="name it time_s, time_min, time_h or time_d (hours after injection: time_h)",
-        )  # fmt: skip
+        )
     value_column, scale = _value_column(header, path, injected_bq)
     lam = math.log(2.0) / dataset_half_life(nuclide, dataset)
     groups: dict[str, dict[float, list[float]]] = {}
     masses: dict[str, list[float]] = {}
     for line, row in enumerate(rows, start=2):
         region = _region_key(row, path)
-        t = _number(row[time_columns[0]], path, line, time_columns[0]) * _TIME_UNITS[time_columns[0]]
+        t = (
+            _number(row[time_columns[0]], path, line, time_columns[0])
+            * _TIME_UNITS[time_columns[0]]
+        )
         value = _number(row.get(value_column), path, line, value_column) * scale
         if value_column == "percent_id_per_g":
             mass = _number(row.get("mass_g"), path, line, "mass_g")
@@ -121,11 +127,12 @@ def read_uptake_table(
         groups.setdefault(region, {}).setdefault(t, []).append(value)
     return [
         RegionCurve(
-            region=region, times_s=tuple(sorted(points)),
+            region=region,
+            times_s=tuple(sorted(points)),
             fraction=tuple(float(np.mean(points[t])) for t in sorted(points)),
             mass_g=float(np.mean(masses[region])) if region in masses else None,
             n_animals=tuple(len(points[t]) for t in sorted(points)),
-        )  # fmt: skip
+        )
         for region, points in groups.items()
     ]
 
@@ -137,22 +144,25 @@ def _value_column(header: list[str], path: Path, injected_bq: float | None) -> t
     if "percent_id_per_g" in header:
         if "mass_g" not in header:
             raise PositrixError(
-                f"{path}: percent_id_per_g needs the organ masses", field="mass_g",
+                f"{path}: percent_id_per_g needs the organ masses",
+                field="mass_g",
                 fix="add a mass_g column (the organ's weight) or give percent_ia",
-            )  # fmt: skip
+            )
         return "percent_id_per_g", 0.01
     for column, factor in _ACTIVITY_UNITS.items():
         if column in header:
             if not injected_bq:
                 raise PositrixError(
-                    f"{path}: activities need the injected activity", field="--injected",
+                    f"{path}: activities need the injected activity",
+                    field="--injected",
                     fix="give --injected (e.g. 10MBq) or a percent_ia column",
-                )  # fmt: skip
+                )
             return column, factor / injected_bq
     raise PositrixError(
-        f"{path}: no uptake column in {header}", field="header",
+        f"{path}: no uptake column in {header}",
+        field="header",
         fix="add percent_ia, percent_id_per_g (+ mass_g) or activity_MBq",
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True)
@@ -194,6 +204,7 @@ def time_integrated(
     half_life = dataset_half_life(nuclide, dataset)
     lam = math.log(2.0) / half_life
     results = []
+    details: dict[str, Any]
     for curve in curves:
         times = np.array(curve.times_s)
         physical = undo_decay_correction(np.array(curve.fraction), times, half_life_s=half_life)
@@ -216,8 +227,12 @@ def time_integrated(
     return results
 
 
-_DOSE_UNITS = {"dose_Gy": (1.0, True), "dose_mGy": (1e-3, True), "dose_Sv": (1.0, False),
-               "dose_mSv": (1e-3, False)}  # fmt: skip
+_DOSE_UNITS = {
+    "dose_Gy": (1.0, True),
+    "dose_mGy": (1e-3, True),
+    "dose_Sv": (1.0, False),
+    "dose_mSv": (1e-3, False),
+}
 
 
 def read_tissue_doses(path: Path) -> dict[str, float]:
@@ -232,8 +247,9 @@ def read_tissue_doses(path: Path) -> dict[str, float]:
     if "tissue" not in header or len(columns) != 1:
         raise PositrixError(
             f"{path}: columns {header} need 'tissue' and one of {', '.join(_DOSE_UNITS)}",
-            field="header", fix="e.g. tissue,dose_mGy,radiation",
-        )  # fmt: skip
+            field="header",
+            fix="e.g. tissue,dose_mGy,radiation",
+        )
     factor, absorbed = _DOSE_UNITS[columns[0]]
     out: dict[str, float] = {}
     for line, row in enumerate(rows, start=2):

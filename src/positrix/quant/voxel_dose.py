@@ -58,8 +58,9 @@ def _nuclide(images: list[Image]) -> str:
     if len(names) != 1:
         raise PositrixError(
             f"the images name {'no nuclide' if not names else sorted(names)}",
-            field="nuclide", fix="set it with positrix edit --nuclide, or give --nuclide",
-        )  # fmt: skip
+            field="nuclide",
+            fix="set it with positrix edit --nuclide, or give --nuclide",
+        )
     return names.pop()
 
 
@@ -68,9 +69,10 @@ def _frames(image: Image, nuclide: str) -> list[tuple[float, NDArray[np.float64]
     injection = image.injection.injection_time if image.injection else None
     if injection is None or image.frames is None or image.frames.acquisition_start is None:
         raise PositrixError(
-            "the image lacks the injection time or the scan start", field="injection_time",
+            "the image lacks the injection time or the scan start",
+            field="injection_time",
             fix="set them with positrix edit --injection-time (and a scan start in the file)",
-        )  # fmt: skip
+        )
     lam = math.log(2.0) / dataset_half_life(nuclide)
     to_bq_ml = concentration_factor(image.unit, field="unit")
     offset = (image.frames.acquisition_start - injection).total_seconds()
@@ -85,7 +87,9 @@ def _frames(image: Image, nuclide: str) -> list[tuple[float, NDArray[np.float64]
     return out
 
 
-def tia_map(images: list[Image], *, nuclide: str | None = None) -> tuple[NDArray[np.float64], tuple[float, ...]]:
+def tia_map(
+    images: list[Image], *, nuclide: str | None = None
+) -> tuple[NDArray[np.float64], tuple[float, ...]]:
     """Decays per voxel (Bq·s) and the frame times (s after injection) used.
 
     Raises
@@ -97,23 +101,28 @@ def tia_map(images: list[Image], *, nuclide: str | None = None) -> tuple[NDArray
     grid = images[0].grid
     if any(img.grid != grid for img in images[1:]):
         raise PositrixError(
-            "the images are on different voxel grids", field="image",
+            "the images are on different voxel grids",
+            field="image",
             fix="resample them onto one grid first (positrix resample)",
-        )  # fmt: skip
+        )
     frames = sorted((f for img in images for f in _frames(img, name)), key=lambda f: f[0])
     times = np.array([t for t, _ in frames])
     if np.any(times < 0) or np.any(np.diff(times) <= 0):
         raise PositrixError(
             f"frame times after injection {times.tolist()} s are not distinct and ≥ 0",
-            field="injection_time", fix="check the injection and scan times of the images",
-        )  # fmt: skip
+            field="injection_time",
+            fix="check the injection and scan times of the images",
+        )
     stack = np.stack([values for _, values in frames])
     tia = tia_trapezoid(times, stack, half_life_s=dataset_half_life(name))
     return tia, tuple(times.tolist())
 
 
 def voxel_dose(
-    images: list[Image], *, nuclide: str | None = None, density_g_ml: NDArray[np.floating] | float = 1.0
+    images: list[Image],
+    *,
+    nuclide: str | None = None,
+    density_g_ml: NDArray[np.floating] | float = 1.0,
 ) -> VoxelDose:
     """Absorbed dose image (Gy) from PET images of one animal at one or more times."""
     name = nuclide or _nuclide(images)
@@ -121,8 +130,12 @@ def voxel_dose(
     dose = dose_map_gy(tia, name, voxel_mm=images[0].voxel_size_mm, density_g_ml=density_g_ml)
     first = images[0]
     image = Image(
-        dose.astype(np.float32), first.affine, unit="Gy", modality="RTDOSE",
-        subject=first.subject, injection=first.injection,
+        dose.astype(np.float32),
+        first.affine,
+        unit="Gy",
+        modality="OT",
+        subject=first.subject,
+        injection=first.injection,
         description=f"absorbed dose ({name}, kernel convolution)",
-    )  # fmt: skip
+    )
     return VoxelDose(dose=image, tia_bq_s=tia, times_s=times, nuclide=name)
