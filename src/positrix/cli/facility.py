@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from positrix.cli import facility_money
+from positrix.cli import facility_calibration, facility_money
 from positrix.cli.facility_common import actor_option, db_options, engine_of, when, work
 from positrix.cli.output import print_json
 
@@ -37,6 +37,7 @@ def add_parser(subparsers: Any) -> None:
     audit.set_defaults(run=run_audit)
     _add_work_parsers(commands)
     facility_money.add_parsers(commands)
+    facility_calibration.add_parsers(commands)
     seed = commands.add_parser(
         "seed-demo",
         help="fill a new database with a realistic synthetic facility",

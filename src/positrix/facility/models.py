@@ -443,6 +443,28 @@ class Waste(Base):
     released_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
 
 
+class Calibration(Base):
+    """A calibration record: scanner × nuclide cross-calibration with the dose calibrator, or
+    a dose calibrator's setting and factor for a nuclide against a reference source."""
+
+    __tablename__ = "calibrations"
+    __table_args__ = (
+        CheckConstraint("factor > 0", name="ck_calibrations_factor"),
+        CheckConstraint("kind IN ('scanner', 'dose_calibrator')", name="ck_calibrations_kind"),
+        Index("ix_calibrations_lookup", "kind", "device", "nuclide"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    device: Mapped[str] = mapped_column(String(100))
+    nuclide: Mapped[str] = mapped_column(String(20))
+    factor: Mapped[float] = mapped_column(Float)
+    setting: Mapped[str] = mapped_column(String(40), default="")
+    measured_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    details: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
 class AnimalEvent(Base):
     """Something that happened to an animal: a weighing, a caliper measurement, a drug or
     radiotherapy dose, a tumour implant, husbandry, its endpoint."""

@@ -1,0 +1,182 @@
+"""Calibration records: the scanner × nuclide cross-calibration with the dose calibrator and
+the dose calibrator's own factor per nuclide; the one in force at a time is the latest
+measured before it.  Reconstruction and quantification read it with
+:func:`calibration_in_force`."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from positrix.errors import PositrixError
+from positrix.facility.access import NotFoundError, require_role
+from positrix.facility.audit import record
+from positrix.facility.models import Calibration, Instrument, User
+from positrix.physics.calibration import dose_calibrator_factor, scanner_cross_calibration
+from positrix.physics.nuclides import get_nuclide
+
+__all__ = [
+    "calibration_in_force",
+    "list_calibrations",
+    "record_dose_calibrator",
+    "record_scanner_calibration",
+]
+
+
+def _store(session: Session, actor: User, row: Calibration, details: dict[str, Any]) -> Calibration:
+    row.details = json.dumps(details, sort_keys=True, default=str)
+    row.recorded_by_id = actor.id
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        actor.username,
+        f"calibrate-{row.kind}",
+        "calibrations",
+        row.id,
+        after={
+            "device": row.device,
+            "nuclide": row.nuclide,
+            "factor": row.factor,
+            "setting": row.setting,
+            "measured_at": row.measured_at,
+            **details,
+        },
+    )
+    return row
+
+
+def record_scanner_calibration(
+    session: Session,
+    actor: User,
+    *,
+    instrument: str,
+    nuclide: str,
+    activity_bq: float,
+    activity_time: datetime,
+    volume_ml: float,
+    image_mean_bq_ml: float,
+    image_time: datetime,
+) -> Calibration:
+    """Compute and record a scanner's cross-calibration factor (staff or admin)."""
+    require_role(actor, "staff")
+    if session.scalar(select(Instrument).where(Instrument.name == instrument)) is None:
+        raise NotFoundError(
+            f"no instrument '{instrument}'",
+            field="--instrument",
+            fix="use an instrument's name from the facility database",
+        )
+    name = get_nuclide(nuclide).name
+    factor = scanner_cross_calibration(
+        activity_bq,
+        activity_time,
+        volume_ml=volume_ml,
+        image_mean_bq_ml=image_mean_bq_ml,
+        image_time=image_time,
+        nuclide=name,
+    )
+    row = Calibration(
+        kind="scanner",
+        device=instrument,
+        nuclide=name,
+        factor=factor,
+        setting="",
+        measured_at=image_time,
+    )
+    return _store(
+        session,
+        actor,
+        row,
+        {
+            "activity_bq": activity_bq,
+            "activity_time": activity_time,
+            "volume_ml": volume_ml,
+            "image_mean_bq_ml": image_mean_bq_ml,
+        },
+    )
+
+
+def record_dose_calibrator(
+    session: Session,
+    actor: User,
+    *,
+    device: str,
+    nuclide: str,
+    setting: str,
+    reading_bq: float,
+    reading_time: datetime,
+    reference_bq: float,
+    reference_time: datetime,
+) -> Calibration:
+    """Record a dose calibrator's setting and factor for a nuclide (staff or admin)."""
+    require_role(actor, "staff")
+    if not device.strip():
+        raise PositrixError("the dose calibrator needs a name", field="--device", fix="e.g. CRC-1")
+    name = get_nuclide(nuclide).name
+    factor = dose_calibrator_factor(
+        reading_bq,
+        reading_time,
+        reference_bq=reference_bq,
+        reference_time=reference_time,
+        nuclide=name,
+    )
+    row = Calibration(
+        kind="dose_calibrator",
+        device=device.strip(),
+        nuclide=name,
+        factor=factor,
+        setting=setting,
+        measured_at=reading_time,
+    )
+    return _store(
+        session,
+        actor,
+        row,
+        {
+            "reading_bq": reading_bq,
+            "reference_bq": reference_bq,
+            "reference_time": reference_time,
+        },
+    )
+
+
+def calibration_in_force(
+    session: Session, *, kind: str, device: str, nuclide: str, at: datetime
+) -> Calibration | None:
+    """The latest record of ``kind`` for ``device`` and ``nuclide`` measured at or before ``at``."""
+    return session.scalar(
+        select(Calibration)
+        .where(
+            Calibration.kind == kind,
+            Calibration.device == device,
+            Calibration.nuclide == get_nuclide(nuclide).name,
+            Calibration.measured_at <= at,
+        )
+        .order_by(Calibration.measured_at.desc(), Calibration.id.desc())
+        .limit(1)
+    )
+
+
+def list_calibrations(session: Session, actor: User) -> list[dict[str, Any]]:
+    """Every record, newest first (staff or admin)."""
+    require_role(actor, "staff")
+    rows = session.scalars(
+        select(Calibration).order_by(Calibration.measured_at.desc(), Calibration.id.desc())
+    )
+    return [
+        {
+            "id": r.id,
+            "kind": r.kind,
+            "device": r.device,
+            "nuclide": r.nuclide,
+            "factor": r.factor,
+            "setting": r.setting,
+            "measured_at": r.measured_at.isoformat(timespec="minutes"),
+            "details": json.loads(r.details or "{}"),
+        }
+        for r in rows
+    ]
