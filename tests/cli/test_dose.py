@@ -114,3 +114,33 @@ def test_organ_errors(biodistribution, capsys, extra, message):
     assert main(["dose", "organ", biodistribution, "--nuclide", "Lu-177",
                  "--decay-corrected", "no", *extra]) == 2  # fmt: skip
     assert message in capsys.readouterr().err
+
+
+def test_extrapolate_json(biodistribution, capsys):
+    assert (
+        main(
+            [
+                "dose",
+                "extrapolate",
+                biodistribution,
+                "--nuclide",
+                "Lu-177",
+                "--decay-corrected",
+                "yes",
+                "--animal-mass",
+                "25g",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    out = json.loads(capsys.readouterr().out)
+    (kidneys,) = out["regions"]
+    # %IA scaled by (310/73000)/(0.35/25) (ICRP 89 male), times by (73000/25)^¼
+    factor = (310 / 73000) / (0.35 / 25)
+    stretch = (73000 / 25) ** 0.25
+    points = [
+        (h * stretch, f * 0.35 * factor) for h, f in ((1, 0.21), (4, 0.15), (24, 0.06), (72, 0.015))
+    ]
+    assert kidneys["tiac_h"] == pytest.approx(_expected_tiac_h(points), rel=1e-12)
+    assert kidneys["human_mass_g"] == 310.0 and out["time_scaling"] is True

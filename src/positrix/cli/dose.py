@@ -114,20 +114,31 @@ def _tia_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
-def _tia(args: argparse.Namespace) -> list[Any]:
+def _curves(args: argparse.Namespace) -> list[Any]:
+    """The uptake table's curves, errors naming the table."""
     from positrix.errors import PositrixError
     from positrix.physics.units import parse_activity
-    from positrix.quant.dosimetry import read_uptake_table, time_integrated
+    from positrix.quant.dosimetry import read_uptake_table
 
     injected = parse_activity(args.injected, field="--injected") if args.injected else None
     try:
-        curves = read_uptake_table(
+        return read_uptake_table(
             args.table,
             nuclide=args.nuclide,
             decay_corrected=args.decay_corrected == "yes",
             injected_bq=injected,
             dataset=args.dataset,
         )
+    except PositrixError as err:
+        raise err.with_source(args.table) from None
+
+
+def _tia(args: argparse.Namespace) -> list[Any]:
+    from positrix.errors import PositrixError
+    from positrix.quant.dosimetry import time_integrated
+
+    curves = _curves(args)
+    try:
         return time_integrated(
             curves,
             nuclide=args.nuclide,
@@ -270,48 +281,26 @@ def run_voxel(args: argparse.Namespace) -> int:
 
 def run_extrapolate(args: argparse.Namespace) -> int:
     """Human TIA coefficients by relative mass (and time) scaling."""
-    import numpy as np
-
     from positrix.errors import PositrixError
-    from positrix.physics.decay import half_life_s
-    from positrix.physics.extrapolation import extrapolate_to_human, reference_organ_mass_g
-    from positrix.physics.tia import tia_trapezoid, undo_decay_correction
-    from positrix.physics.units import parse_activity, parse_mass
-    from positrix.quant.dosimetry import read_uptake_table
+    from positrix.physics.extrapolation import reference_organ_mass_g
+    from positrix.physics.units import parse_mass
+    from positrix.quant.dosimetry import human_time_integrated
 
     animal = parse_mass(args.animal_mass, field="--animal-mass")
     human_body = reference_organ_mass_g("total body", sex=args.sex)
-    extra = _masses(args.human_mass, "--human-mass")
-    injected = parse_activity(args.injected, field="--injected") if args.injected else None
-    curves = read_uptake_table(
-        args.table,
-        nuclide=args.nuclide,
-        decay_corrected=args.decay_corrected == "yes",
-        injected_bq=injected,
-        dataset=args.dataset,
-    )
-    half_life = half_life_s(args.nuclide, args.dataset)
-    rows = []
-    for curve in curves:
-        if curve.mass_g is None:
-            raise PositrixError(
-                f"no animal organ mass for {curve.region}",
-                field="mass_g",
-                fix="add a mass_g column (the organ's weight in g)",
-            ).with_source(args.table)
-        human = extra.get(curve.region) or reference_organ_mass_g(curve.region, sex=args.sex)
-        times, percent = extrapolate_to_human(
-            curve.times_s,
-            np.array(curve.fraction) * 100.0,
-            organ_mass_animal_g=curve.mass_g,
-            body_mass_animal_g=animal,
-            organ_mass_human_g=human,
-            body_mass_human_g=human_body,
+    try:
+        rows = human_time_integrated(
+            _curves(args),
+            nuclide=args.nuclide,
+            animal_mass_g=animal,
+            sex=args.sex,
+            human_masses_g=_masses(args.human_mass, "--human-mass"),
             time_scaling=not args.no_time_scaling,
+            start=args.start,
+            dataset=args.dataset,
         )
-        physical = undo_decay_correction(percent / 100.0, times, half_life_s=half_life)
-        tiac = float(tia_trapezoid(times, physical, half_life_s=half_life, start=args.start))
-        rows.append({"organ": curve.region, "human_mass_g": human, "tiac_h": tiac / 3600.0})
+    except PositrixError as err:
+        raise err.with_source(args.table) from None
     if args.json:
         print_json(
             {

@@ -227,6 +227,45 @@ def time_integrated(
     return results
 
 
+def human_time_integrated(
+    curves: list[RegionCurve],
+    *,
+    nuclide: str,
+    animal_mass_g: float,
+    sex: str = "male",
+    human_masses_g: dict[str, float] | None = None,
+    time_scaling: bool = True,
+    start: str = "zero",
+    dataset: str = "ENSDF",
+) -> list[dict[str, Any]]:
+    """Human TIA coefficients (h) per organ by relative mass (and time) scaling of the animal's
+    decay-corrected curves (:mod:`positrix.physics.extrapolation`), then physical decay on
+    the human time axis and trapezoids with the physical tail."""
+    from positrix.physics.extrapolation import extrapolate_to_human, reference_organ_mass_g
+
+    body = reference_organ_mass_g("total body", sex=sex)
+    half_life = dataset_half_life(nuclide, dataset)
+    rows = []
+    for curve in curves:
+        if curve.mass_g is None:
+            raise PositrixError(
+                f"no animal organ mass for {curve.region}", field="mass_g",
+                fix="add a mass_g column (the organ's weight in g)",
+            )  # fmt: skip
+        human = (human_masses_g or {}).get(curve.region) or reference_organ_mass_g(
+            curve.region, sex=sex
+        )
+        times, percent = extrapolate_to_human(
+            curve.times_s, np.array(curve.fraction) * 100.0, organ_mass_animal_g=curve.mass_g,
+            body_mass_animal_g=animal_mass_g, organ_mass_human_g=human, body_mass_human_g=body,
+            time_scaling=time_scaling,
+        )  # fmt: skip
+        physical = undo_decay_correction(percent / 100.0, times, half_life_s=half_life)
+        tia = float(tia_trapezoid(times, physical, half_life_s=half_life, start=start))
+        rows.append({"organ": curve.region, "human_mass_g": human, "tiac_h": tia / 3600.0})
+    return rows
+
+
 _DOSE_UNITS = {
     "dose_Gy": (1.0, True),
     "dose_mGy": (1e-3, True),
