@@ -20,7 +20,7 @@ import math
 from datetime import datetime
 
 from positrix.errors import PositrixError
-from positrix.physics.decay import half_life_s, seconds_between
+from positrix.physics.pharmacy import decay_to
 
 __all__ = ["dose_calibrator_factor", "scanner_cross_calibration"]
 
@@ -53,8 +53,7 @@ def scanner_cross_calibration(
     for value, field in ((activity_bq, "--activity"), (volume_ml, "--volume"),
                          (image_mean_bq_ml, "--image-mean")):  # fmt: skip
         _positive(value, field)
-    lam = math.log(2.0) / half_life_s(nuclide, dataset)
-    true = activity_bq * math.exp(-lam * seconds_between(activity_time, image_time)) / volume_ml
+    true = decay_to(activity_bq, activity_time, image_time, nuclide, dataset=dataset) / volume_ml
     return true / image_mean_bq_ml
 
 
@@ -70,7 +69,5 @@ def dose_calibrator_factor(
     """Factor the dose calibrator's readings need (reference decayed to the reading / reading)."""
     _positive(reading_bq, "--reading")
     _positive(reference_bq, "--reference")
-    lam = math.log(2.0) / half_life_s(nuclide, dataset)
-    return (
-        reference_bq * math.exp(-lam * seconds_between(reference_time, reading_time)) / reading_bq
-    )
+    reference_now = decay_to(reference_bq, reference_time, reading_time, nuclide, dataset=dataset)
+    return reference_now / reading_bq

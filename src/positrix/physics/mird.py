@@ -147,8 +147,11 @@ def sphere_absorbed_fraction(nuclide: str, mass_g: float, *, density_g_ml: float
     >>> round(sphere_absorbed_fraction("Y-90", 1000.0), 2)  # a 62 mm sphere keeps most
     0.96
     """
-    radius_mm = _sphere_radius_mm(mass_g, density_g_ml)
     r, profile = radial_energy_profile(nuclide)
+    return _fraction(r, profile, _sphere_radius_mm(mass_g, density_g_ml))
+
+
+def _fraction(r: np.ndarray, profile: np.ndarray, radius_mm: float) -> float:
     total = float(profile.sum())
     return float((profile * _sphere_p(r, radius_mm)).sum() / total) if total > 0 else 1.0
 
@@ -174,8 +177,8 @@ def sphere_s_value(nuclide: str, mass_g: float, *, density_g_ml: float = 1.0) ->
     """
     kg = mass_g / 1000.0
     energy = energy_per_decay_MeV(nuclide)
-    fraction = sphere_absorbed_fraction(nuclide, mass_g, density_g_ml=density_g_ml)
     r, profile = radial_energy_profile(nuclide)
+    fraction = _fraction(r, profile, _sphere_radius_mm(mass_g, density_g_ml))
     tracks = float(profile.sum() * (r[1] - r[0])) if r.size > 1 else 0.0
     alpha = energy["alpha"] * MEV_TO_J / kg
     electrons = (tracks * fraction + local_energy_MeV(nuclide) - energy["alpha"]) * MEV_TO_J / kg

@@ -139,4 +139,5 @@ def fdk(
         np.array(grid, dtype=np.int64),
         float(size),
     )
-    return (volume * np.float32(step / 2.0)).astype(np.float32)
+    volume *= np.float32(step / 2.0)
+    return volume
