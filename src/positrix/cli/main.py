@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from positrix import __version__
 from positrix.cli import (
     convert,
+    ct,
     decay,
     demo,
     dose,
@@ -28,6 +29,7 @@ from positrix.cli import (
     production,
     quant,
     recon,
+    register,
     resample,
     serve,
     simulate,
@@ -66,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     production.add_parsers(subparsers)
     pharmacy.add_parser(subparsers)
     dose.add_parser(subparsers)
+    ct.add_parser(subparsers)
+    register.add_parser(subparsers)
     return parser
 
 

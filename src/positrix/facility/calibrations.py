@@ -1,7 +1,8 @@
-"""Calibration records: the scanner × nuclide cross-calibration with the dose calibrator and
-the dose calibrator's own factor per nuclide; the one in force at a time is the latest
-measured before it.  Reconstruction and quantification read it with
-:func:`calibration_in_force`."""
+"""Calibration records: the scanner × nuclide cross-calibration with the dose calibrator,
+the dose calibrator's own factor per nuclide, and a CT's Hounsfield calibration (µ of water
+as the factor, µ of air in the details, the tube setting); the one in force at a time is
+the latest measured before it.  Reconstruction and quantification read it with
+:func:`calibration_in_force` and :func:`ct_calibration_in_force`."""
 
 from __future__ import annotations
 
@@ -18,10 +19,13 @@ from positrix.facility.audit import record
 from positrix.facility.models import Calibration, Instrument, User
 from positrix.physics.calibration import dose_calibrator_factor, scanner_cross_calibration
 from positrix.physics.nuclides import get_nuclide
+from positrix.recon.ct_calibration import HUCalibration
 
 __all__ = [
     "calibration_in_force",
+    "ct_calibration_in_force",
     "list_calibrations",
+    "record_ct_calibration",
     "record_dose_calibrator",
     "record_scanner_calibration",
 ]
@@ -141,6 +145,75 @@ def record_dose_calibrator(
             "reference_bq": reference_bq,
             "reference_time": reference_time,
         },
+    )
+
+
+def _instrument(session: Session, name: str) -> None:
+    if session.scalar(select(Instrument).where(Instrument.name == name)) is None:
+        raise NotFoundError(
+            f"no instrument '{name}'",
+            field="--instrument",
+            fix="use an instrument's name from the facility database",
+        )
+
+
+def record_ct_calibration(
+    session: Session,
+    actor: User,
+    *,
+    instrument: str,
+    calibration: HUCalibration,
+    measured_at: datetime,
+) -> Calibration:
+    """Record a CT's Hounsfield calibration from a water/air phantom (staff or admin)."""
+    require_role(actor, "staff")
+    _instrument(session, instrument)
+    row = Calibration(
+        kind="ct_hu",
+        device=instrument,
+        nuclide="",
+        factor=calibration.mu_water_per_mm,
+        setting=calibration.setting[:40],
+        measured_at=measured_at,
+    )
+    return _store(
+        session,
+        actor,
+        row,
+        {
+            "mu_air_per_mm": calibration.mu_air_per_mm,
+            "water_sd_hu": calibration.water_sd_hu,
+            "water_voxels": calibration.water_voxels,
+            "air_voxels": calibration.air_voxels,
+        },
+    )
+
+
+def ct_calibration_in_force(
+    session: Session, *, instrument: str, at: datetime, setting: str | None = None
+) -> HUCalibration | None:
+    """The CT calibration of ``instrument`` in force at ``at`` (of that tube ``setting``
+    when given), or ``None``."""
+    query = select(Calibration).where(
+        Calibration.kind == "ct_hu",
+        Calibration.device == instrument,
+        Calibration.measured_at <= at,
+    )
+    if setting is not None:
+        query = query.where(Calibration.setting == setting)
+    row = session.scalar(
+        query.order_by(Calibration.measured_at.desc(), Calibration.id.desc()).limit(1)
+    )
+    if row is None:
+        return None
+    details = json.loads(row.details or "{}")
+    return HUCalibration(
+        row.factor,
+        float(details["mu_air_per_mm"]),
+        float(details.get("water_sd_hu", 0.0)),
+        int(details.get("water_voxels", 0)),
+        int(details.get("air_voxels", 0)),
+        row.setting,
     )
 
 

@@ -450,7 +450,9 @@ class Calibration(Base):
     __tablename__ = "calibrations"
     __table_args__ = (
         CheckConstraint("factor > 0", name="ck_calibrations_factor"),
-        CheckConstraint("kind IN ('scanner', 'dose_calibrator')", name="ck_calibrations_kind"),
+        CheckConstraint(
+            "kind IN ('scanner', 'dose_calibrator', 'ct_hu')", name="ck_calibrations_kind"
+        ),
         Index("ix_calibrations_lookup", "kind", "device", "nuclide"),
     )
 

@@ -40,7 +40,7 @@ KINDS = ("rigid", "affine", "bspline")
 
 
 def _sitk() -> Any:
-    import SimpleITK as sitk  # noqa: N813
+    import SimpleITK as sitk
 
     return sitk
 
@@ -176,7 +176,8 @@ def _object_overlap(transform: Any, moving: Any, fixed: Any) -> float:
     covered = sitk.GetArrayViewFromImage(
         sitk.Resample(ones, fixed, transform, sitk.sitkNearestNeighbor, 0.0)
     )
-    return float(np.count_nonzero(covered[inside] > 0) / max(np.count_nonzero(inside), 1))
+    found = int(np.count_nonzero(covered[inside] > 0))
+    return found / max(int(np.count_nonzero(inside)), 1)
 
 
 def register(
@@ -227,9 +228,7 @@ def register(
         else sitk.CenteredTransformInitializerFilter.GEOMETRY
     )
     try:
-        start = sitk.CenteredTransformInitializer(
-            fixed_s, moving_s, sitk.Euler3DTransform(), mode
-        )
+        start = sitk.CenteredTransformInitializer(fixed_s, moving_s, sitk.Euler3DTransform(), mode)
         composite = sitk.CompositeTransform(3)
         stages = KINDS[: KINDS.index(kind) + 1]
         metric = math.nan

@@ -52,9 +52,8 @@ def _ramp(n_padded: int, spacing: float, window: str) -> NDArray[np.float64]:
 
 def _columns_mm(geometry: ConeBeamGeometry) -> NDArray[np.float64]:
     cols = geometry.detector_cols
-    return (np.arange(cols) - (cols - 1) / 2.0) * geometry.pixel_pitch_mm + (
-        geometry.detector_offset_mm[0]
-    )
+    centres = (np.arange(cols) - (cols - 1) / 2.0) * geometry.pixel_pitch_mm
+    return np.asarray(centres + geometry.detector_offset_mm[0], dtype=np.float64)
 
 
 def scan_span(geometry: ConeBeamGeometry) -> tuple[float, NDArray[np.float64]]:

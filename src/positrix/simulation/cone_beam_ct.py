@@ -142,6 +142,4 @@ def simulate_cone_beam(
     panel = (geometry.detector_rows, geometry.detector_cols)
     flat = rng.poisson(photons_per_pixel, (_FLAT_FRAMES, *panel)).mean(axis=0) + dark_counts
     dark = np.full(panel, dark_counts, np.float32)
-    return ConeBeamData(
-        counts.astype(np.float32), flat.astype(np.float32), dark, float(energy)
-    )
+    return ConeBeamData(counts.astype(np.float32), flat.astype(np.float32), dark, float(energy))
