@@ -96,3 +96,35 @@ def test_rules(facility):
             image_mean_bq_ml=1e6,
             image_time=T,
         )
+
+
+def test_ct_hu_calibration_record_round_trips(facility):
+    from positrix.facility.calibrations import ct_calibration_in_force, record_ct_calibration
+    from positrix.recon.ct_calibration import HUCalibration
+
+    session, users = facility
+    first = HUCalibration(0.0683, 4e-6, 5.4, 6000, 2000, "50 kV, 0.5 mm Al")
+    record_ct_calibration(
+        session, users["sam"], instrument="inveon", calibration=first, measured_at=T
+    )
+    second = HUCalibration(0.0690, 1e-5, 5.1, 6000, 2000, "50 kV, 0.5 mm Al")
+    record_ct_calibration(
+        session,
+        users["sam"],
+        instrument="inveon",
+        calibration=second,
+        measured_at=T + timedelta(days=7),
+    )
+    session.commit()
+    found = ct_calibration_in_force(session, instrument="inveon", at=T + timedelta(days=1))
+    assert found == first  # µ of air and the noise come back from the record's details
+    assert ct_calibration_in_force(session, instrument="inveon", at=T + timedelta(days=8)) == second
+    assert ct_calibration_in_force(session, instrument="inveon", at=T - timedelta(days=1)) is None
+    with pytest.raises(AccessError):
+        record_ct_calibration(
+            session, users["rui"], instrument="inveon", calibration=first, measured_at=T
+        )
+    with pytest.raises(NotFoundError):
+        record_ct_calibration(
+            session, users["sam"], instrument="nanoct", calibration=first, measured_at=T
+        )

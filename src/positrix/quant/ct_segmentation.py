@@ -100,10 +100,15 @@ def segment_ct(
             fix="give a CT in Hounsfield units (calibrate it with `positrix ct calibrate`)",
         )
     ball = _ball(bed_gap_mm, voxel)
-    opened = ndimage.binary_opening(above, structure=ball)
-    animal = _largest(opened if opened.any() else above)
-    animal = ndimage.binary_dilation(animal, structure=ball) & above | animal
-    body = _fill_slices(ndimage.binary_closing(animal, structure=ball, border_value=0))
+    # pad by the ball (edge values) so that the morphology does not eat the first and last
+    # slices of a field of view that cuts through the animal
+    pad = [(h + 1, h + 1) for h in (np.asarray(ball.shape) // 2)]
+    crop = tuple(slice(p, p + n) for (p, _), n in zip(pad, image.shape, strict=True))
+    padded = np.pad(above, pad, mode="edge")
+    opened = ndimage.binary_opening(padded, structure=ball)
+    animal = _largest(opened if opened.any() else padded)
+    animal = ndimage.binary_dilation(animal, structure=ball) & padded | animal
+    body = _fill_slices(ndimage.binary_closing(animal, structure=ball)[crop])
     lungs = body & (image >= lung_hu[0]) & (image <= lung_hu[1])
     lungs = ndimage.binary_opening(lungs)
     parts, count = ndimage.label(lungs)
