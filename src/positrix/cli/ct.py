@@ -248,7 +248,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     else:
         print(
             f"water µ = {calibration.mu_water_per_mm:.5f} /mm, air µ = "
-            f"{calibration.mu_air_per_mm:.5f} /mm, noise {calibration.water_sd_hu:.1f} HU "
+            f"{calibration.mu_air_per_mm:.1e} /mm, noise {calibration.water_sd_hu:.1f} HU "
             f"({calibration.water_voxels} water, {calibration.air_voxels} air voxels)"
         )
         print(f"wrote {args.output}" + (f"; calibration record {record_id}" if record_id else ""))
