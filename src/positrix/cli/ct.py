@@ -41,7 +41,12 @@ def add_parser(subparsers: Any) -> None:
     )
     recon.add_argument("projections", help=".npy array, multi-page .tif, or folder of .tif")
     _geometry_option(recon)
-    recon.add_argument("--algorithm", choices=["fdk", "sart", "cgls"], default="fdk")
+    recon.add_argument(
+        "--algorithm",
+        choices=["fdk", "sart", "cgls"],
+        default="fdk",
+        help="FDK (default), or SART / CGLS for few or noisy views",
+    )
     recon.add_argument(
         "--filter",
         choices=["ramp", "shepp-logan", "hann"],
@@ -98,7 +103,11 @@ def add_parser(subparsers: Any) -> None:
     simulate = actions.add_parser(
         "simulate", help="cone-beam projections of a phantom (water, mouse, shepp-logan)"
     )
-    simulate.add_argument("phantom", choices=["water", "mouse", "shepp-logan"])
+    simulate.add_argument(
+        "phantom",
+        choices=["water", "mouse", "shepp-logan"],
+        help="water (Ø 25 × 40 mm cylinder), mouse (the digital mouse), shepp-logan (3-D)",
+    )
     _geometry_option(simulate)
     _spectrum_options(simulate, "polychromatic; default monochromatic")
     simulate.add_argument(
