@@ -137,7 +137,12 @@ def bench_registration() -> None:
 
     from positrix.image.grid import affine_from_spacing
     from positrix.image.image import Image
-    from positrix.image.registration import register, resample_with
+    from positrix.image.registration import (
+        register,
+        resample_with,
+        rotation_angle_deg,
+        transform_matrix,
+    )
     from positrix.simulation.digital_mouse import digital_mouse
 
     def grid(v):
@@ -173,12 +178,8 @@ def bench_registration() -> None:
     t0 = time.perf_counter()
     result = register(moved, ct)
     dt = time.perf_counter() - t0
-    points = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1.0]])
-    mapped = np.array([truth.GetInverse().TransformPoint(tuple(p)) for p in points])
-    inverse = np.eye(4)
-    inverse[:3, 3], inverse[:3, :3] = mapped[0], (mapped[1:] - mapped[0]).T
-    error = np.linalg.inv(inverse) @ result.matrix()
-    angle = np.degrees(np.arccos(np.clip((np.trace(error[:3, :3]) - 1) / 2, -1, 1)))
+    error = np.linalg.inv(transform_matrix(truth.GetInverse())) @ result.matrix()
+    angle = rotation_angle_deg(error)
     body = np.stack(
         np.meshgrid(*[np.linspace(-10, 10, 5)] * 2, np.linspace(-40, 40, 9), indexing="ij"), -1
     ).reshape(-1, 3)

@@ -11,7 +11,13 @@ from positrix.errors import PositrixError
 from positrix.image.frames import FrameTable
 from positrix.image.grid import affine_from_spacing
 from positrix.image.image import Image
-from positrix.image.registration import load_transform, register, resample_with
+from positrix.image.registration import (
+    load_transform,
+    register,
+    resample_with,
+    rotation_angle_deg,
+    transform_matrix,
+)
 from positrix.simulation.digital_mouse import digital_mouse
 
 ACTIVITY = {
@@ -32,7 +38,6 @@ ACTIVITY = {
     "lungs": 1.5e3,
     "cerebellum": 10e3,
 }
-POINTS = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1.0]])
 
 
 def _grid(voxel):
@@ -56,13 +61,6 @@ def mouse():
     return pet, Image(hu + noise, affine, unit="HU", modality="CT")
 
 
-def _matrix(transform):
-    mapped = np.array([transform.TransformPoint(tuple(p)) for p in POINTS])
-    out = np.eye(4)
-    out[:3, 3], out[:3, :3] = mapped[0], (mapped[1:] - mapped[0]).T
-    return out
-
-
 def _truth():
     truth = sitk.Euler3DTransform()
     truth.SetRotation(0.0, np.radians(3.0), np.radians(4.0))  # 5° in all
@@ -75,8 +73,8 @@ def test_pet_to_ct_recovers_a_known_rigid_transform(mouse, tmp_path):
     truth = _truth()
     moved = resample_with(pet, truth, pet)  # the PET displaced by 3 mm and 5°
     result = register(moved, ct, kind="rigid")
-    error = np.linalg.inv(_matrix(truth.GetInverse())) @ result.matrix()
-    angle = np.degrees(np.arccos(np.clip((np.trace(error[:3, :3]) - 1) / 2, -1, 1)))
+    error = np.linalg.inv(transform_matrix(truth.GetInverse())) @ result.matrix()
+    angle = rotation_angle_deg(error)
     body = np.stack(
         np.meshgrid(*[np.linspace(-10, 10, 5)] * 2, np.linspace(-40, 40, 9), indexing="ij"), -1
     ).reshape(-1, 3)
@@ -87,7 +85,7 @@ def test_pet_to_ct_recovers_a_known_rigid_transform(mouse, tmp_path):
     assert result.overlap > 0.95
     # the saved transform reads back and maps points the same way
     saved = result.save(tmp_path / "pet-to-ct.tfm")
-    np.testing.assert_allclose(_matrix(load_transform(saved)), result.matrix(), atol=1e-6)
+    np.testing.assert_allclose(transform_matrix(load_transform(saved)), result.matrix(), atol=1e-6)
     with pytest.raises(PositrixError, match="exists"):
         result.save(saved)
 

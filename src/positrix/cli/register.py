@@ -55,9 +55,13 @@ def _transform_path(target: Path) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     """Register (or read the transform), resample, write image and transform."""
-    import numpy as np
 
-    from positrix.image.registration import load_transform, register, resample_with
+    from positrix.image.registration import (
+        load_transform,
+        register,
+        resample_with,
+        rotation_angle_deg,
+    )
     from positrix.io import load, planned_outputs, save
     from positrix.io.safety import check_writable
 
@@ -84,8 +88,7 @@ def run(args: argparse.Namespace) -> int:
         )
         if result.kind != "bspline":
             matrix = result.matrix()
-            angle = np.degrees(np.arccos(np.clip((np.trace(matrix[:3, :3]) - 1) / 2, -1, 1)))
-            summary["rotation_deg"] = round(float(angle), 3)
+            summary["rotation_deg"] = round(rotation_angle_deg(matrix), 3)
             summary["translation_mm"] = [round(float(v), 3) for v in matrix[:3, 3]]
     labels = moving.unit == "label"
     order = 0 if (args.interpolation or ("nearest" if labels else "linear")) == "nearest" else 1

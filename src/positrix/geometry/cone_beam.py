@@ -119,6 +119,22 @@ class ConeBeamGeometry:
         """Axial extent seen at the isocentre: panel height / magnification."""
         return self.detector_rows * self.pixel_pitch_mm / self.magnification
 
+    @property
+    def projection_shape(self) -> tuple[int, int, int]:
+        """Shape of a projection stack: (angles, rows, columns)."""
+        return (len(self.angles_deg), self.detector_rows, self.detector_cols)
+
+    def check_projections(self, shape: tuple[int, ...]) -> None:
+        """Refuse a projection stack whose shape is not :attr:`projection_shape`."""
+        if tuple(shape) != self.projection_shape:
+            raise PositrixError(
+                f"a projection stack of {' × '.join(map(str, shape))}; the geometry "
+                f"'{self.name}' expects {' × '.join(map(str, self.projection_shape))} "
+                "(angles × rows × columns)",
+                field="PROJECTIONS",
+                fix="check angles_deg, detector_rows and detector_cols in the geometry file",
+            )
+
     def grid(self) -> tuple[tuple[int, int, int], float]:
         """Output grid (nx, ny, nz) and voxel size (mm): as given, or the field of view at
         the detector pixel size over the magnification."""

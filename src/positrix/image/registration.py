@@ -32,7 +32,9 @@ __all__ = [
     "load_transform",
     "register",
     "resample_with",
+    "rotation_angle_deg",
     "to_sitk",
+    "transform_matrix",
 ]
 
 #: Registration stages, each started from the previous one.
@@ -69,6 +71,30 @@ def from_sitk(volume: Any) -> tuple[NDArray[np.float32], NDArray[np.float64]]:
     affine[:3, :3] = np.asarray(volume.GetDirection()).reshape(3, 3) * spacing
     affine[:3, 3] = volume.GetOrigin()
     return data, affine
+
+
+def transform_matrix(transform: Any) -> NDArray[np.float64]:
+    """The 4×4 world matrix (mm) of a rigid or affine SimpleITK transform, read from where it
+    maps the origin and the three unit points."""
+    points = np.array([[0.0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]])
+    mapped = np.array([transform.TransformPoint(tuple(p)) for p in points])
+    out = np.eye(4)
+    out[:3, 3] = mapped[0]
+    out[:3, :3] = (mapped[1:] - mapped[0]).T
+    return out
+
+
+def rotation_angle_deg(matrix: NDArray[np.float64]) -> float:
+    """Rotation angle (degrees) of a 4×4 (or 3×3) rigid matrix: ``acos((tr R − 1)/2)``.
+
+    Examples
+    --------
+    >>> c, s = np.cos(np.radians(5.0)), np.sin(np.radians(5.0))
+    >>> round(rotation_angle_deg(np.array([[c, -s, 0], [s, c, 0], [0, 0, 1.0]])), 6)
+    5.0
+    """
+    rotation = np.asarray(matrix, dtype=np.float64)[:3, :3]
+    return float(np.degrees(np.arccos(np.clip((np.trace(rotation) - 1.0) / 2.0, -1.0, 1.0))))
 
 
 def _world_box(image: Image) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -120,12 +146,7 @@ class Registration:
         """The 4×4 world matrix of a rigid or affine result (fixed → moving, mm)."""
         if self.kind == "bspline":
             raise PositrixError("a B-spline transform has no matrix", field="--bspline")
-        points = np.array([[0.0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]])
-        mapped = np.array([self.transform.TransformPoint(tuple(p)) for p in points])
-        out = np.eye(4)
-        out[:3, 3] = mapped[0]
-        out[:3, :3] = (mapped[1:] - mapped[0]).T
-        return out
+        return transform_matrix(self.transform)
 
     def save(self, path: str | Path) -> Path:
         """Write the transform as an ITK ``.tfm`` text file (refuses to overwrite)."""

@@ -77,7 +77,7 @@ class ConeBeamProjector(LinearOperator):
         self.in_shape = tuple(int(n) for n in (shape or default_shape))
         size = voxel_size_mm or default_size
         self.voxel = np.full(3, float(size))
-        self.out_shape = (len(geometry.angles_deg), geometry.detector_rows, geometry.detector_cols)
+        self.out_shape = geometry.projection_shape
 
     def _blocks(self) -> list[slice]:
         n = self.out_shape[0]

@@ -128,9 +128,8 @@ def calibrate_water_air(
             fix="scan a water cylinder that leaves air around it inside the field of view",
         )
     mu_w, mu_a = float(mu[water].mean()), float(mu[air].mean())
-    calibration = HUCalibration(mu_w, mu_a, 0.0, int(water.sum()), int(air.sum()), setting)
-    sd = float(calibration.to_hu(mu[water]).std())
-    return HUCalibration(mu_w, mu_a, sd, calibration.water_voxels, calibration.air_voxels, setting)
+    sd_hu = 1000.0 * float(mu[water].std()) / (mu_w - mu_a)  # HU is linear in µ
+    return HUCalibration(mu_w, mu_a, sd_hu, int(water.sum()), int(air.sum()), setting)
 
 
 def save_calibration(calibration: HUCalibration, path: str | Path) -> Path:

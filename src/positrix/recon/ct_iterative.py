@@ -31,14 +31,7 @@ def _checked(
     projections: ArrayLike, geometry: ConeBeamGeometry, iterations: int
 ) -> NDArray[np.float32]:
     data = np.asarray(projections, dtype=np.float32)
-    expected = (len(geometry.angles_deg), geometry.detector_rows, geometry.detector_cols)
-    if data.shape != expected:
-        raise PositrixError(
-            f"projections of shape {data.shape}, the geometry expects {expected} "
-            "(angles × rows × columns)",
-            field="projections",
-            fix="check detector_rows, detector_cols and angles_deg in the geometry",
-        )
+    geometry.check_projections(data.shape)
     if iterations < 1:
         raise PositrixError(f"{iterations} iterations", field="--iterations", fix="≥ 1")
     return data

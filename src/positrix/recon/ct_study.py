@@ -100,16 +100,7 @@ def reconstruct_ct(
         raise PositrixError(
             f"unknown algorithm '{algorithm}'", field="--algorithm", fix=", ".join(ALGORITHMS)
         )
-    expected = (len(geometry.angles_deg), geometry.detector_rows, geometry.detector_cols)
-    shape = np.shape(projections)
-    if tuple(shape) != expected:
-        raise PositrixError(
-            f"a projection stack of {' × '.join(map(str, shape))}; the geometry "
-            f"'{geometry.name}' expects {' × '.join(map(str, expected))} "
-            "(angles × rows × columns)",
-            field="PROJECTIONS",
-            fix="check angles_deg, detector_rows and detector_cols in the geometry file",
-        )
+    geometry.check_projections(np.shape(projections))
     lines = _line_integrals(projections, flat, dark)
     if spectrum is not None:
         lines = water_precorrection(lines, spectrum)

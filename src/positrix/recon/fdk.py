@@ -173,14 +173,7 @@ def fdk(
         For a stack whose shape does not match the geometry, or an unknown window.
     """
     data = np.asarray(projections, dtype=np.float64)
-    expected = (len(geometry.angles_deg), geometry.detector_rows, geometry.detector_cols)
-    if data.shape != expected:
-        raise PositrixError(
-            f"projections of shape {data.shape}, the geometry expects {expected} "
-            "(angles × rows × columns)",
-            field="projections",
-            fix="check detector_rows, detector_cols and angles_deg in the geometry",
-        )
+    geometry.check_projections(data.shape)
     if window not in FILTERS:
         raise PositrixError(f"unknown filter '{window}'", field="--filter", fix=", ".join(FILTERS))
     default_shape, default_size = geometry.grid()
