@@ -14,7 +14,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from positrix.errors import PositrixError
 
-__all__ = ["Cylinder", "Ellipsoid", "Pose", "Shape", "rotation_matrix"]
+__all__ = ["Clipped", "Cylinder", "Ellipsoid", "Oriented", "Pose", "Shape", "rotation_matrix"]
 
 
 def rotation_matrix(*, about_z_deg: float = 0.0, tilt_x_deg: float = 0.0) -> NDArray[np.float64]:
@@ -161,4 +161,68 @@ class Ellipsoid:
         return float(4.0 / 3.0 * np.pi * np.prod(self.semi_axes_mm) / 1000.0)
 
 
-Shape = Cylinder | Ellipsoid
+@dataclass(frozen=True)
+class Clipped:
+    """Part of an ellipsoid: ``z`` in ``z_range_mm`` and, about the ellipsoid's centre, an
+    azimuth (``atan2(y, x)``, degrees) in ``azimuth_deg`` (may wrap through ±180°).
+
+    Used for the heart: the left ventricle cut at its base, and infarct sectors.
+    """
+
+    ellipsoid: Ellipsoid
+    z_range_mm: tuple[float, float] = (-np.inf, np.inf)
+    azimuth_deg: tuple[float, float] = (-180.0, 180.0)
+
+    def inside(self, points_mm: NDArray[np.float64]) -> NDArray[np.bool_]:
+        """Which points ``(..., 3)`` lie inside."""
+        z = points_mm[..., 2]
+        keep = self.ellipsoid.inside(points_mm) & (z >= self.z_range_mm[0])
+        keep &= z <= self.z_range_mm[1]
+        low, high = self.azimuth_deg
+        if high - low >= 360.0:
+            return keep
+        c = np.asarray(self.ellipsoid.centre_mm)
+        angle = np.degrees(np.arctan2(points_mm[..., 1] - c[1], points_mm[..., 0] - c[0]))
+        return keep & (np.mod(angle - low, 360.0) <= np.mod(high - low, 360.0))
+
+    def bounds(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Lower and upper corners of the bounding box (mm)."""
+        low, high = self.ellipsoid.bounds()
+        low[2] = max(low[2], self.z_range_mm[0])
+        high[2] = min(high[2], self.z_range_mm[1])
+        return low, high
+
+    def volume_ml(self) -> float:
+        """Volume (mL), by sampling the bounding box (64³ points)."""
+        low, high = self.bounds()
+        axes = [np.linspace(a, b, 64) for a, b in zip(low, high, strict=True)]
+        points = np.stack(np.meshgrid(*axes, indexing="ij"), -1)
+        return float(self.inside(points).mean() * np.prod(high - low) / 1000.0)
+
+
+@dataclass(frozen=True)
+class Oriented:
+    """Another shape turned and moved: its own frame → the phantom frame by ``pose``."""
+
+    shape: Cylinder | Ellipsoid | Clipped
+    pose: Pose
+
+    def inside(self, points_mm: NDArray[np.float64]) -> NDArray[np.bool_]:
+        """Which points ``(..., 3)`` (phantom frame) lie inside."""
+        return self.shape.inside(self.pose.to_phantom(points_mm))
+
+    def bounds(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Box around the turned box of the shape (mm)."""
+        low, high = self.shape.bounds()
+        corners = np.array(
+            [[x, y, z] for x in (low[0], high[0]) for y in (low[1], high[1]) for z in (low[2], high[2])]
+        )
+        moved = self.pose.to_scanner(corners)
+        return moved.min(axis=0), moved.max(axis=0)
+
+    def volume_ml(self) -> float:
+        """Volume (mL), unchanged by a rigid move."""
+        return self.shape.volume_ml()
+
+
+Shape = Cylinder | Ellipsoid | Clipped | Oriented
