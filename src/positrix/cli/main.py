@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 
 from positrix import __version__
 from positrix.cli import (
+    cardiac,
     convert,
     ct,
     decay,
@@ -22,6 +23,7 @@ from positrix.cli import (
     info,
     kinetics,
     nema,
+    neuro,
     node,
     nuclide,
     pharmacy,
@@ -70,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     dose.add_parser(subparsers)
     ct.add_parser(subparsers)
     register.add_parser(subparsers)
+    neuro.add_parser(subparsers)
+    cardiac.add_parser(subparsers)
     return parser
 
 

@@ -198,9 +198,7 @@ def save_atlas(atlas: Atlas, folder: str | Path, *, overwrite: bool = False) -> 
 
     folder = Path(folder)
     targets = [folder / n for n in ("template.nii.gz", "labels.tsv", "mask.nii.gz", "atlas.toml")]
-    check_writable(
-        [*targets, *planned_outputs(folder / "labels.nii.gz")], overwrite=overwrite
-    )
+    check_writable([*targets, *planned_outputs(folder / "labels.nii.gz")], overwrite=overwrite)
     folder.mkdir(parents=True, exist_ok=True)
     written = save(atlas.template, folder / "template.nii.gz", overwrite=overwrite)
     written += save_labels(atlas.labels, folder / "labels.nii.gz", overwrite=overwrite)

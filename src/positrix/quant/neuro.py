@@ -70,7 +70,7 @@ def regional_tacs(
                 field="--pvc-fwhm-mm",
                 fix="use a smaller FWHM or no correction",
             )
-        values = np.linalg.solve(matrix, values.T).T[:, :-1]
+        values = np.asarray(np.linalg.solve(matrix, values.T).T[:, :-1], dtype=np.float64)
     return RegionalData(
         Sampling.from_frames(image.frames),
         tuple(v.name for v in vois),
@@ -85,7 +85,7 @@ def _shell(vois: Sequence[VOI], width_mm: float = 3.0) -> VOI:
     brain = np.zeros(grid.shape, dtype=bool)
     for voi in vois:
         brain.reshape(-1)[voi.index[voi.weight >= 0.5]] = True
-    steps = max(1, int(round(width_mm / min(grid.voxel_size_mm))))
+    steps = max(1, round(width_mm / min(grid.voxel_size_mm)))
     shell = ndimage.binary_dilation(brain, iterations=steps) & ~brain
     return VOI.from_mask("extracerebral", grid, shell)
 
@@ -111,9 +111,7 @@ class BindingResult:
         """The JSON rows: name, bp_nd, model, status, flags and the other parameters."""
         rows = []
         for fit in self.fits:
-            clean = {
-                k: (float(v) if np.isfinite(v) else None) for k, v in fit.parameters.items()
-            }
+            clean = {k: (float(v) if np.isfinite(v) else None) for k, v in fit.parameters.items()}
             rows.append(
                 {
                     "name": fit.region,

@@ -40,7 +40,14 @@ from positrix.quant.atlas import Atlas
 from positrix.quant.label_image import LabelImage
 from positrix.quant.voi import VOI
 
-__all__ = ["BrainLocation", "Normalisation", "locate_brain", "normalise", "to_template", "warp_labels"]
+__all__ = [
+    "BrainLocation",
+    "Normalisation",
+    "locate_brain",
+    "normalise",
+    "to_template",
+    "warp_labels",
+]
 
 _SCALES = (0.6, 0.7, 0.8, 0.9, 1.0, 1.12, 1.25, 1.45, 1.65)
 _MIN_SCORE = 0.35
@@ -113,7 +120,9 @@ def _template_on_axes(
     on the template's origin; returns the kernel and its centre in kernel indices."""
     tmpl = atlas.template
     shape = np.asarray(tmpl.spatial_shape)
-    corners = np.array([[a, b, c] for a in (0, shape[0] - 1) for b in (0, shape[1] - 1) for c in (0, shape[2] - 1)])
+    corners = np.array(
+        [[a, b, c] for a in (0, shape[0] - 1) for b in (0, shape[1] - 1) for c in (0, shape[2] - 1)]
+    )
     world = (tmpl.affine[:3, :3] @ corners.T).T + tmpl.affine[:3, 3]
     sub = subject.affine[:3, :3]
     inv_sub = np.linalg.inv(sub)
@@ -223,9 +232,8 @@ def normalise(subject: Image, atlas: Atlas, *, kind: str = "affine") -> Normalis
     scales = np.linalg.svd(transform_matrix(reg.transform)[:3, :3], compute_uv=False)
     _check_scale(atlas, 1.0 / scales, "the registration")
     transform = _then_translate(reg.transform, -location.centre_mm)
-    return Normalisation(
-        atlas, transform, kind, location, reg.metric, tuple(float(s) for s in scales), static
-    )
+    size = (float(scales[0]), float(scales[1]), float(scales[2]))
+    return Normalisation(atlas, transform, kind, location, reg.metric, size, static)
 
 
 def _then_translate(transform: Any, offset: NDArray[np.float64]) -> Any:
@@ -275,7 +283,9 @@ def warp_labels(
         weight = np.asarray(moved.data, dtype=np.float64).ravel()
         index = np.flatnonzero(weight >= 0.01)
         if index.size:
-            vois.append(VOI(name, subject.grid, index.astype(np.int64), np.minimum(weight[index], 1.0)))
+            vois.append(
+                VOI(name, subject.grid, index.astype(np.int64), np.minimum(weight[index], 1.0))
+            )
     return vois
 
 
@@ -288,8 +298,11 @@ def _inverse(transform: Any, reference: Image) -> Any:
         return transform.GetInverse()
     except RuntimeError:
         field = sitk.TransformToDisplacementField(
-            transform, sitk.sitkVectorFloat64, to_sitk(reference).GetSize(),
-            to_sitk(reference).GetOrigin(), to_sitk(reference).GetSpacing(),
+            transform,
+            sitk.sitkVectorFloat64,
+            to_sitk(reference).GetSize(),
+            to_sitk(reference).GetOrigin(),
+            to_sitk(reference).GetSpacing(),
             to_sitk(reference).GetDirection(),
         )
         inverse = sitk.InvertDisplacementField(field, maximumNumberOfIterations=20)
@@ -324,14 +337,31 @@ def qc_figure(
     spacing = subject.voxel_size_mm
     fig, axes = plt.subplots(1, 3, figsize=(11, 4))
     views = [
-        ("transaxial (z = const)", static[:, :, centre[2]], labels[:, :, centre[2]], spacing[1] / spacing[0]),
-        ("coronal (y = const)", static[:, centre[1], :], labels[:, centre[1], :], spacing[2] / spacing[0]),
-        ("sagittal (x = const)", static[centre[0], :, :], labels[centre[0], :, :], spacing[2] / spacing[1]),
+        (
+            "transaxial (z = const)",
+            static[:, :, centre[2]],
+            labels[:, :, centre[2]],
+            spacing[1] / spacing[0],
+        ),
+        (
+            "coronal (y = const)",
+            static[:, centre[1], :],
+            labels[:, centre[1], :],
+            spacing[2] / spacing[0],
+        ),
+        (
+            "sagittal (x = const)",
+            static[centre[0], :, :],
+            labels[centre[0], :, :],
+            spacing[2] / spacing[1],
+        ),
     ]
     for ax, (title, picture, outline, aspect) in zip(axes, views, strict=True):
         ax.imshow(picture.T, cmap="gray_r", origin="lower", aspect=aspect)
         if outline.any():
-            ax.contour(outline.T, levels=np.arange(0.5, len(vois) + 0.5), cmap="tab20", linewidths=0.8)
+            ax.contour(
+                outline.T, levels=np.arange(0.5, len(vois) + 0.5), cmap="tab20", linewidths=0.8
+            )
         ax.set_title(title)
         ax.set_xlabel("voxel index")
         ax.set_ylabel("voxel index")

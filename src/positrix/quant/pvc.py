@@ -71,4 +71,3 @@ def gtm_correct(
     )
     corrected = np.linalg.solve(matrix, observed)
     return {v.name: float(c) for v, c in zip(vois, corrected, strict=True)}
-

@@ -192,7 +192,9 @@ def _clusters(t_map, significant, reference, min_mm3, labels, names):
             kept |= members
             values = np.where(members, np.abs(t_map), -np.inf)
             peak = np.unravel_index(int(np.argmax(values)), t_map.shape)
-            world = reference.affine[:3, :3] @ np.asarray(peak, dtype=float) + reference.affine[:3, 3]
+            world = (
+                reference.affine[:3, :3] @ np.asarray(peak, dtype=float) + reference.affine[:3, 3]
+            )
             regions: dict[str, float] = {}
             if labels is not None:
                 inside, counts = np.unique(labels[members], return_counts=True)

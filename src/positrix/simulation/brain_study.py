@@ -72,11 +72,13 @@ def simulate_brain_study(
     pose: Pose | None = None,
     nuclide: str = "C-11",
     refine: int = 2,
-    options: ReconOptions = ReconOptions(iterations=3, subsets=8, scatter=False),
+    options: ReconOptions | None = None,
     seed: int = 0,
     log: Logger | None = None,
 ) -> BrainStudy:
-    """Simulate and reconstruct a dynamic brain study (module docstring)."""
+    """Simulate and reconstruct a dynamic brain study (module docstring); reconstruction
+    by default OSEM 3 iterations × 8 subsets without scatter correction."""
+    options = options or ReconOptions(iterations=3, subsets=8, scatter=False)
     shape, voxel = default_grid(scanner)
     fine_shape = (shape[0] * refine, shape[1] * refine, shape[2] * refine)
     fine_voxel = (voxel[0] / refine, voxel[1] / refine, voxel[2] / refine)

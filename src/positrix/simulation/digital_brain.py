@@ -237,4 +237,6 @@ def simulate_brain_image(
     data = ndimage.gaussian_filter(truth.activity_bq_ml.astype(np.float64), sigma)
     if noise_sd > 0:
         data += np.random.default_rng(seed).normal(0.0, noise_sd, data.shape)
-    return Image(data.astype(np.float32), affine, unit="Bq/mL", description=f"simulated {species} brain")
+    return Image(
+        data.astype(np.float32), affine, unit="Bq/mL", description=f"simulated {species} brain"
+    )

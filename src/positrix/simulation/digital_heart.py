@@ -18,7 +18,7 @@ the three-compartment ammonia model of Hutchins et al. (1990): ``K1 = F·E(F)`` 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -58,7 +58,7 @@ class HeartGeometry:
     inner_mm: tuple[float, float, float] = (2.0, 2.0, 5.0)
     base_mm: float = 2.0
     centre_mm: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    orientation: Pose = Pose()
+    orientation: Pose = field(default_factory=Pose)
     infarct_z_mm: tuple[float, float] | None = None
     infarct_azimuth_deg: tuple[float, float] = (0.0, 0.0)
 
@@ -141,9 +141,7 @@ def digital_heart(
         )
     return Phantom(
         "digital-heart",
-        tuple(
-            Region(r.name, r.shape, r.material, float(values.get(r.name, 0.0))) for r in regions
-        ),
+        tuple(Region(r.name, r.shape, r.material, float(values.get(r.name, 0.0))) for r in regions),
     )
 
 
@@ -151,20 +149,22 @@ def ammonia_curves(
     flows: Mapping[str, float],
     time_min: ArrayLike,
     *,
-    inp: FengInput = FengInput(),
+    inp: FengInput | None = None,
     k2: float = 0.4,
     k3: float = 0.15,
     scale: float = 1.0,
 ) -> dict[str, NDArray[np.float64]]:
     """``blood`` (the input) and each region's curve at ``time_min`` (module docstring);
     ``flows`` in mL/min/g, ``scale`` multiplies every curve (Bq/mL per unit)."""
+    inp = inp or FengInput()
     out = {"blood": scale * inp.plasma(time_min)}
     for name, flow in flows.items():
         if not flow > 0:
             raise PositrixError(f"flow of '{name}' must be > 0 mL/min/g", field="flows")
         k1 = float(flow * ammonia_extraction(flow))
         amplitudes, rates = two_tissue_irf(k1, k2, k3, 0.0)
-        out[name] = scale * sum(
-            a * inp.convolved(time_min, r) for a, r in zip(amplitudes, rates, strict=True)
-        )
+        curve = np.zeros_like(out["blood"])
+        for a, r in zip(amplitudes, rates, strict=True):
+            curve += a * inp.convolved(time_min, r)
+        out[name] = scale * curve
     return out

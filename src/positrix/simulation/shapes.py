@@ -215,7 +215,12 @@ class Oriented:
         """Box around the turned box of the shape (mm)."""
         low, high = self.shape.bounds()
         corners = np.array(
-            [[x, y, z] for x in (low[0], high[0]) for y in (low[1], high[1]) for z in (low[2], high[2])]
+            [
+                [x, y, z]
+                for x in (low[0], high[0])
+                for y in (low[1], high[1])
+                for z in (low[2], high[2])
+            ]
         )
         moved = self.pose.to_scanner(corners)
         return moved.min(axis=0), moved.max(axis=0)
