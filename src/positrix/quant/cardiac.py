@@ -12,8 +12,10 @@
    from the apex direction (3° steps) and azimuth ``ψ`` from anterior towards the septum
    (6° steps); each sample is the maximum along its ray (0.25 × the voxel step), at the
    point where it occurs, with the area weight ``r²·sin α·Δα·Δψ``.  Samples whose maximum
-   lies beyond the base plane are dropped; the base plane is set 15 % of the LV length
-   inside the myocardium's basal end, whose blurred rim would otherwise read as a defect.
+   lies beyond the base plane are dropped, and so are all rings (polar angles) from the
+   first one that is not whole (≥ 90 % of its rays inside); the base plane is set 15 % of
+   the LV length inside the myocardium's basal end, whose blurred rim would otherwise read
+   as a defect.
 4. **17 segments** (Cerqueira et al., Circulation 105:539, 2002), scaled to the heart: the
    apex (17) is what lies beyond the end of the cavity; the rest is split into equal
    basal (1–6), mid (7–12) and apical (13–16) thirds along the axis; sectors of 60°
@@ -424,6 +426,11 @@ def _rays(image: Image, volume: NDArray, frame: LVFrame) -> tuple[NDArray, ...]:
     values = np.take_along_axis(profiles, best[..., None], -1)[..., 0]
     where = frame.centre_mm + directions * radii[best][..., None]
     keep = (where - frame.centre_mm) @ frame.long_axis >= frame.base_mm
+    # from the apex outwards, stop at the first ring that is not whole: its rays leave
+    # through the basal opening rather than cross the wall
+    whole = keep.mean(axis=1) >= 0.9
+    last = int(np.argmin(whole)) if not whole.all() else whole.size
+    keep[last:] = False
     return alpha, psi, values, where, keep
 
 
@@ -473,7 +480,7 @@ def plot_polar_map(polar: PolarMap, path: str | Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig = plt.figure(figsize=(5.6, 4.8))
+    fig = plt.figure(figsize=(6.4, 5.0))
     ax = fig.add_subplot(projection="polar")
     ax.set_theta_zero_location("N")  # type: ignore[attr-defined]
     ax.set_theta_direction(1)  # type: ignore[attr-defined]  # anterior up, septum (ψ = 90°) to the left
@@ -506,12 +513,14 @@ def plot_polar_map(polar: PolarMap, path: str | Path) -> Path:
     ax.set_yticklabels([])
     ax.set_xticks(np.radians([0, 90, 180, 270]))
     ax.set_xticklabels(["anterior", "septal", "inferior", "lateral"])
+    ax.tick_params(axis="x", pad=8)
     fig.colorbar(mesh, ax=ax, label=f"maximum along the ray ({polar.unit})", shrink=0.8, pad=0.1)
     ax.set_title(
         f"polar map: defect {polar.defect_extent_percent():.1f} % of the LV "
         f"(< {polar.threshold:.0%} of max)",
         fontsize=9,
     )
+    fig.subplots_adjust(left=0.12, right=0.88)
     path = Path(path)
     fig.savefig(path, dpi=110)
     plt.close(fig)

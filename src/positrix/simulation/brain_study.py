@@ -13,7 +13,6 @@ result is a dynamic image in Bq/mL decay-corrected to the injection, like a scan
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,6 +28,7 @@ from positrix.recon.reconstruct import default_grid, grid_affine
 from positrix.recon.study import ReconOptions, reconstruct_sinogram
 from positrix.simulation.acquisition import simulate_acquisition
 from positrix.simulation.digital_brain import (
+    INJECTION,
     ReferenceTissueKinetics,
     digital_brain,
     reference_tissue_truths,
@@ -36,9 +36,6 @@ from positrix.simulation.digital_brain import (
 from positrix.simulation.shapes import Pose
 
 __all__ = ["BrainStudy", "simulate_brain_study"]
-
-#: Injection time of simulated studies (frame times count from it).
-INJECTION = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 
 @dataclass(frozen=True)

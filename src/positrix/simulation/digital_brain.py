@@ -19,13 +19,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import ndimage
 
 from positrix.errors import PositrixError
+from positrix.image.frames import FrameTable
 from positrix.image.image import Image
+from positrix.physics.injection import Injection
 from positrix.physics.nuclides import get_nuclide
 from positrix.simulation.input_function import FengInput
 from positrix.simulation.shapes import Ellipsoid, Pose
@@ -39,8 +42,12 @@ __all__ = [
     "brain_regions",
     "digital_brain",
     "reference_tissue_truths",
+    "simulate_brain_dynamic",
     "simulate_brain_image",
 ]
+
+#: Injection time of simulated studies (frame times count from it).
+INJECTION = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 #: Linear size of each species' brain relative to the mouse's.
 SPECIES_SCALE = {"mouse": 1.0, "rat": 1.65}
@@ -240,3 +247,51 @@ def simulate_brain_image(
     return Image(
         data.astype(np.float32), affine, unit="Bq/mL", description=f"simulated {species} brain"
     )
+
+
+def simulate_brain_dynamic(
+    kinetics: ReferenceTissueKinetics,
+    start_s: ArrayLike,
+    duration_s: ArrayLike,
+    *,
+    species: str = "mouse",
+    pose: Pose | None = None,
+    shape: tuple[int, int, int] = (48, 48, 48),
+    voxel_mm: float = 0.5,
+    fwhm_mm: float = 1.5,
+    noise_percent: float = 0.0,
+    nuclide: str = "C-11",
+    seed: int = 0,
+) -> tuple[Image, dict[str, NDArray[np.float64]]]:
+    """A dynamic receptor study without a scanner: each frame's truth
+    (:func:`reference_tissue_truths`) painted on the head, blurred by ``fwhm_mm`` and given
+    Gaussian noise of ``noise_percent`` % of the frame's brain mean scaled by
+    ``√(60 s / duration)``.  Returns the image (Bq/mL, decay-corrected to injection) and
+    the truth per structure."""
+    starts = np.atleast_1d(np.asarray(start_s, dtype=np.float64))
+    durations = np.atleast_1d(np.asarray(duration_s, dtype=np.float64))
+    truth = reference_tissue_truths(kinetics, starts, durations, species=species, nuclide=nuclide)
+    affine = np.diag([voxel_mm, voxel_mm, voxel_mm, 1.0])
+    affine[:3, 3] = [-(n - 1) / 2 * voxel_mm for n in shape]
+    weights = digital_brain(species, pose=pose).region_weights(shape, affine, supersample=3)
+    sigma = fwhm_mm / np.sqrt(8.0 * np.log(2.0)) / voxel_mm
+    rng = np.random.default_rng(seed)
+    frames = []
+    for f in range(starts.size):
+        volume = weights.image({n: float(v[f]) for n, v in truth.items()}).astype(np.float64)
+        volume = ndimage.gaussian_filter(volume, sigma)
+        if noise_percent > 0:
+            level = float(np.mean([truth[n][f] for n in BRAIN_STRUCTURES]))
+            sd = noise_percent / 100.0 * level * np.sqrt(60.0 / durations[f])
+            volume += rng.normal(0.0, sd, volume.shape)
+        frames.append(volume)
+    image = Image(
+        np.stack(frames, -1).astype(np.float32),
+        affine,
+        unit="Bq/mL",
+        frames=FrameTable(starts, durations, INJECTION),
+        decay_reference=INJECTION,
+        injection=Injection(nuclide=get_nuclide(nuclide)),
+        description=f"simulated {species} receptor study",
+    )
+    return image, truth
