@@ -177,7 +177,7 @@ def _ncc_peak(volume: NDArray[np.float64], kernel: NDArray[np.float64]) -> tuple
     """Peak of the normalised cross-correlation (valid positions only) and its index (of
     the kernel's corner-aligned centre in ``volume``)."""
     pad = [(n // 4, n // 4) for n in kernel.shape]  # a brain may reach past the field of view
-    volume = np.pad(volume, pad)
+    volume = np.pad(volume, pad, mode="edge")
     k = kernel - kernel.mean()
     norm_k = np.sqrt(np.sum(k * k))
     n = kernel.size

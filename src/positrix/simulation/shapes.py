@@ -193,9 +193,9 @@ class Clipped:
         return low, high
 
     def volume_ml(self) -> float:
-        """Volume (mL), by sampling the bounding box (64³ points)."""
+        """Volume (mL), by sampling the bounding box at the centres of 64³ cells."""
         low, high = self.bounds()
-        axes = [np.linspace(a, b, 64) for a, b in zip(low, high, strict=True)]
+        axes = [a + (np.arange(64) + 0.5) * (b - a) / 64 for a, b in zip(low, high, strict=True)]
         points = np.stack(np.meshgrid(*axes, indexing="ij"), -1)
         return float(self.inside(points).mean() * np.prod(high - low) / 1000.0)
 
