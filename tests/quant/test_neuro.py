@@ -15,8 +15,8 @@ from positrix.image.frames import FrameTable
 from positrix.kinetics.data import RegionalData
 from positrix.kinetics.sampling import Sampling
 from positrix.quant.atlas import builtin_atlas
-from positrix.quant.neuro import asymmetry_index, binding_potentials, regional_tacs, suvr
 from positrix.quant.nema.resolution import fwhm_fwtm
+from positrix.quant.neuro import asymmetry_index, binding_potentials, regional_tacs, suvr
 from positrix.quant.normalise import normalise, warp_labels
 from positrix.recon.reconstruct import default_grid, grid_affine
 from positrix.recon.study import ReconOptions, reconstruct_sinogram

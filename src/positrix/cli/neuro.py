@@ -461,11 +461,18 @@ def run_group(args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary)
         return 0
-    print(
-        f"{result.n_a} vs {result.n_b} images; FDR q = {args.q}: |t| ≥ {result.t_threshold:.2f}; "
-        f"{len(result.clusters)} cluster(s)"
+    found = "; ".join(
+        f"{c.volume_mm3:.1f} mm³ peak t {c.peak_t:+.2f} mostly "
+        + (max(c.regions.items(), key=lambda kv: kv[1])[0] if c.regions else "—")
+        for c in result.clusters
     )
-    for cluster in result.clusters:
-        top = max(cluster.regions.items(), key=lambda kv: kv[1])[0] if cluster.regions else "—"
-        print(f"  {cluster.volume_mm3:7.2f} mm³ peak t {cluster.peak_t:+.2f}, mostly {top}")
+    level = (
+        f"|t| ≥ {result.t_threshold:.2f}"
+        if result.t_threshold < float("inf")
+        else "no voxel passes"
+    )
+    print(
+        f"{result.n_a} vs {result.n_b} images; FDR q = {args.q}: {level}; "
+        f"{len(result.clusters)} cluster(s){': ' + found if found else ''}; wrote {folder}"
+    )
     return 0

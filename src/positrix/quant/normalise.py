@@ -241,7 +241,9 @@ def _then_translate(transform: Any, offset: NDArray[np.float64]) -> Any:
     import SimpleITK as sitk
 
     translation = sitk.TranslationTransform(3, tuple(float(v) for v in offset))
-    return sitk.CompositeTransform([translation, transform])
+    combined = sitk.CompositeTransform([translation, transform])
+    combined.FlattenTransform()  # one level, so that it can be written as a .tfm
+    return combined
 
 
 def _crop_around(image: Image, atlas: Atlas, location: BrainLocation) -> Image:
@@ -266,8 +268,9 @@ def warp_labels(
 ) -> list[VOI]:
     """The atlas labels on ``subject``'s grid, one VOI per region in label order.
 
-    ``fractions``: partial-volume weights (each label's indicator interpolated linearly,
-    voxels with weight ≥ 0.01 kept) instead of nearest-neighbour whole voxels.
+    ``fractions``: partial-volume weights (each label's indicator averaged over a subject
+    voxel, then interpolated linearly; voxels with weight ≥ 0.01 kept) instead of
+    nearest-neighbour whole voxels.
     """
     atlas = normalisation.atlas
     labels = atlas.labels
@@ -276,9 +279,15 @@ def warp_labels(
         moved = resample_with(as_image, normalisation.transform, subject, order=0, fill=0.0)
         data = np.rint(np.asarray(moved.data)).astype(np.int32)
         return LabelImage(data, subject.grid, dict(labels.names)).vois()
+    # each subject voxel's share is the mean of the indicator over the voxel: box-average
+    # over the subject's voxel size (in template voxels), then interpolate at its centre
+    box = np.maximum(
+        np.rint(np.asarray(subject.voxel_size_mm) / np.asarray(atlas.template.voxel_size_mm)), 1
+    ).astype(int)
     vois = []
     for number, name in sorted(labels.names.items()):
-        indicator = as_image.replace(data=(labels.labels == number).astype(np.float32))
+        share = ndimage.uniform_filter((labels.labels == number).astype(np.float32), box)
+        indicator = as_image.replace(data=share)
         moved = resample_with(indicator, normalisation.transform, subject, order=1, fill=0.0)
         weight = np.asarray(moved.data, dtype=np.float64).ravel()
         index = np.flatnonzero(weight >= 0.01)
