@@ -61,9 +61,9 @@ def test_atlas_folder_round_trip_and_errors(atlas, tmp_path):
     assert np.array_equal(back.labels.labels, atlas.labels.labels)
     assert back.labels.names == atlas.labels.names
     (tmp_path / "a" / "labels.tsv").unlink()
-    with pytest.raises(PositrixError, match="labels.tsv"):
+    with pytest.raises(PositrixError, match=r"labels\.tsv"):
         load_atlas(tmp_path / "a")
-    with pytest.raises(PositrixError, match="no built-in atlas|no atlas folder"):
+    with pytest.raises(PositrixError, match=r"no built-in atlas|no atlas folder"):
         get_atlas("digital-cat-brain")
 
 

@@ -20,7 +20,7 @@ from positrix.image.image import Image
 from positrix.quant.stats import region_stats
 from positrix.quant.voi import VOI
 
-__all__ = ["gaussian_blur", "gtm_correct", "transfer_matrix"]
+__all__ = ["effective_fwhm", "gaussian_blur", "gtm_correct", "transfer_matrix"]
 
 
 def gaussian_blur(
@@ -71,3 +71,37 @@ def gtm_correct(
     )
     corrected = np.linalg.solve(matrix, observed)
     return {v.name: float(c) for v, c in zip(vois, corrected, strict=True)}
+
+
+def effective_fwhm(
+    image: Image,
+    vois: Sequence[VOI],
+    known: dict[str, float],
+    *,
+    candidates_mm: ArrayLike | None = None,
+    frame: int = 0,
+) -> float:
+    """The Gaussian FWHM (mm) with which the GTM recovers known region values best.
+
+    Image a phantom of known concentrations with the study's protocol (scanner,
+    reconstruction, voxel size) — e.g. a striatum-sized sphere in a warm cylinder — and give
+    its regions (covering everything that holds activity) and values: the FWHM minimising
+    the mean squared relative error of the GTM-corrected means is the resolution to correct
+    the study with (candidates 1–3 mm in 0.05 mm steps by default).
+    """
+    names = [v.name for v in vois]
+    missing = sorted(set(known) - set(names))
+    if missing or not known:
+        raise PositrixError(
+            f"no VOI for the known region(s) {missing}",
+            field="known",
+            fix="name known values after the VOIs: " + ", ".join(names),
+        )
+    candidates = np.asarray(
+        np.arange(1.0, 3.01, 0.05) if candidates_mm is None else candidates_mm, dtype=float
+    )
+    errors = []
+    for fwhm in candidates:
+        corrected = gtm_correct(image, vois, fwhm_mm=float(fwhm), frame=frame)
+        errors.append(np.mean([(corrected[n] / v - 1.0) ** 2 for n, v in known.items()]))
+    return float(candidates[int(np.argmin(errors))])
