@@ -116,3 +116,26 @@ def test_no_brain_is_refused(atlas):
     noise = np.random.default_rng(0).random((40, 40, 40)).astype(np.float32)
     with pytest.raises(PositrixError, match="no brain found"):
         locate_brain(Image(noise, np.diag([0.5, 0.5, 0.5, 1.0]), unit="Bq/mL"), atlas)
+
+
+def test_bspline_normalisation_runs_and_inverts(atlas):
+    """B-spline stages are for MR/CT-driven normalisation; on PET alone they fit noise
+    (docs/neuro.md), but labels must still land and template space must still invert."""
+    subject = simulate_brain_image(
+        FDG_BRAIN_UPTAKE,
+        pose=POSE,
+        shape=(28, 26, 36),
+        voxel_mm=0.8,
+        fwhm_mm=1.6,
+        noise_sd=0.05,
+        seed=2,
+    )
+    result = normalise(subject, atlas, kind="bspline")
+    truth = _truth_labels(subject.spatial_shape, subject.affine)
+    striatum = next(v for v in warp_labels(result, subject) if v.name == "striatum_left")
+    mine = np.zeros(truth.labels.size, dtype=bool)
+    mine[striatum.index] = True
+    theirs = (truth.labels == truth.label_names.index("striatum_left") + 1).ravel()
+    assert 2.0 * np.count_nonzero(mine & theirs) / (mine.sum() + theirs.sum()) >= 0.7
+    moved = np.asarray(to_template(result, subject).data)
+    assert np.corrcoef(moved[atlas.mask], np.asarray(atlas.template.data)[atlas.mask])[0, 1] >= 0.8

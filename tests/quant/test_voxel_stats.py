@@ -103,8 +103,9 @@ def test_amyloid_like_groups_find_cortex_and_hippocampus(tmp_path):
     simulated = np.isin(
         labels, [atlas.index(n) for n in ("cortex", "hippocampus_left", "hippocampus_right")]
     )
-    # next to nothing significant further than 2 mm (the 1.6 mm FWHM + normalisation)
-    reach = ndimage.binary_dilation(simulated, iterations=10)  # 10 × 0.2 mm
+    # next to nothing significant further than 2.4 mm (1.5 × the 1.6 mm FWHM: the spill of
+    # a real increase into white matter and striatum under the cortex)
+    reach = ndimage.binary_dilation(simulated, iterations=12)  # 12 × 0.2 mm
     # (registration is multi-threaded, so a stray voxel may come and go between runs)
     assert (significant & ~reach).sum() <= 0.01 * significant.sum()
     for cluster in result.clusters:

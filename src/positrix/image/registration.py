@@ -167,7 +167,9 @@ def load_transform(path: str | Path) -> Any:
         ) from err
 
 
-def _method(sitk: Any, *, bins: int, sampling: float, seed: int, iterations: int) -> Any:
+def _method(
+    sitk: Any, *, bins: int, sampling: float, seed: int, iterations: int, scaled: bool = True
+) -> Any:
     method = sitk.ImageRegistrationMethod()
     method.SetMetricAsMattesMutualInformation(numberOfHistogramBins=bins)
     method.SetMetricSamplingStrategy(method.RANDOM)
@@ -183,7 +185,8 @@ def _method(sitk: Any, *, bins: int, sampling: float, seed: int, iterations: int
         relaxationFactor=0.6,
         gradientMagnitudeTolerance=1e-8,
     )
-    method.SetOptimizerScalesFromPhysicalShift()
+    if scaled:  # L-BFGS-B (the B-spline stage) takes no scales
+        method.SetOptimizerScalesFromPhysicalShift()
     return method
 
 
@@ -254,7 +257,14 @@ def register(
         stages = KINDS[: KINDS.index(kind) + 1]
         metric = math.nan
         for stage in stages:
-            method = _method(sitk, bins=50, sampling=sampling, seed=seed, iterations=iterations)
+            method = _method(
+                sitk,
+                bins=50,
+                sampling=sampling,
+                seed=seed,
+                iterations=iterations,
+                scaled=stage != "bspline",
+            )
             if stage == "rigid":
                 method.SetInitialTransform(start, inPlace=True)
                 method.Execute(fixed_s, moving_s)

@@ -48,10 +48,13 @@ BP_MODELS = ("srtm", "mrtm2", "logan-ref")
 
 
 def regional_tacs(
-    image: Image, vois: Sequence[VOI], *, pvc_fwhm_mm: float | None = None
+    image: Image,
+    vois: Sequence[VOI],
+    *,
+    pvc_fwhm_mm: float | tuple[float, float, float] | None = None,
 ) -> RegionalData:
     """Mean of each VOI per frame as kinetics input (minutes), GTM-corrected with
-    ``pvc_fwhm_mm`` (module docstring)."""
+    ``pvc_fwhm_mm`` (module docstring; one value, or one per image axis)."""
     if image.frames is None:
         raise PositrixError(
             "regional TACs need frame times", field="frames", fix="give a dynamic image"

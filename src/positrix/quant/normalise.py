@@ -231,6 +231,8 @@ def normalise(subject: Image, atlas: Atlas, *, kind: str = "rigid") -> Normalisa
     shift = np.eye(4)
     shift[:3, 3] = location.centre_mm
     moved_template = atlas.template.replace(affine=shift @ atlas.template.affine)
+    if kind == "bspline":  # the deformable stage on the subject's voxel size: minutes → s
+        moved_template = _coarsened(moved_template, min(cropped.voxel_size_mm))
     # the fine, smooth template is the fixed image: its many voxels make the metric steady
     reg = register(cropped, moved_template, kind=kind, initialise="geometry", iterations=150)
     scales = np.linalg.svd(transform_matrix(reg.transform)[:3, :3], compute_uv=False)
@@ -238,6 +240,21 @@ def normalise(subject: Image, atlas: Atlas, *, kind: str = "rigid") -> Normalisa
     transform = _then_translate(_inverse(reg.transform, cropped), -location.centre_mm)
     size = (float(scales[0]), float(scales[1]), float(scales[2]))
     return Normalisation(atlas, transform, kind, location, reg.metric, size, static)
+
+
+def _coarsened(image: Image, voxel_mm: float) -> Image:
+    """``image`` block-averaged to about ``voxel_mm`` (whole template voxels per block)."""
+    factor = max(1, int(round(voxel_mm / min(image.voxel_size_mm))))
+    if factor == 1:
+        return image
+    data = ndimage.uniform_filter(np.asarray(image.data, dtype=np.float32), factor)
+    start = factor // 2
+    coarse = data[start::factor, start::factor, start::factor]
+    affine = image.affine.copy()
+    affine[:3, :3] = image.affine[:3, :3] * factor
+    centre = start - 0.5 * (1 - factor % 2)  # an even window is centred half a voxel back
+    affine[:3, 3] = image.affine[:3, :3] @ np.full(3, centre) + image.affine[:3, 3]
+    return image.replace(data=coarse, affine=affine)
 
 
 def _then_translate(transform: Any, offset: NDArray[np.float64]) -> Any:
