@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from positrix.cli.main import main
+from positrix.io import load
+from positrix.quant.labels import load_labels
 
 
 def _json(capsys) -> dict:
@@ -61,6 +64,26 @@ def test_bp_map_json_contract(tmp_path, capsys):
     assert result["lower_side"] == "left"
     assert (tmp_path / "bp" / "bp_nd.nii.gz").exists()
     assert (tmp_path / "bp" / "normalisation_qc.png").exists()
+    # the voxel map (no PVC) agrees with the regional fit of the same labels (no PVC)
+    args = [
+        "neuro",
+        "bp-map",
+        str(study),
+        "--model",
+        "logan-ref",
+        "-o",
+        str(tmp_path / "m"),
+        "--json",
+    ]
+    assert main(args) == 0
+    plain = {r["name"]: r["bp_nd"] for r in _json(capsys)["regions"]}
+    bp_map = np.asarray(load(tmp_path / "m" / "bp_nd.nii.gz").data)
+    labels = load_labels(tmp_path / "m" / "labels_subject.nii.gz")
+    for side in ("striatum_left", "striatum_right"):
+        number = next(k for k, v in labels.names.items() if v == side)
+        voxels = bp_map[labels.labels == number]
+        # mean of voxel Logan slopes vs the slope of the mean curve: ≤ 10 %
+        assert float(np.mean(voxels)) == pytest.approx(plain[side], rel=0.10)
     bad = ["neuro", "bp-map", str(study), "--ref", "pons"]
     assert main(bad) == 2
     assert "pons" in capsys.readouterr().err

@@ -108,42 +108,47 @@ def test_suvr_and_map():
 
 
 def _reconstructed_fwhm(scanner, options):
-    """FWHM (mm) of a point source through the study's own simulation and OSEM protocol."""
+    """Mean FWHM (mm, three axes, two sources near the striata) of point sources through the
+    study's own simulation and OSEM protocol: the NEMA way to know the image's resolution."""
     shape, voxel = default_grid(scanner)
     fine_shape = tuple(2 * n for n in shape)
     fine_voxel = tuple(v / 2 for v in voxel)
-    phantom = point_source(1e6, position_mm=(3.0, -1.5, 2.0), cube_mm=None)
-    images = phantom.voxelise(fine_shape, grid_affine(fine_shape, fine_voxel), supersample=2)
     layout = SinogramLayout(scanner, span=options.span)
-    frame = simulate_acquisition(
-        images.activity_bq_ml,
-        images.mu_per_mm,
-        fine_voxel,
-        layout=layout,
-        nuclide="C-11",
-        frame_duration_s=600.0,
-        scatter_scale=0.0,
-        seed=2,
-    )[0]
-    data = np.asarray(
-        reconstruct_sinogram(
+    widths = []
+    for position in ((3.0, -1.5, 2.0), (-2.0, 1.0, 1.0)):
+        phantom = point_source(1e6, position_mm=position, cube_mm=None)
+        images = phantom.voxelise(fine_shape, grid_affine(fine_shape, fine_voxel), supersample=2)
+        frame = simulate_acquisition(
+            images.activity_bq_ml,
+            images.mu_per_mm,
+            fine_voxel,
+            layout=layout,
+            nuclide="C-11",
+            frame_duration_s=600.0,
+            scatter_scale=0.0,
+            seed=2,
+        )[0]
+        image = reconstruct_sinogram(
             layout, frame.sinograms.prompts, options=options, duration_s=600.0, nuclide="C-11"
-        ).data
-    )
-    i, j, k = np.unravel_index(int(np.argmax(data)), data.shape)
-    profiles = (
-        data[i - 8 : i + 9, j, k],
-        data[i, j - 8 : j + 9, k],
-        data[i, j, max(k - 8, 0) : k + 9],
-    )
-    return float(np.mean([fwhm_fwtm(p, voxel[0])[0] for p in profiles]))
+        )
+        data = np.asarray(image.data)
+        i, j, k = np.unravel_index(int(np.argmax(data)), data.shape)
+        for profile in (
+            data[i - 8 : i + 9, j, k],
+            data[i, j - 8 : j + 9, k],
+            data[i, j, max(k - 8, 0) : k + 9],
+        ):
+            widths.append(fwhm_fwtm(profile, voxel[0])[0])
+    return float(np.mean(widths))
 
 
 def test_raclopride_study_through_the_scanner():
     """Issue 18: striatal BPND within 10 %, lesioned side found, AI within 5 points, with
     the digital mouse projected (attenuation, positron range, randoms, Poisson noise) and
     reconstructed by OSEM; partial volume corrected by the GTM at the protocol's measured
-    point-source FWHM."""
+    point-source FWHM; SRTM (the command's default).  On noise seeds 1 and 3: SRTM BPND
+    −4 %/0 % and −8 %/−8 %, AI off by 3.7 and 0.1 points; MRTM2 and Logan-ref meet the
+    BPND goal too but miss the AI goal by up to 1.5 points on seed 1 (docs/neuro.md)."""
     scanner = dataclasses.replace(get_scanner("inveon"), name="inveon-14-rings", n_rings=14)
     options = ReconOptions(iterations=3, subsets=8, scatter=False)
     frames = FrameTable(STARTS, DURATIONS, None)
@@ -163,7 +168,7 @@ def test_raclopride_study_through_the_scanner():
     result = normalise(study.image, builtin_atlas("digital-mouse-brain"))
     vois = warp_labels(result, study.image, fractions=True)
     tacs = regional_tacs(study.image, vois, pvc_fwhm_mm=fwhm)
-    fitted = binding_potentials(tacs, model="logan-ref", ref="cerebellum")
+    fitted = binding_potentials(tacs, model="srtm", ref="cerebellum")
     left, right = fitted.bp("striatum_left"), fitted.bp("striatum_right")
     assert left == pytest.approx(1.2, rel=0.10)
     assert right == pytest.approx(2.4, rel=0.10)
