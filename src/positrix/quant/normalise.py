@@ -244,7 +244,7 @@ def normalise(subject: Image, atlas: Atlas, *, kind: str = "rigid") -> Normalisa
 
 def _coarsened(image: Image, voxel_mm: float) -> Image:
     """``image`` block-averaged to about ``voxel_mm`` (whole template voxels per block)."""
-    factor = max(1, int(round(voxel_mm / min(image.voxel_size_mm))))
+    factor = max(1, round(voxel_mm / min(image.voxel_size_mm)))
     if factor == 1:
         return image
     data = ndimage.uniform_filter(np.asarray(image.data, dtype=np.float32), factor)
