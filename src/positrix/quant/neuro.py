@@ -169,8 +169,8 @@ def asymmetry_index(left: float, right: float) -> float:
 
     Examples
     --------
-    >>> asymmetry_index(1.0, 2.0)
-    -66.66666666666666
+    >>> round(asymmetry_index(1.0, 2.0), 2)
+    -66.67
     """
     total = left + right
     if not np.isfinite(total) or total == 0:
