@@ -83,9 +83,12 @@ class Normalisation:
     metric
         Final Mattes mutual information (negative; lower is better).
     scales
-        Singular values of the linear part (template mm per subject mm).
+        Singular values of the linear part (subject mm per template mm).
     subject_static
         The (summed) subject image that was registered (its full grid).
+    to_subject
+        Template point (mm) → subject point (mm), the registration's own direction (no
+        inversion); ``None`` to invert ``transform`` instead.
     """
 
     atlas: Atlas
@@ -95,6 +98,7 @@ class Normalisation:
     metric: float
     scales: tuple[float, float, float]
     subject_static: Image
+    to_subject: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
@@ -238,8 +242,9 @@ def normalise(subject: Image, atlas: Atlas, *, kind: str = "rigid") -> Normalisa
     scales = np.linalg.svd(transform_matrix(reg.transform)[:3, :3], compute_uv=False)
     _check_scale(atlas, scales, "the registration")
     transform = _then_translate(_inverse(reg.transform, cropped), -location.centre_mm)
+    forward = _translate_then(location.centre_mm, reg.transform)
     size = (float(scales[0]), float(scales[1]), float(scales[2]))
-    return Normalisation(atlas, transform, kind, location, reg.metric, size, static)
+    return Normalisation(atlas, transform, kind, location, reg.metric, size, static, forward)
 
 
 def _coarsened(image: Image, voxel_mm: float) -> Image:
@@ -255,6 +260,16 @@ def _coarsened(image: Image, voxel_mm: float) -> Image:
     centre = start - 0.5 * (1 - factor % 2)  # an even window is centred half a voxel back
     affine[:3, 3] = image.affine[:3, :3] @ np.full(3, centre) + image.affine[:3, 3]
     return image.replace(data=coarse, affine=affine)
+
+
+def _translate_then(offset: NDArray[np.float64], transform: Any) -> Any:
+    """A translation by ``offset`` (mm), then ``transform``."""
+    import SimpleITK as sitk
+
+    translation = sitk.TranslationTransform(3, tuple(float(v) for v in offset))
+    combined = sitk.CompositeTransform([transform, translation])
+    combined.FlattenTransform()
+    return combined
 
 
 def _then_translate(transform: Any, offset: NDArray[np.float64]) -> Any:
@@ -342,7 +357,9 @@ def _inverse(transform: Any, reference: Image) -> Any:
 def to_template(normalisation: Normalisation, image: Image, *, order: int = 1) -> Image:
     """``image`` (on the subject's grid or any grid in the same world) on the template's
     grid, every frame; outside the subject is 0."""
-    inverse = _inverse(normalisation.transform, normalisation.subject_static)
+    inverse = normalisation.to_subject or _inverse(
+        normalisation.transform, normalisation.subject_static
+    )
     return resample_with(image, inverse, normalisation.atlas.template, order=order, fill=0.0)
 
 
