@@ -61,6 +61,15 @@ def add_parser(subparsers: Any) -> None:
     sens.add_argument("--json", action="store_true", help="machine-readable output")
     sens.set_defaults(run=run_sensitivity)
 
+    rates = commands.add_parser(
+        "count-rate", help="scatter fraction, count rates and NECR from an activity sweep"
+    )
+    rates.add_argument("sweep", help="sweep TOML: scanner, phantom, [[acquisition]] sinograms")
+    rates.add_argument("--plot", help="save the NU 4 count-rate figure here (.png)")
+    rates.add_argument("--force", action="store_true", help="replace an existing plot")
+    rates.add_argument("--json", action="store_true", help="machine-readable output")
+    rates.set_defaults(run=run_count_rate)
+
 
 def _point(words: list[str], option: str) -> tuple[float, float, float]:
     from positrix.errors import PositrixError
@@ -194,4 +203,39 @@ def run_sensitivity(args: argparse.Namespace) -> int:
         ("whole FOV", f"{result.whole_fov_pct:.3f} % ({result.z_mm.size} steps)"),
         ("β+ fraction", f"{result.branching_ratio:g} ({result.nuclide})"),
     ])  # fmt: skip
+    return 0
+
+
+def run_count_rate(args: argparse.Namespace) -> int:
+    """NEMA NU 4 section 4 from a sweep file."""
+    from pathlib import Path
+
+    from positrix.io.count_rate_sweep import read_sweep
+    from positrix.io.safety import check_writable
+    from positrix.quant.nema.count_rate import analyse_count_rates, plot_count_rates
+
+    if args.plot:
+        check_writable([Path(args.plot)], overwrite=args.force, inputs=[Path(args.sweep)])
+    sweep = read_sweep(args.sweep)
+    result = analyse_count_rates(
+        sweep.prompts,
+        delayeds=sweep.delayeds,
+        radial_mm=sweep.radial_mm,
+        plane_z_mm=sweep.plane_z_mm,
+        duration_s=sweep.duration_s,
+        start_activity_mbq=sweep.start_activity_mbq,
+        phantom=sweep.phantom,
+        nuclide=sweep.nuclide,
+    )
+    summary = result.to_dict()
+    if args.plot:
+        summary["plot"] = str(plot_count_rates(result, args.plot))
+    if args.json:
+        print_json(summary)
+        return 0
+    print(
+        f"{sweep.scanner.name}, {result.phantom} phantom: scatter fraction "
+        f"{result.scatter_fraction:.1%}; peak NECR {result.peak_necr_kcps:.1f} kcps at "
+        f"{result.peak_necr_activity_mbq:.2f} MBq"
+    )
     return 0
