@@ -55,3 +55,34 @@ def test_unknown_scanner_and_toml_files(tmp_path):
     )
     with pytest.raises(PositrixError, match="overlap"):
         load_scanner(overlap)
+
+
+def test_impossible_scanner_files_are_refused(tmp_path):
+    """Issue 19: overlapping crystals, an energy window without the photopeak, a TOF bin
+    wider than the coincidence window: each named in the error."""
+    base = (
+        'name = "x"\nblocks_per_ring = 8\ncrystals_per_block = 4\nn_rings = 4\n'
+        "transaxial_pitch_mm = 2.0\naxial_pitch_mm = 2.0\nring_diameter_mm = 60.0\n"
+        "mean_doi_mm = 5.0\n"
+    )
+    cases = {
+        "crystal_size_mm = [2.2, 1.9, 10]\n": "overlap",
+        "crystal_size_mm = [1.9, 1.9, 10]\nenergy_window_kev = [520.0, 650.0]\n": "511 keV",
+        "crystal_size_mm = [1.9, 1.9, 10]\ncoincidence_window_ns = 2.0\n"
+        "tof_resolution_ps = 300.0\ntof_bins = 5\ntof_bin_ps = 2500.0\n": "wider than",
+        "crystal_size_mm = [1.9, 1.9, 10]\ntof_bins = 5\ntof_bin_ps = 100.0\n": "time resolution",
+        "crystal_size_mm = [1.9, 1.9, 4]\n": "mean_doi_mm",
+    }
+    for extra, message in cases.items():
+        path = tmp_path / "bad.toml"
+        path.write_text(base + extra)
+        with pytest.raises(PositrixError, match=message) as info:
+            load_scanner(path)
+        assert str(path) in str(info.value)
+    good = tmp_path / "tof.toml"
+    good.write_text(
+        base + "crystal_size_mm = [1.9, 1.9, 10]\ntof_resolution_ps = 300.0\ntof_bins = 9\n"
+        "tof_bin_ps = 300.0\ndoi_layers = 2\n"
+    )
+    scanner = load_scanner(good)
+    assert (scanner.tof_bins, scanner.doi_layers, scanner.tof_resolution_ps) == (9, 2, 300.0)

@@ -60,6 +60,12 @@ class ScannerGeometry:
         window (includes packing and block gaps); sets the nominal calibration.  For the
         built-in scanners it is chosen so that a point source at the centre gives the
         published peak absolute sensitivity (``shared/reference/scanners.md``).
+    tof_resolution_ps
+        Coincidence time resolution (FWHM, ps); 0 for a scanner without time of flight.
+    tof_bins, tof_bin_ps
+        Time-of-flight bins of its sinograms and list-mode, and their width (ps).
+    doi_layers
+        Depth-of-interaction layers (1: none).
     """
 
     name: str
@@ -74,6 +80,10 @@ class ScannerGeometry:
     energy_window_kev: tuple[float, float] = (350.0, 650.0)
     coincidence_window_ns: float = 3.4
     detection_efficiency: float = 0.8
+    tof_resolution_ps: float = 0.0
+    tof_bins: int = 1
+    tof_bin_ps: float = 0.0
+    doi_layers: int = 1
 
     def __post_init__(self) -> None:
         for name in ("blocks_per_ring", "crystals_per_block", "n_rings"):
@@ -86,12 +96,69 @@ class ScannerGeometry:
         for name in ("transaxial_pitch_mm", "axial_pitch_mm", "ring_diameter_mm"):
             if not float(getattr(self, name)) > 0:
                 raise PositrixError(f"{name} must be > 0", field=name)
+        self._check_crystals()
+        self._check_timing()
         chord = self.crystals_per_block * self.transaxial_pitch_mm
         if chord >= self.ring_diameter_mm * np.sin(np.pi / self.blocks_per_ring) * 1.05:
             raise PositrixError(
                 "the blocks are wider than the ring allows: they would overlap",
                 field="crystals_per_block/transaxial_pitch_mm/ring_diameter_mm",
             )
+
+    def _check_crystals(self) -> None:
+        width, height, depth = (float(v) for v in self.crystal_size_mm)
+        if min(width, height, depth) <= 0:
+            raise PositrixError("crystal sizes must be > 0 mm", field="crystal_size_mm")
+        for size, pitch, key in (
+            (width, self.transaxial_pitch_mm, "transaxial_pitch_mm"),
+            (height, self.axial_pitch_mm, "axial_pitch_mm"),
+        ):
+            if size > float(pitch) * (1.0 + 1e-6):
+                raise PositrixError(
+                    f"crystals {size:g} mm wide on a {float(pitch):g} mm pitch would overlap",
+                    field=f"crystal_size_mm/{key}",
+                    fix="make the crystal no wider than its pitch (pitch = crystal + gap)",
+                )
+        if not 0 <= float(self.mean_doi_mm) <= depth:
+            raise PositrixError(
+                f"mean_doi_mm must lie within the {depth:g} mm crystal depth", field="mean_doi_mm"
+            )
+        if not 1 <= int(self.doi_layers) <= 16:
+            raise PositrixError("doi_layers must be 1 (none) to 16", field="doi_layers")
+
+    def _check_timing(self) -> None:
+        low, high = (float(v) for v in self.energy_window_kev)
+        if not 0 < low < 511.0 < high <= 1022.0:
+            raise PositrixError(
+                f"the energy window {low:g}–{high:g} keV must contain the 511 keV photopeak "
+                "and lie within 0–1022 keV",
+                field="energy_window_kev",
+                fix="e.g. energy_window_kev = [350.0, 650.0]",
+            )
+        window_ps = float(self.coincidence_window_ns) * 1000.0
+        if not window_ps > 0:
+            raise PositrixError("coincidence_window_ns must be > 0", field="coincidence_window_ns")
+        if not 0 <= float(self.tof_resolution_ps) < window_ps:
+            raise PositrixError(
+                "tof_resolution_ps must be ≥ 0 and shorter than the coincidence window",
+                field="tof_resolution_ps",
+            )
+        if int(self.tof_bins) < 1:
+            raise PositrixError("tof_bins must be ≥ 1", field="tof_bins")
+        if int(self.tof_bins) > 1:
+            if not float(self.tof_resolution_ps) > 0:
+                raise PositrixError(
+                    "TOF bins need a time resolution",
+                    field="tof_resolution_ps",
+                    fix="give tof_resolution_ps (FWHM, ps)",
+                )
+            if not 0 < float(self.tof_bin_ps) <= window_ps:
+                raise PositrixError(
+                    f"a TOF bin of {float(self.tof_bin_ps):g} ps is wider than the "
+                    f"{window_ps:g} ps coincidence window (or not > 0)",
+                    field="tof_bin_ps",
+                    fix="use bins narrower than the coincidence window",
+                )
 
     @property
     def crystals_per_ring(self) -> int:
@@ -218,6 +285,8 @@ _KEY_TYPES: dict[str, Any] = {
     "n_rings": int,
     "crystal_size_mm": (3, float),
     "energy_window_kev": (2, float),
+    "tof_bins": int,
+    "doi_layers": int,
 }
 
 
@@ -276,7 +345,16 @@ def load_scanner(path: str | Path) -> ScannerGeometry:
     missing = sorted(
         k
         for k in known - set(data)
-        if k not in ("energy_window_kev", "coincidence_window_ns", "detection_efficiency")
+        if k
+        not in (
+            "energy_window_kev",
+            "coincidence_window_ns",
+            "detection_efficiency",
+            "tof_resolution_ps",
+            "tof_bins",
+            "tof_bin_ps",
+            "doi_layers",
+        )
     )
     if missing:
         raise FileFormatError(f"missing key(s) {', '.join(missing)}", source=path, field=missing[0])
