@@ -93,7 +93,7 @@ def test_bad_plugins_are_refused(plugins):
         raise ImportError("no module named positrix_broken")
 
     plugins.append(_entry("broken", broken))
-    with pytest.raises(PositrixError, match="broken = broken_module:METHOD.*failed to load"):
+    with pytest.raises(PositrixError, match=r"broken = broken_module:METHOD.*failed to load"):
         methods.available_methods()
     plugins.clear()
     plugins.append(_entry("thing", lambda: 42))
