@@ -12,6 +12,11 @@
 - **Scatter fraction** ``SF = S/(S + T)``; **NECR** ``= T²/(T + S + k·R)`` with ``k = 1``
   (NEMA NU 4-2008: randoms estimated without noise) or ``k = 2`` (delayed-window
   subtraction).
+- **Geometric singles efficiency** of a detector cylinder (radius ``R``, axial half-length
+  ``L``) for a point on its axis ``z`` from the centre — inside the field of view or out of
+  it: the fraction of 4π that the cylinder's side subtends,
+  ``g(z) = ½·[(L − z)/√((L − z)² + R²) + (L + z)/√((L + z)² + R²)]``; activity beyond the
+  ends still adds singles (and randoms) without adding trues.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from positrix.errors import PositrixError
 
 __all__ = [
     "DEAD_TIME_MODELS",
+    "cylinder_solid_angle_fraction",
     "necr",
     "randoms_rate",
     "recorded_rate",
@@ -140,3 +146,22 @@ def necr(
     total = t + np.asarray(scatter_cps, dtype=np.float64) + k * np.asarray(randoms_cps)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(total > 0, t * t / total, 0.0)
+
+
+def cylinder_solid_angle_fraction(
+    z_mm: ArrayLike, *, radius_mm: float, half_length_mm: float
+) -> NDArray[np.float64]:
+    """Fraction of 4π subtended by a cylinder's side from points on its axis (module
+    docstring); ``z_mm`` from the cylinder's centre, inside or outside it.
+
+    Examples
+    --------
+    >>> round(float(cylinder_solid_angle_fraction(0.0, radius_mm=80.0, half_length_mm=63.5)), 4)
+    0.6216
+    """
+    if not (radius_mm > 0 and half_length_mm > 0):
+        raise PositrixError("radius and half length must be > 0 mm", field="radius_mm")
+    z = np.asarray(z_mm, dtype=np.float64)
+    a, b = half_length_mm - z, half_length_mm + z
+    r2 = radius_mm * radius_mm
+    return np.asarray(0.5 * (a / np.sqrt(a * a + r2) + b / np.sqrt(b * b + r2)), dtype=np.float64)
