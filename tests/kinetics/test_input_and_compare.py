@@ -2,13 +2,14 @@ import numpy as np
 import pytest
 
 from positrix.image import FrameTable, Image
-from positrix.kinetics.blood import correct_dispersion, image_derived_input, shift_input
+from positrix.kinetics.blood import correct_dispersion, shift_input
 from positrix.kinetics.compare import f_test
 from positrix.kinetics.data import InputFunction
 from positrix.kinetics.metabolites import METABOLITE_MODELS, fit_parent_fraction
 from positrix.kinetics.models.one_tcm import fit_1tcm
 from positrix.kinetics.models.two_tcm import fit_2tcm, model_2tcm
 from positrix.kinetics.sampling import exp_convolve
+from positrix.quant.idif import image_derived_input
 from positrix.quant.voi import VOI
 from tests.kinetics.conftest import feng
 

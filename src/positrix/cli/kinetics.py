@@ -209,8 +209,8 @@ def run_idif(args: argparse.Namespace) -> int:
     from positrix.errors import PositrixError
     from positrix.io import load
     from positrix.io.safety import PLOT_SUFFIXES, check_suffix, check_writable
-    from positrix.kinetics.blood import image_derived_input
     from positrix.kinetics.data import write_input
+    from positrix.quant.idif import image_derived_input
 
     check_suffix(args.output, (".csv", ".tsv"), field="--output")
     targets = [Path(args.output)]

@@ -199,9 +199,9 @@ def kinetics(
     The demo organs are not compartment systems, so the numbers show the workflow, not a
     truth to reach; t* = 5 min.
     """
-    from positrix.kinetics.blood import image_derived_input
     from positrix.kinetics.maps import MapOptions, parametric_maps
     from positrix.pipeline.process import kinetic_rows
+    from positrix.quant.idif import image_derived_input
 
     labels = load_labels(labels_path)
     settings = {

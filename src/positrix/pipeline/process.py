@@ -177,11 +177,11 @@ def _tacs(ctx: _Context, work: Path) -> None:
 
 def kinetic_rows(pet: Any, labels: Any, settings: dict[str, Any]) -> list[dict[str, Any]]:
     """Patlak Ki per region with an image-derived input (rows for the report and JSON)."""
-    from positrix.kinetics.blood import image_derived_input
     from positrix.kinetics.fitting import frame_weights, parameter_unit
     from positrix.kinetics.models.patlak import fit_patlak
     from positrix.kinetics.quality import assess
     from positrix.kinetics.sampling import Sampling
+    from positrix.quant.idif import image_derived_input
     from positrix.quant.tac import extract_tacs
 
     vois = {v.name: v for v in labels.vois()}
