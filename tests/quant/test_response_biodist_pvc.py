@@ -4,7 +4,7 @@ import pytest
 from positrix.errors import PositrixError
 from positrix.image import Grid, Image, affine_from_spacing
 from positrix.quant.biodist import gamma_counter_uptake, plot_groups, summarise
-from positrix.quant.pvc import gaussian_blur, gtm_correct
+from positrix.quant.pvc import effective_fwhm, gaussian_blur, gtm_correct
 from positrix.quant.response import (
     classify_response,
     compare_groups,
@@ -116,3 +116,25 @@ def test_gtm_recovers_true_values_of_a_blurred_phantom():
     corrected = gtm_correct(image, vois, fwhm_mm=1.6)
     for name, value in truth.items():
         assert corrected[name] == pytest.approx(value, rel=1e-6)  # exact model → exact answer
+
+
+def _blurred_phantom(fwhm_mm):
+    grid = Grid((48, 48, 48), affine_from_spacing([0.5] * 3, origin_mm=[-11.75] * 3))
+    small = sphere(grid, (3.0, 0, 0), 2.0).mask() >= 0.5
+    background = (sphere(grid, (0, 0, 0), 10.0).mask() >= 0.5) & ~small
+    blurred = gaussian_blur(8.0 * small + 1.0 * background, grid.voxel_size_mm, fwhm_mm)
+    vois = [VOI.from_mask("small", grid, small), VOI.from_mask("background", grid, background)]
+    return Image(blurred, grid.affine, unit="Bq/mL"), vois
+
+
+@pytest.mark.parametrize("fwhm", [1.3, 2.2])
+def test_effective_fwhm_finds_the_blur_of_a_known_phantom(fwhm):
+    image, vois = _blurred_phantom(fwhm)
+    found = effective_fwhm(image, vois, {"small": 8.0, "background": 1.0})
+    assert found == pytest.approx(fwhm, abs=0.051)  # one 0.05 mm candidate step
+
+
+def test_effective_fwhm_names_a_missing_region():
+    image, vois = _blurred_phantom(1.5)
+    with pytest.raises(PositrixError, match="striatum"):
+        effective_fwhm(image, vois, {"striatum": 8.0})

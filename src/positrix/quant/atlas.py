@@ -27,6 +27,7 @@ from positrix.errors import FileFormatError, PositrixError
 from positrix.image.image import Image
 from positrix.quant.label_image import LabelImage
 from positrix.quant.pvc import gaussian_blur
+from positrix.recon.reconstruct import grid_affine
 from positrix.simulation.digital_brain import (
     BRAIN_STRUCTURES,
     FDG_BRAIN_UPTAKE,
@@ -106,9 +107,8 @@ def builtin_atlas(name: str) -> Atlas:
     scale = SPECIES_SCALE[species]
     half = np.array([8.5, 6.5, 11.5]) * scale  # head box half-size (mm)
     shape = tuple(int(2 * np.ceil(h / voxel)) + 1 for h in half)
-    affine = np.diag([voxel, voxel, voxel, 1.0])
-    affine[:3, 3] = [-(n - 1) / 2 * voxel for n in shape]
     grid_shape = (shape[0], shape[1], shape[2])
+    affine = grid_affine(grid_shape, (voxel, voxel, voxel))
     phantom = digital_brain(species, FDG_BRAIN_UPTAKE)
     images = phantom.voxelise(grid_shape, affine, supersample=2)
     template = gaussian_blur(images.activity_bq_ml, (voxel,) * 3, fwhm).astype(np.float32)

@@ -112,21 +112,9 @@ class LVFrame:
 
 
 def _static(image: Image) -> NDArray[np.float64]:
-    if image.is_dynamic:
-        if image.frames is not None:
-            image = sum_frames(image, allow_gaps=True)
-        else:
-            return np.asarray(image.data, dtype=np.float64).mean(axis=-1)
-    return np.nan_to_num(np.asarray(image.data, dtype=np.float64))
-
-
-def _world(image: Image, index: NDArray[np.float64]) -> NDArray[np.float64]:
-    return index @ image.affine[:3, :3].T + image.affine[:3, 3]
-
-
-def _index(image: Image, world: NDArray[np.float64]) -> NDArray[np.float64]:
-    inv = np.linalg.inv(image.affine)
-    return world @ inv[:3, :3].T + inv[:3, 3]
+    """Voxels of the image, a dynamic one's frames summed (4-D images carry frames)."""
+    summed = sum_frames(image, allow_gaps=True) if image.is_dynamic else image
+    return np.nan_to_num(np.asarray(summed.data, dtype=np.float64))
 
 
 def _unit(v: ArrayLike, name: str) -> NDArray[np.float64]:
@@ -158,7 +146,7 @@ def find_lv(
     if centre_mm is not None:
         grid = np.stack(np.meshgrid(*[np.arange(n) for n in static.shape], indexing="ij"), -1)
         distance = np.linalg.norm(
-            _world(image, grid.reshape(-1, 3).astype(float)) - np.asarray(centre_mm, dtype=float),
+            image.grid.index_to_world(grid.reshape(-1, 3)) - np.asarray(centre_mm, dtype=float),
             axis=1,
         )
         region = (distance <= 8.0).reshape(static.shape)
@@ -185,7 +173,7 @@ def find_lv(
             fix="give a cardiac PET image (FDG, ammonia, …), or --centre near the left "
             "ventricle and --long-axis",
         )
-    points = _world(image, best[1])
+    points = image.grid.index_to_world(best[1])
     centre = points.mean(axis=0)
     if long_axis is not None:
         return _frame(image, smooth, points, centre, _unit(long_axis, "long-axis"), anterior)
@@ -271,7 +259,7 @@ def _frame(image, smooth, points, centre, axis, anterior) -> LVFrame:
 
 
 def _sample(image: Image, volume: NDArray, world: NDArray) -> NDArray[np.float64]:
-    index = _index(image, world.reshape(-1, 3))
+    index = image.grid.world_to_index(world.reshape(-1, 3))
     values = ndimage.map_coordinates(volume, index.T, order=1, mode="constant", cval=0.0)
     return values.reshape(world.shape[:-1])
 
@@ -457,7 +445,7 @@ def reorient(image: Image, frame: LVFrame, *, voxel_mm: float | None = None) -> 
     affine[:3, 3] = frame.centre_mm - axes @ np.full(3, (n - 1) / 2 * voxel)
     grid = np.stack(np.meshgrid(*[np.arange(n)] * 3, indexing="ij"), -1).reshape(-1, 3)
     world = grid @ affine[:3, :3].T + affine[:3, 3]
-    index = _index(image, world).T
+    index = image.grid.world_to_index(world).T
     data = np.asarray(image.data, dtype=np.float64)
     frames = [data] if data.ndim == 3 else [data[..., f] for f in range(data.shape[3])]
     out = [

@@ -33,7 +33,7 @@ from positrix.errors import PositrixError
 from positrix.image.image import Image
 from positrix.kinetics.reference import reference_on_grid
 from positrix.kinetics.sampling import Sampling, exp_convolve
-from positrix.quant.cardiac import PolarMap, _index, polar_map
+from positrix.quant.cardiac import PolarMap, polar_map
 from positrix.simulation.digital_heart import ammonia_extraction
 
 __all__ = [
@@ -100,7 +100,7 @@ def _frame_samples(image: Image, points_mm: NDArray[np.float64]) -> NDArray[np.f
     """Values of every frame at world points ``(n, 3)``, shape ``(n_frames, n)``."""
     from scipy import ndimage
 
-    index = _index(image, points_mm).T
+    index = image.grid.world_to_index(points_mm).T
     data = np.asarray(image.data, dtype=np.float64)
     return np.stack(
         [

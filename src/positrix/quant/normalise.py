@@ -113,11 +113,8 @@ class Normalisation:
 
 
 def _static(image: Image) -> Image:
-    if not image.is_dynamic:
-        return image
-    if image.frames is None:
-        return image.replace(data=np.asarray(image.data).mean(axis=-1), frames=None)
-    return sum_frames(image, allow_gaps=True)
+    """The image, a dynamic one's frames summed (4-D images always carry frames)."""
+    return sum_frames(image, allow_gaps=True) if image.is_dynamic else image
 
 
 def _template_on_axes(
@@ -130,7 +127,7 @@ def _template_on_axes(
     corners = np.array(
         [[a, b, c] for a in (0, shape[0] - 1) for b in (0, shape[1] - 1) for c in (0, shape[2] - 1)]
     )
-    world = (tmpl.affine[:3, :3] @ corners.T).T + tmpl.affine[:3, 3]
+    world = tmpl.grid.index_to_world(corners)
     sub = subject.affine[:3, :3]
     inv_sub = np.linalg.inv(sub)
     extent = np.abs(inv_sub @ (world.max(0) - world.min(0)) * scale)  # voxels of the subject
@@ -174,7 +171,7 @@ def locate_brain(subject: Image, atlas: Atlas) -> BrainLocation:
             field="IMAGE",
             fix="give a PET (or CT/MR) image of the head, or an atlas of this tracer/species",
         )
-    centre_mm = subject.affine[:3, :3] @ index + subject.affine[:3, 3]
+    centre_mm = subject.grid.index_to_world(index)
     location = BrainLocation(centre_mm, float(scale), float(score))
     _check_scale(atlas, [scale] * 3, "the best template match")
     return location
@@ -288,9 +285,8 @@ def _crop_around(image: Image, atlas: Atlas, location: BrainLocation) -> Image:
     tmpl = atlas.template
     shape = np.asarray(tmpl.spatial_shape)
     half_mm = np.abs(tmpl.affine[:3, :3] @ (shape - 1)) / 2.0 * location.scale + 2.0
-    inv = np.linalg.inv(image.affine)
-    centre = inv[:3, :3] @ location.centre_mm + inv[:3, 3]
-    half = np.abs(inv[:3, :3] @ half_mm)
+    centre = image.grid.world_to_index(location.centre_mm)
+    half = np.abs(np.linalg.inv(image.affine[:3, :3]) @ half_mm)
     half = np.minimum(half, np.minimum(centre, np.asarray(image.spatial_shape) - 1 - centre))
     start = np.floor(centre - half).astype(int)
     stop = np.ceil(centre + half).astype(int) + 1
@@ -378,8 +374,7 @@ def qc_figure(
     for number, voi in enumerate(vois, start=1):
         flat = labels.reshape(-1)
         flat[voi.index[voi.weight >= 0.5]] = number
-    inv = np.linalg.inv(subject.affine)
-    centre = np.rint(inv[:3, :3] @ normalisation.location.centre_mm + inv[:3, 3]).astype(int)
+    centre = np.rint(subject.grid.world_to_index(normalisation.location.centre_mm)).astype(int)
     centre = np.clip(centre, 0, np.asarray(static.shape) - 1)
     spacing = subject.voxel_size_mm
     fig, axes = plt.subplots(1, 3, figsize=(11, 4))

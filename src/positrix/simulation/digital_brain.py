@@ -30,6 +30,8 @@ from positrix.image.frames import FrameTable
 from positrix.image.image import Image
 from positrix.physics.injection import Injection
 from positrix.physics.nuclides import get_nuclide
+from positrix.recon.reconstruct import grid_affine
+from positrix.simulation.digital_mouse import decay_weighted_frame_means
 from positrix.simulation.input_function import FengInput
 from positrix.simulation.shapes import Ellipsoid, Pose
 from positrix.simulation.voxelise import Phantom, Region
@@ -206,19 +208,16 @@ def reference_tissue_truths(
     samples_per_frame: int = 200,
 ) -> dict[str, NDArray[np.float64]]:
     """Decay-corrected frame means (Bq/mL) of every structure, one per frame (frame times
-    in s after injection); Gauss–Legendre quadrature of ``C(t)·e^(−λt)`` over each frame
-    divided by the frame's mean decay factor, as a scanner reports them."""
-    starts = np.atleast_1d(np.asarray(start_s, dtype=np.float64))
-    durations = np.atleast_1d(np.asarray(duration_s, dtype=np.float64))
-    if starts.shape != durations.shape or np.any(durations <= 0) or np.any(starts < 0):
-        raise PositrixError("frames need a start ≥ 0 s and a duration > 0 s each", field="frames")
-    lam = get_nuclide(nuclide).decay_constant_per_s
-    nodes, weights = np.polynomial.legendre.leggauss(samples_per_frame)
-    t = starts[:, None] + (nodes[None, :] + 1.0) / 2.0 * durations[:, None]
-    decay = np.exp(-lam * t)
-    mean_decay = (weights * decay).sum(axis=1)
-    curves = kinetics.curves(t / 60.0, tuple(brain_regions(species)))
-    return {n: (weights * c * decay).sum(axis=1) / mean_decay for n, c in curves.items()}
+    in s after injection), as a scanner reports them
+    (:func:`~positrix.simulation.digital_mouse.decay_weighted_frame_means`)."""
+    structures = tuple(brain_regions(species))
+    return decay_weighted_frame_means(
+        lambda t_min: kinetics.curves(t_min, structures),
+        start_s,
+        duration_s,
+        nuclide=nuclide,
+        samples_per_frame=samples_per_frame,
+    )
 
 
 def simulate_brain_image(
@@ -237,8 +236,7 @@ def simulate_brain_image(
     given white Gaussian noise of ``noise_sd`` (in the uptake's unit).  For group studies
     where many subjects are needed quickly; :mod:`positrix.simulation.brain_study` goes
     through the scanner."""
-    affine = np.diag([voxel_mm, voxel_mm, voxel_mm, 1.0])
-    affine[:3, 3] = [-(n - 1) / 2 * voxel_mm for n in shape]
+    affine = grid_affine(shape, (voxel_mm, voxel_mm, voxel_mm))
     truth = digital_brain(species, uptake, pose=pose).voxelise(shape, affine)
     sigma = fwhm_mm / np.sqrt(8.0 * np.log(2.0)) / voxel_mm
     data = ndimage.gaussian_filter(truth.activity_bq_ml.astype(np.float64), sigma)
@@ -271,8 +269,7 @@ def simulate_brain_dynamic(
     starts = np.atleast_1d(np.asarray(start_s, dtype=np.float64))
     durations = np.atleast_1d(np.asarray(duration_s, dtype=np.float64))
     truth = reference_tissue_truths(kinetics, starts, durations, species=species, nuclide=nuclide)
-    affine = np.diag([voxel_mm, voxel_mm, voxel_mm, 1.0])
-    affine[:3, 3] = [-(n - 1) / 2 * voxel_mm for n in shape]
+    affine = grid_affine(shape, (voxel_mm, voxel_mm, voxel_mm))
     weights = digital_brain(species, pose=pose).region_weights(shape, affine, supersample=3)
     sigma = fwhm_mm / np.sqrt(8.0 * np.log(2.0)) / voxel_mm
     rng = np.random.default_rng(seed)

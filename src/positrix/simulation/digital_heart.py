@@ -28,6 +28,7 @@ from positrix.errors import PositrixError
 from positrix.image.frames import FrameTable
 from positrix.image.image import Image
 from positrix.physics.compartments import two_tissue_irf
+from positrix.recon.reconstruct import grid_affine
 from positrix.simulation.input_function import FengInput
 from positrix.simulation.shapes import Clipped, Ellipsoid, Oriented, Pose
 from positrix.simulation.voxelise import Phantom, Region
@@ -177,12 +178,6 @@ def ammonia_curves(
     return out
 
 
-def _grid(shape: tuple[int, int, int], voxel_mm: float) -> NDArray[np.float64]:
-    affine = np.diag([voxel_mm, voxel_mm, voxel_mm, 1.0])
-    affine[:3, 3] = [-(n - 1) / 2 * voxel_mm for n in shape]
-    return affine
-
-
 def _blurred(volume: NDArray, fwhm_mm: float, voxel_mm: float) -> NDArray[np.float64]:
     sigma = fwhm_mm / np.sqrt(8.0 * np.log(2.0)) / voxel_mm
     return ndimage.gaussian_filter(np.asarray(volume, dtype=np.float64), sigma)
@@ -208,7 +203,7 @@ def simulate_heart_image(
     values = dict(values or HEART_UPTAKE)
     if geometry.infarct() is None:
         values.pop("infarct", None)
-    affine = _grid(shape, voxel_mm)
+    affine = grid_affine(shape, (voxel_mm, voxel_mm, voxel_mm))
     truth = digital_heart(geometry, values).voxelise(shape, affine)
     data = _blurred(truth.activity_bq_ml, fwhm_mm, voxel_mm)
     if noise_percent > 0:
@@ -241,7 +236,7 @@ def simulate_heart_dynamic(
     curves = ammonia_curves(flows, t / 60.0, scale=scale)
     means = {name: (weights * c).sum(axis=1) / 2.0 for name, c in curves.items()}
     means["lungs"] = 0.1 * means["blood"]
-    affine = _grid(shape, voxel_mm)
+    affine = grid_affine(shape, (voxel_mm, voxel_mm, voxel_mm))
     phantom = digital_heart(geometry)
     known = {r.name for r in phantom.regions}
     region = phantom.region_weights(shape, affine, supersample=3)
@@ -284,7 +279,7 @@ def simulate_heart_gated(
     step = 0.1 / n
     return Image(
         np.stack(volumes, -1),
-        _grid(shape, voxel_mm),
+        grid_affine(shape, (voxel_mm, voxel_mm, voxel_mm)),
         unit="Bq/mL",
         frames=FrameTable(np.arange(n) * step, np.full(n, step), None),
         description=f"simulated gated heart, {n} gates",

@@ -14,7 +14,7 @@ Frame truths are *decay-corrected frame means* — what a scanner reports — co
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,6 +31,7 @@ __all__ = [
     "MOUSE_REGIONS",
     "TRACER_PRESETS",
     "MouseKinetics",
+    "decay_weighted_frame_means",
     "digital_mouse",
     "frame_truths",
     "organ_curves",
@@ -144,6 +145,26 @@ def frame_truths(
     """Decay-corrected frame-mean concentration (Bq/mL) of every organ, one value per frame;
     frame times in s after injection.  Gauss–Legendre quadrature (``samples_per_frame``
     nodes) of ``C(t)·e^(−λt)`` over each frame, divided by the frame's mean decay factor."""
+    return decay_weighted_frame_means(
+        lambda t_min: organ_curves(kinetics, t_min),
+        start_s,
+        duration_s,
+        nuclide=nuclide,
+        samples_per_frame=samples_per_frame,
+    )
+
+
+def decay_weighted_frame_means(
+    curves: Callable[[NDArray[np.float64]], Mapping[str, NDArray[np.float64]]],
+    start_s: ArrayLike,
+    duration_s: ArrayLike,
+    *,
+    nuclide: str,
+    samples_per_frame: int = 400,
+) -> dict[str, NDArray[np.float64]]:
+    """Decay-corrected frame means of ``curves(time_min)`` (region → concentration, not
+    decayed), one per frame: Gauss–Legendre quadrature of ``C(t)·e^(−λt)`` over each frame
+    divided by the frame's mean decay factor — what a scanner reports."""
     starts = np.atleast_1d(np.asarray(start_s, dtype=np.float64))
     durations = np.atleast_1d(np.asarray(duration_s, dtype=np.float64))
     if starts.shape != durations.shape or np.any(durations <= 0) or np.any(starts < 0):
@@ -152,11 +173,10 @@ def frame_truths(
     nodes, weights = np.polynomial.legendre.leggauss(samples_per_frame)
     t = starts[:, None] + (nodes[None, :] + 1.0) / 2.0 * durations[:, None]  # (frames, n)
     decay = np.exp(-lam * t)
-    mean_decay = (weights * decay).sum(axis=1) / 2.0
-    curves = organ_curves(kinetics, t / 60.0)
+    mean_decay = (weights * decay).sum(axis=1)
     return {
-        organ: (weights * curve * decay).sum(axis=1) / 2.0 / mean_decay
-        for organ, curve in curves.items()
+        name: (weights * curve * decay).sum(axis=1) / mean_decay
+        for name, curve in curves(t / 60.0).items()
     }
 
 

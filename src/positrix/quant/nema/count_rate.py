@@ -37,7 +37,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from positrix.errors import PositrixError
 from positrix.physics.count_rates import necr
-from positrix.physics.nuclides import get_nuclide
+from positrix.physics.decay import frame_decay_correction
 
 __all__ = ["PHANTOMS_NU4", "CountRateResult", "analyse_count_rates", "profile_counts"]
 
@@ -128,9 +128,9 @@ class CountRateResult:
 
 
 def _mean_activity(start_mbq: NDArray, duration_s: NDArray, nuclide: str) -> NDArray:
-    lam = get_nuclide(nuclide).decay_constant_per_s
-    x = lam * duration_s
-    return start_mbq * np.where(x > 0, -np.expm1(-x) / np.where(x > 0, x, 1.0), 1.0)
+    """Mean activity over each acquisition: the start activity over the frame's decay
+    correction to its own start."""
+    return start_mbq / frame_decay_correction(nuclide, 0.0, duration_s)
 
 
 def analyse_count_rates(
