@@ -33,6 +33,7 @@ from positrix.cli import (
     recon,
     register,
     resample,
+    scanner,
     serve,
     simulate,
     snapshot,
@@ -74,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     register.add_parser(subparsers)
     neuro.add_parser(subparsers)
     cardiac.add_parser(subparsers)
+    scanner.add_parser(subparsers)
     return parser
 
 

@@ -71,7 +71,7 @@ from scipy.special import erf
 
 from positrix.errors import PositrixError
 
-__all__ = ["single_scatter"]
+__all__ = ["scattered_photon_acceptance", "single_scatter"]
 
 ANNIHILATION_KEV = 510.99895  # m_e c² (keV), energy of an annihilation photon
 ELECTRON_RADIUS_MM = 2.8179403262e-12  # classical electron radius r_e (mm)
@@ -172,6 +172,26 @@ def _angular_tables(
     kernel[kernel < 1e-9 * kernel.max()] = 0.0
     mu_ratio = _kn_total(energy) / _kn_total()
     return kernel, mu_ratio
+
+
+def scattered_photon_acceptance(window_kev: tuple[float, float], resolution: float) -> float:
+    """Probability that a 511 keV photon Compton-scattered once (angle drawn from the
+    Klein–Nishina distribution) is recorded in the window, relative to an unscattered one:
+    ``∫ (1/σ_KN) dσ_KN/dΩ · ε(E′) dΩ / ε(511)``.
+
+    Examples
+    --------
+    >>> wide = scattered_photon_acceptance((100.0, 700.0), 0.146)
+    >>> narrow = scattered_photon_acceptance((450.0, 600.0), 0.146)
+    >>> bool(narrow < wide)
+    True
+    """
+    window = _window(window_kev)
+    cos_theta = np.linspace(-1.0, 1.0, TABLE_SIZE)
+    weight = _kn_differential(cos_theta) / _kn_total()
+    accepted = weight * _window_efficiency(_scattered_energy(cos_theta), window, resolution)
+    integral = 2.0 * np.pi * float(np.trapezoid(accepted, cos_theta))
+    return integral / float(_window_efficiency(ANNIHILATION_KEV, window, resolution))
 
 
 # ----------------------------------------------------------------------------- validation

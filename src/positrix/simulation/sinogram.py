@@ -83,6 +83,7 @@ def simulate_sinograms(
             voxel_c,
             detectors,
             energy_window_kev=layout.scanner.energy_window_kev,
+            energy_resolution=layout.scanner.energy_resolution,
             scatter_spacing_mm=3.0,
         )
         spread = interpolate_scatter(layout, coarse, z, crystals)

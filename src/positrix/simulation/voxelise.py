@@ -35,6 +35,9 @@ class Material:
 #: soft tissue 1.04, lung 0.30, adipose 0.95, bone 1.92 g/cm³.  HU are typical 80 kVp values;
 #: the bilinear HU → µ conversion (Carney 2006) maps them back to slightly lower µ for PMMA
 #: (−6 %) and bone (−21 %), as on real systems: CT-based µ-maps inherit that error.
+#: High-density polyethylene (NU 4 scatter phantoms, ρ = 0.96 g/cm³): at 511 keV attenuation
+#: is Compton scattering, so µ/ρ scales with electrons per gram, Z/A = 0.5703 against water's
+#: 0.5551: 0.0960 · 1.0275 = 0.0986 cm²/g (XCOM's 500 keV values have the same ratio).
 MATERIALS: dict[str, Material] = {
     "air": Material(0.0, -1000.0),
     "water": Material(0.00960, 0.0),
@@ -44,6 +47,7 @@ MATERIALS: dict[str, Material] = {
     "lung": Material(0.00286, -700.0),
     "fat": Material(0.00900, -100.0),
     "bone": Material(0.01720, 1000.0),
+    "polyethylene": Material(0.00947, -90.0),
 }
 
 
