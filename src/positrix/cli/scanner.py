@@ -49,6 +49,8 @@ def run_performance(args: argparse.Namespace) -> int:
         if stage not in bars:
             bars[stage] = tqdm(total=total, desc=stage, unit="step", disable=args.json)
         bars[stage].update(done - bars[stage].n)
+        if done == total:
+            bars[stage].close()
 
     try:
         result = scanner_performance(scanner, fast=args.fast, seed=args.seed, progress=progress)

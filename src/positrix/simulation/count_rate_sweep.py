@@ -105,8 +105,12 @@ def _unit_sinograms(layout: SinogramLayout, size: str, nuclide: str, voxel_mm: f
     phantom = nu4_scatter_phantom(size, _UNIT_BQ)
     shape, voxel = _grid(scanner, NU4_SCATTER_PHANTOMS[size][0], voxel_mm)
     images = phantom.voxelise(shape, grid_affine(shape, voxel), supersample=3)
+    # a Ø 1.1 mm line on millimetre voxels: set its total to the exact in-grid activity
+    active = NU4_SCATTER_PHANTOMS[size][3]
+    inside = min(active, shape[2] * voxel[2]) / active * _UNIT_BQ
+    line = images.activity_bq_ml * (inside / (images.total_activity_bq() or 1.0))
     blur = GaussianBlur(shape, voxel, default_detector_blur_mm(layout))
-    activity = np.clip(blur.apply(images.activity_bq_ml), 0.0, None)
+    activity = np.clip(blur.apply(line), 0.0, None)
     unit = simulate_sinograms(
         layout,
         activity,

@@ -126,7 +126,8 @@ def point_resolution(
     v = scanner.transaxial_pitch_mm / 4.0
     vz = scanner.axial_pitch_mm / 2.0
     half = int(np.ceil((abs(offset_mm) + 8.0) / v))
-    shape = (2 * half + 1, 2 * half + 1, 2 * int(np.ceil(8.0 / vz)) + 1)
+    planes_each_side = min(int(np.ceil(8.0 / vz)), scanner.n_rings - 1)
+    shape = (2 * half + 1, 2 * half + 1, 2 * planes_each_side + 1)
     point = np.zeros(shape, np.float32)
     point[half + round(offset_mm / v), half, shape[2] // 2] = 1.0
     blur = resolution_model(
