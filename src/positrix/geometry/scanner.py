@@ -58,8 +58,9 @@ class ScannerGeometry:
     detection_efficiency
         Probability that a 511 keV photon reaching a crystal face is recorded in the energy
         window (includes packing and block gaps); sets the nominal calibration.  For the
-        built-in scanners it is chosen so that a point source at the centre gives the
-        published peak absolute sensitivity (``shared/reference/scanners.md``).
+        built-in scanners it is chosen so that a point source at the centre (a Gaussian
+        spot of one crystal pitch, :func:`positrix.quant.nema.performance.axial_sensitivity`)
+        gives the published peak absolute sensitivity (``shared/reference/scanners.md``).
     tof_resolution_ps
         Coincidence time resolution (FWHM, ps); 0 for a scanner without time of flight.
     tof_bins, tof_bin_ps
@@ -261,7 +262,7 @@ SCANNERS: dict[str, ScannerGeometry] = {
         mean_doi_mm=4.58,
         energy_window_kev=(350.0, 625.0),
         coincidence_window_ns=3.432,
-        detection_efficiency=0.3194,  # → 7.2 % peak absolute sensitivity (Bao 2009)
+        detection_efficiency=0.3431,  # → 7.2 % peak absolute sensitivity (Bao 2009)
         # effective paralysable dead time per block: not published; chosen so that the
         # simulated NU 4 mouse sweep peaks at the published 1475 kcps (docs/simulation.md)
         dead_time_ns=750.0,
@@ -278,7 +279,7 @@ SCANNERS: dict[str, ScannerGeometry] = {
         mean_doi_mm=6.5,
         energy_window_kev=(400.0, 600.0),
         coincidence_window_ns=5.0,
-        detection_efficiency=0.4267,  # → 8.41 % peak absolute sensitivity (Nagy 2013)
+        detection_efficiency=0.4531,  # → 8.41 % peak absolute sensitivity (Nagy 2013)
     ),
     # Not a real scanner: the Inveon's ring (Ø 161 mm) with 3.18 mm crystals and 32 rings
     # (102 mm axially), so that the demo and the tests reconstruct in seconds.  Its detection
