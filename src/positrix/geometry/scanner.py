@@ -265,7 +265,7 @@ SCANNERS: dict[str, ScannerGeometry] = {
         detection_efficiency=0.3431,  # → 7.2 % peak absolute sensitivity (Bao 2009)
         # effective paralysable dead time per block: not published; chosen so that the
         # simulated NU 4 mouse sweep peaks at the published 1475 kcps (docs/simulation.md)
-        dead_time_ns=750.0,
+        dead_time_ns=780.0,
     ),
     "nanoscan": ScannerGeometry(
         name="nanoscan",

@@ -9,6 +9,8 @@ same weights scattered), accumulated in per-thread images so that threads never 
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 from numba import njit, prange
@@ -20,20 +22,6 @@ from positrix.recon.operators import LinearOperator
 __all__ = ["LORProjector", "joseph_back", "joseph_forward"]
 
 
-@njit(cache=True, inline="always")
-def _ray(p1, p2, shape, voxel):
-    """Main axis, its plane range, and per-plane geometry of one LOR."""
-    d0, d1, d2 = p2[0] - p1[0], p2[1] - p1[1], p2[2] - p1[2]
-    a0, a1, a2 = abs(d0), abs(d1), abs(d2)
-    if a0 >= a1 and a0 >= a2:
-        axis = 0
-    elif a1 >= a2:
-        axis = 1
-    else:
-        axis = 2
-    return axis, np.sqrt(d0 * d0 + d1 * d1 + d2 * d2)
-
-
 @njit(parallel=True, cache=True)
 def joseph_forward(image, starts, ends, voxel):
     """Line integrals (image units × mm) of ``image`` along each LOR."""
@@ -43,7 +31,7 @@ def joseph_forward(image, starts, ends, voxel):
     n = starts.shape[0]
     out = np.zeros(n, dtype=np.float32)
     for r in prange(n):
-        out[r] = _trace(flat, starts[r], ends[r], shape, voxel, 0.0, False)
+        out[r] = _trace_forward(flat, starts[r], ends[r], shape, voxel)
     return out
 
 
@@ -58,57 +46,64 @@ def joseph_back(values, starts, ends, shape, voxel):
     for thread in prange(n_threads):
         for r in range(thread * chunk, min(n, (thread + 1) * chunk)):
             if values[r] != 0.0:
-                _trace(partial[thread], starts[r], ends[r], shape, voxel, values[r], True)
+                _trace_back(partial[thread], starts[r], ends[r], shape, voxel, values[r])
     return partial.sum(axis=0).reshape((shape[0], shape[1], shape[2]))
 
 
-@njit(cache=True, fastmath=True)
-def _trace(image, p1, p2, shape, voxel, value, scatter):
-    axis, length = _ray(p1, p2, shape, voxel)
+@njit(cache=True, fastmath=True, inline="always")
+def _setup(p1, p2, shape, voxel):
+    """Main axis, the other two, the path weight per plane and the plane range of a LOR."""
+    d0, d1, d2 = p2[0] - p1[0], p2[1] - p1[1], p2[2] - p1[2]
+    a0, a1, a2 = abs(d0), abs(d1), abs(d2)
+    axis = 0 if (a0 >= a1 and a0 >= a2) else (1 if a1 >= a2 else 2)
     b = (axis + 1) % 3
     c = (axis + 2) % 3
-    da, db, dc = p2[axis] - p1[axis], p2[b] - p1[b], p2[c] - p1[c]
-    weight = voxel[axis] * length / abs(da)
-    na, nb, nc = shape[axis], shape[b], shape[c]
-    # continuous index of world coordinate x along an axis: x / size + (n − 1)/2
-    ca, cb, cc = (na - 1) / 2.0, (nb - 1) / 2.0, (nc - 1) / 2.0
+    da = p2[axis] - p1[axis]
+    weight = voxel[axis] * math.sqrt(d0 * d0 + d1 * d1 + d2 * d2) / abs(da)
+    ca = (shape[axis] - 1) / 2.0
     ia0 = p1[axis] / voxel[axis] + ca
     ia1 = p2[axis] / voxel[axis] + ca
-    lo = max(int(np.ceil(min(ia0, ia1))), 0)
-    hi = min(int(np.floor(max(ia0, ia1))), na - 1)
+    lo = max(math.ceil(min(ia0, ia1)), 0)
+    hi = min(math.floor(max(ia0, ia1)), shape[axis] - 1)
+    return axis, b, c, da, weight, lo, hi
+
+
+@njit(cache=True, fastmath=True, inline="always")
+def _strides(shape, axis, b, c):
+    s0, s1 = shape[1] * shape[2], shape[2]
+    sa = s0 if axis == 0 else (s1 if axis == 1 else 1)
+    sb = s0 if b == 0 else (s1 if b == 1 else 1)
+    sc = s0 if c == 0 else (s1 if c == 1 else 1)
+    return sa, sb, sc
+
+
+@njit(cache=True, fastmath=True)
+def _trace_forward(image, p1, p2, shape, voxel):
+    """Line integral of the flat C-order ``image`` along one LOR (module docstring)."""
+    axis, b, c, da, weight, lo, hi = _setup(p1, p2, shape, voxel)
+    sa, sb, sc = _strides(shape, axis, b, c)
+    na, nb, nc = shape[axis], shape[b], shape[c]
+    ca, cb, cc = (na - 1) / 2.0, (nb - 1) / 2.0, (nc - 1) / 2.0
+    # per plane k: continuous indices ub = ub0 + k·dub, uc = uc0 + k·duc
+    step = voxel[axis] / da
+    t0 = (-ca * voxel[axis] - p1[axis]) / da
+    ub0 = (p1[b] + t0 * (p2[b] - p1[b])) / voxel[b] + cb
+    uc0 = (p1[c] + t0 * (p2[c] - p1[c])) / voxel[c] + cc
+    dub = step * (p2[b] - p1[b]) / voxel[b]
+    duc = step * (p2[c] - p1[c]) / voxel[c]
     total = 0.0
-    # flat (C-order) strides of the three axes, looked up for the main and other two axes
-    stride_0, stride_1 = shape[1] * shape[2], shape[2]
-    sa = stride_0 if axis == 0 else (stride_1 if axis == 1 else 1)
-    sb = stride_0 if b == 0 else (stride_1 if b == 1 else 1)
-    sc = stride_0 if c == 0 else (stride_1 if c == 1 else 1)
     for k in range(lo, hi + 1):
-        t = ((k - ca) * voxel[axis] - p1[axis]) / da
-        ub = (p1[b] + t * db) / voxel[b] + cb
-        uc = (p1[c] + t * dc) / voxel[c] + cc
-        jb = int(np.floor(ub))
-        jc = int(np.floor(uc))
+        ub = ub0 + k * dub
+        uc = uc0 + k * duc
+        jb = math.floor(ub)
+        jc = math.floor(uc)
         fb = ub - jb
         fc = uc - jc
-        base = k * sa
-        if 0 <= jb and jb + 1 < nb and 0 <= jc and jc + 1 < nc:  # all four neighbours inside
-            at = base + jb * sb + jc * sc
-            w00 = (1.0 - fb) * (1.0 - fc) * weight
-            w01 = (1.0 - fb) * fc * weight
-            w10 = fb * (1.0 - fc) * weight
-            w11 = fb * fc * weight
-            if scatter:
-                image[at] += value * w00
-                image[at + sc] += value * w01
-                image[at + sb] += value * w10
-                image[at + sb + sc] += value * w11
-            else:
-                total += (
-                    image[at] * w00
-                    + image[at + sc] * w01
-                    + image[at + sb] * w10
-                    + image[at + sb + sc] * w11
-                )
+        if 0 <= jb and jb + 1 < nb and 0 <= jc and jc + 1 < nc:
+            at = k * sa + jb * sb + jc * sc
+            low = image[at] * (1.0 - fc) + image[at + sc] * fc
+            high = image[at + sb] * (1.0 - fc) + image[at + sb + sc] * fc
+            total += low * (1.0 - fb) + high * fb
             continue
         for step_b in range(2):
             ib = jb + step_b
@@ -117,15 +112,61 @@ def _trace(image, p1, p2, shape, voxel, value, scatter):
             wb = fb if step_b == 1 else 1.0 - fb
             for step_c in range(2):
                 ic = jc + step_c
-                if ic < 0 or ic >= nc:
-                    continue
-                w = wb * (fc if step_c == 1 else 1.0 - fc) * weight
-                at = base + ib * sb + ic * sc
-                if scatter:
-                    image[at] += value * w
-                else:
-                    total += image[at] * w
-    return total
+                if 0 <= ic < nc:
+                    total += (
+                        image[k * sa + ib * sb + ic * sc] * wb * (fc if step_c == 1 else 1.0 - fc)
+                    )
+    return total * weight
+
+
+@njit(cache=True, fastmath=True)
+def _trace_back(image, p1, p2, shape, voxel, value):
+    """Add ``value`` along one LOR into the flat ``image`` (the adjoint of the forward)."""
+    axis, b, c, da, weight, lo, hi = _setup(p1, p2, shape, voxel)
+    sa, sb, sc = _strides(shape, axis, b, c)
+    na, nb, nc = shape[axis], shape[b], shape[c]
+    ca, cb, cc = (na - 1) / 2.0, (nb - 1) / 2.0, (nc - 1) / 2.0
+    step = voxel[axis] / da
+    t0 = (-ca * voxel[axis] - p1[axis]) / da
+    ub0 = (p1[b] + t0 * (p2[b] - p1[b])) / voxel[b] + cb
+    uc0 = (p1[c] + t0 * (p2[c] - p1[c])) / voxel[c] + cc
+    dub = step * (p2[b] - p1[b]) / voxel[b]
+    duc = step * (p2[c] - p1[c]) / voxel[c]
+    v = value * weight
+    for k in range(lo, hi + 1):
+        ub = ub0 + k * dub
+        uc = uc0 + k * duc
+        jb = math.floor(ub)
+        jc = math.floor(uc)
+        fb = ub - jb
+        fc = uc - jc
+        if 0 <= jb and jb + 1 < nb and 0 <= jc and jc + 1 < nc:
+            at = k * sa + jb * sb + jc * sc
+            vb0 = v * (1.0 - fb)
+            vb1 = v * fb
+            image[at] += vb0 * (1.0 - fc)
+            image[at + sc] += vb0 * fc
+            image[at + sb] += vb1 * (1.0 - fc)
+            image[at + sb + sc] += vb1 * fc
+            continue
+        for step_b in range(2):
+            ib = jb + step_b
+            if ib < 0 or ib >= nb:
+                continue
+            wb = fb if step_b == 1 else 1.0 - fb
+            for step_c in range(2):
+                ic = jc + step_c
+                if 0 <= ic < nc:
+                    image[k * sa + ib * sb + ic * sc] += v * wb * (fc if step_c == 1 else 1.0 - fc)
+
+
+@njit(cache=True, fastmath=True)
+def _trace(image, p1, p2, shape, voxel, value, scatter):
+    """Forward (returns the line integral) or, with ``scatter``, back-project ``value``."""
+    if scatter:
+        _trace_back(image, p1, p2, shape, voxel, value)
+        return 0.0
+    return _trace_forward(image, p1, p2, shape, voxel)
 
 
 class LORProjector(LinearOperator):
@@ -161,11 +202,30 @@ class LORProjector(LinearOperator):
         self.voxel = np.asarray(voxel_size_mm, dtype=np.float64)
         self.in_shape = tuple(int(n) for n in shape)
         self.out_shape = (self.starts.shape[0],)
+        # traced in an order of neighbouring lines (direction, then offset), so that
+        # consecutive LORs touch the same voxels in cache; results go back to the given order
+        self.order = _locality_order(self.starts, self.ends)
+        self._starts = np.ascontiguousarray(self.starts[self.order])
+        self._ends = np.ascontiguousarray(self.ends[self.order])
 
     def _apply(self, x: NDArray[np.float32]) -> NDArray[np.float32]:
         image = np.require(x, np.float32, ["C", "W"])  # numba needs writable arrays
-        return joseph_forward(image, self.starts, self.ends, self.voxel)
+        out = np.empty(self.out_shape, np.float32)
+        out[self.order] = joseph_forward(image, self._starts, self._ends, self.voxel)
+        return out
 
     def _adjoint(self, y: NDArray[np.float32]) -> NDArray[np.float32]:
         shape = np.array(self.in_shape, dtype=np.int64)
-        return joseph_back(np.ascontiguousarray(y), self.starts, self.ends, shape, self.voxel)
+        values = np.ascontiguousarray(np.asarray(y)[self.order])
+        return joseph_back(values, self._starts, self._ends, shape, self.voxel)
+
+
+def _locality_order(starts: NDArray[np.float64], ends: NDArray[np.float64]) -> NDArray[np.intp]:
+    """LORs sorted by transaxial direction (1/256 of π), then by their signed distance from
+    the axis and their mid-point z."""
+    d = ends - starts
+    phi = np.mod(np.arctan2(d[:, 1], d[:, 0]), np.pi)
+    direction = np.floor(phi / np.pi * 256.0)
+    offset = starts[:, 0] * np.sin(phi) - starts[:, 1] * np.cos(phi)
+    middle = 0.5 * (starts[:, 2] + ends[:, 2])
+    return np.lexsort((np.round(middle, 0), np.round(offset, 0), direction))
