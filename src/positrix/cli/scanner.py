@@ -128,15 +128,17 @@ def run_compare(args: argparse.Namespace) -> int:
             scanners, cache_dir=cache, fast=args.fast, seed=args.seed, progress=progress
         )
     files = write_design_report(results, output, fast=args.fast, overwrite=args.force)
-    summary = {
-        "designs": summary_rows(results),
-        "computed": [f"{d}: {s}" for d, s in computed],
-        "files": [str(f) for f in files],
-    }
+    rows = summary_rows(results)
     if args.json:
-        print_json(summary)
+        print_json(
+            {
+                "designs": rows,
+                "computed": [f"{d}: {s}" for d, s in computed],
+                "files": [str(f) for f in files],
+            }
+        )
         return 0
-    for row in summary["designs"]:
+    for row in rows:
         print(
             f"{row['design']}: sensitivity {row['peak_sensitivity_percent']} % "
             f"(analytic {row['analytic_peak_sensitivity_percent']} %), radial FWHM "

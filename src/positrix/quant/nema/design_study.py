@@ -14,7 +14,8 @@ stages that read it):
   :func:`~positrix.quant.nema.performance.ring_resolution`), axial from a noise-free Na-22
   point through the 3-D sinograms
   (:func:`~positrix.quant.nema.performance.point_resolution`); FBP for both;
-- ``count_rates`` — every key: the mouse and rat NU 4 sweeps.
+- ``count_rates`` — geometry, detection efficiency, energy window and resolution,
+  coincidence window, dead time and pile-up: the mouse and rat NU 4 sweeps.
 
 Results are JSON files ``<stage>-<hash>.json`` in the cache folder; the hash covers the
 stage, its keys' values, ``fast`` and the cache format version.
@@ -50,11 +51,20 @@ _GEOMETRY = (
     "ring_diameter_mm",
     "mean_doi_mm",
 )
-#: Stage → the scanner keys it depends on (``None``: all of them).
-STAGES: dict[str, tuple[str, ...] | None] = {
+#: Stage → the scanner keys it depends on.
+STAGES: dict[str, tuple[str, ...]] = {
     "sensitivity": (*_GEOMETRY, "detection_efficiency"),
     "resolution": (*_GEOMETRY, "doi_layers"),
-    "count_rates": None,
+    "count_rates": (
+        *_GEOMETRY,
+        "detection_efficiency",
+        "energy_window_kev",
+        "energy_resolution",
+        "coincidence_window_ns",
+        "dead_time_ns",
+        "dead_time_model",
+        "pileup_ns",
+    ),
 }
 _OFFSETS_MM = (0.0, 5.0, 10.0, 15.0, 25.0)
 
@@ -82,7 +92,7 @@ def analytic_sensitivity(scanner: ScannerGeometry, z_mm: Any) -> np.ndarray:
 
 def _key(scanner: ScannerGeometry, stage: str, fast: bool) -> str:
     fields = asdict(scanner)
-    keys = STAGES[stage] or tuple(sorted(k for k in fields if k != "name"))
+    keys = STAGES[stage]
     payload = json.dumps(
         {"stage": stage, "fast": fast, "version": _VERSION, **{k: fields[k] for k in keys}},
         sort_keys=True,
