@@ -16,6 +16,7 @@ from positrix.cli import (
     demo,
     dose,
     edit,
+    evaluate,
     facility,
     frames,
     group,
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     neuro.add_parser(subparsers)
     cardiac.add_parser(subparsers)
     scanner.add_parser(subparsers)
+    evaluate.add_parser(subparsers)
     return parser
 
 
