@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -86,3 +88,15 @@ def test_impossible_scanner_files_are_refused(tmp_path):
     )
     scanner = load_scanner(good)
     assert (scanner.tof_bins, scanner.doi_layers, scanner.tof_resolution_ps) == (9, 2, 300.0)
+
+
+def test_box_geometries_fit_and_overlapping_panels_are_refused():
+    """Four flat panels are a ring of four blocks: each may be as wide as the bore (the
+    square's side D·tan 45°); a fifth of that width more would overlap the corners."""
+    box = load_scanner("docs/examples/box4.toml")
+    assert box.crystals_per_ring == 192
+    xy = box.transaxial_positions_mm()
+    # every crystal lies on one of the four faces of the square (at the mean DOI)
+    assert np.allclose(np.max(np.abs(xy), axis=1), 40.0 + 3.5)
+    with pytest.raises(PositrixError, match="do not fit 4 to a ring of 80 mm"):
+        dataclasses.replace(box, crystals_per_block=51)

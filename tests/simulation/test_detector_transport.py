@@ -11,7 +11,7 @@ from positrix.simulation.detector_transport import LSO_MU_PER_MM, _stops, ring_e
 
 DEEP = ScannerGeometry(name="deep20", blocks_per_ring=16, crystals_per_block=20, n_rings=1,
                        transaxial_pitch_mm=1.6, axial_pitch_mm=1.6,
-                       crystal_size_mm=(1.5, 1.5, 20.0), ring_diameter_mm=160.0,
+                       crystal_size_mm=(1.5, 1.5, 20.0), ring_diameter_mm=161.0,
                        mean_doi_mm=7.2)  # fmt: skip
 
 
@@ -25,8 +25,8 @@ def test_photons_stop_where_their_free_path_runs_out():
     inside = free * np.cos(theta) < 20.0  # stops before the back face
     assert np.all(crystal[~inside] == -1)
     np.testing.assert_allclose(depth[inside], (free * np.cos(theta))[inside], atol=1e-9)
-    # the crystal is the one under the stopping point: v = (80 + depth)·tan θ
-    v = (80.0 + depth[inside]) * np.tan(theta[inside])
+    # the crystal is the one under the stopping point: v = (80.5 + depth)·tan θ
+    v = (80.5 + depth[inside]) * np.tan(theta[inside])
     np.testing.assert_array_equal(crystal[inside], np.floor((v + 16.0) / 1.6).astype(int))
 
 
@@ -45,7 +45,7 @@ def test_a_centred_source_fills_the_layers_by_the_exponential_law():
 
 def test_photons_leave_flat_blocks_through_the_wedge_gaps():
     """From the centre, a photon θ from a block's normal stays inside it for the whole
-    depth only while 80·tan θ … (80 + 20)·tan θ ≤ 16 mm: θ ≤ 9.09°; beyond, its path is
+    depth only while (80.5 + 20)·tan θ ≤ 16 mm: θ ≤ 9.0°; beyond, its path is
     cut short, so fewer photons stop near the block edges than in the middle."""
     events = ring_events(DEEP, (0.0, 0.0), 200_000, doi_layers=1, non_collinearity=False)
     per_crystal = np.bincount(events.crystal_1 % DEEP.crystals_per_block, minlength=20)
@@ -57,11 +57,11 @@ def test_positions_follow_the_layers():
     radius = np.linalg.norm(events.start_mm[:, :2], axis=1)
     # a crystal's centre sits up to half a block width off the face normal: ≤ 2.8 % further
     front = events.layer_1 == 0
-    assert np.all((radius[front] >= 85.0) & (radius[front] <= 85.0 * 1.03))
-    assert np.all((radius[~front] >= 95.0) & (radius[~front] <= 95.0 * 1.03))
+    assert np.all((radius[front] >= 85.5) & (radius[front] <= 85.5 * 1.03))
+    assert np.all((radius[~front] >= 95.5) & (radius[~front] <= 95.5 * 1.03))
     plain = ring_events(DEEP, (10.0, 0.0), 20_000, doi_layers=1, seed=3)
     radius = np.linalg.norm(plain.start_mm[:, :2], axis=1)
-    assert np.all((radius >= 87.2) & (radius <= 87.2 * 1.03))  # the mean DOI
+    assert np.all((radius >= 87.7) & (radius <= 87.7 * 1.03))  # the mean DOI
 
 
 def test_bad_transport_input():

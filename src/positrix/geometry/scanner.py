@@ -113,11 +113,16 @@ class ScannerGeometry:
         self._check_crystals()
         self._check_timing()
         self._check_electronics()
-        chord = self.crystals_per_block * self.transaxial_pitch_mm
-        if chord >= self.ring_diameter_mm * np.sin(np.pi / self.blocks_per_ring) * 1.05:
+        # flat block faces at the ring radius meet at the corners of the regular polygon
+        # whose side is D·tan(π/B): wider blocks would run into each other
+        width = self.crystals_per_block * self.transaxial_pitch_mm
+        side = self.ring_diameter_mm * np.tan(np.pi / self.blocks_per_ring)
+        if self.blocks_per_ring < 3 or width > side * (1.0 + 1e-9):
             raise PositrixError(
-                "the blocks are wider than the ring allows: they would overlap",
+                f"blocks {width:g} mm wide do not fit {self.blocks_per_ring} to a ring of "
+                f"{self.ring_diameter_mm:g} mm (at most {side:.4g} mm each): they would overlap",
                 field="crystals_per_block/transaxial_pitch_mm/ring_diameter_mm",
+                fix="fewer crystals per block, a smaller pitch or a larger ring diameter",
             )
 
     def _check_crystals(self) -> None:
