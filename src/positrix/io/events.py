@@ -12,6 +12,8 @@ entry          type      meaning
 ``time_ms``    float     event time in ms after the acquisition start (optional)
 ``prompt``     bool      True for prompts, False for delayed coincidences (optional,
                          default all prompts)
+``tof_bin``    int       time-of-flight bin (optional; 0 … tof_bins − 1 of the scanner,
+                         counted from crystal 1 towards crystal 2)
 ``header``     str       JSON: ``scanner`` (name), ``acquisition_start`` (ISO 8601
                          with time zone), ``duration_s``, ``nuclide``
 =============  ========  ======================================================
@@ -52,6 +54,7 @@ class ListModeEvents:
     duration_s: float
     nuclide: str
     metadata: dict[str, str] = field(default_factory=dict)
+    tof_bin: NDArray[np.int64] | None = None
 
     def __len__(self) -> int:
         return int(self.ring_1.size)
@@ -70,6 +73,7 @@ class ListModeEvents:
             self.duration_s,
             self.nuclide,
             dict(self.metadata),
+            None if self.tof_bin is None else self.tof_bin[keep],
         )
 
 
@@ -132,6 +136,16 @@ def read_events(path: str | Path) -> ListModeEvents:
             if "prompt" in archive.files
             else np.ones(n, bool)
         )
+        tof = None
+        if "tof_bin" in archive.files:
+            raw = np.asarray(archive["tof_bin"])
+            if raw.dtype.kind not in "iu" or raw.shape != (n,) or (n and raw.min() < 0):
+                raise FileFormatError(
+                    "'tof_bin' must hold one non-negative integer per event",
+                    source=path,
+                    field="tof_bin",
+                )
+            tof = raw.astype(np.int64)
     for key in ("scanner", "acquisition_start", "duration_s", "nuclide"):
         if key not in header:
             raise MissingFieldError(f"the header has no '{key}'", source=path, field=key)
@@ -165,6 +179,7 @@ def read_events(path: str | Path) -> ListModeEvents:
         duration,
         str(header["nuclide"]),
         extra,
+        tof,
     )
 
 
@@ -180,14 +195,16 @@ def write_events(path: str | Path, events: ListModeEvents, *, overwrite: bool = 
         "duration_s": events.duration_s,
         "nuclide": events.nuclide,
     }
-    np.savez_compressed(
-        path,
-        ring_1=events.ring_1.astype(np.int32),
-        crystal_1=events.crystal_1.astype(np.int32),
-        ring_2=events.ring_2.astype(np.int32),
-        crystal_2=events.crystal_2.astype(np.int32),
-        time_ms=(events.time_s * 1000.0).astype(np.float64),
-        prompt=events.prompt,
-        header=np.array(json.dumps(header)),
-    )
+    arrays: dict[str, np.ndarray] = {
+        "ring_1": events.ring_1.astype(np.int32),
+        "crystal_1": events.crystal_1.astype(np.int32),
+        "ring_2": events.ring_2.astype(np.int32),
+        "crystal_2": events.crystal_2.astype(np.int32),
+        "time_ms": (events.time_s * 1000.0).astype(np.float64),
+        "prompt": events.prompt,
+        "header": np.array(json.dumps(header)),
+    }
+    if events.tof_bin is not None:
+        arrays["tof_bin"] = events.tof_bin.astype(np.int32)
+    np.savez_compressed(path, **arrays)  # type: ignore[arg-type]  # numpy stubs: names vs allow_pickle
     return path

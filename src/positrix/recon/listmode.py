@@ -24,6 +24,7 @@ from positrix.recon.corrections.crystal_pairs import crystal_pair_sinogram
 from positrix.recon.operators import ElementwiseMultiply, LinearOperator, resolution_model
 from positrix.recon.projectors import LORProjector
 from positrix.recon.sinogram_projector import SinogramProjector
+from positrix.recon.tof_projector import TOFLORProjector
 
 __all__ = ["listmode_osem", "listmode_sensitivity"]
 
@@ -107,8 +108,13 @@ def listmode_osem(
     iterations: int = 2,
     subsets: int = 8,
     callback: Callback | None = None,
+    tof_bin: ArrayLike | None = None,
 ) -> NDArray[np.float32]:
     """List-mode OSEM of prompt events (crystal pairs); see the module docstring.
+
+    With ``tof_bin`` (one per event, the scanner's TOF bins) each event's LOR carries the
+    TOF kernel of :class:`positrix.recon.tof_projector.TOFLORProjector`: TOF-OSEM.  The
+    sensitivity image is the non-TOF one (an LOR's bins share 1).
 
     ``sensitivity`` comes from :func:`listmode_sensitivity` (per subset: ``subsets=``) with
     the same efficiencies and
@@ -124,6 +130,7 @@ def listmode_osem(
     # events outside the radial field of view have no place in the sensitivity image
     view, radial_bin, inside, _ = _all_lors(scanner, n_radial).transaxial_bin(c1, c2)
     extra = np.zeros(r1.size, np.float32) if additive is None else np.asarray(additive, np.float32)
+    tof = None if tof_bin is None else _tof_bins(scanner, tof_bin, r1.size)[inside]
     r1, c1, r2, c2, view, radial_bin = (a[inside] for a in (r1, c1, r2, c2, view, radial_bin))
     extra = extra[inside]
     n = r1.size
@@ -154,9 +161,21 @@ def listmode_osem(
     data, extras = [], []
     for subset in range(subsets):
         pick = np.nonzero(view % subsets == subset)[0]
-        op: LinearOperator = ElementwiseMultiply(factors[pick]) @ LORProjector(
-            shape, voxel_size_mm, start[pick], end[pick]
+        lines: LinearOperator = (
+            LORProjector(shape, voxel_size_mm, start[pick], end[pick])
+            if tof is None
+            else TOFLORProjector(
+                shape,
+                voxel_size_mm,
+                start[pick],
+                end[pick],
+                n_bins=int(scanner.tof_bins),
+                bin_ps=float(scanner.tof_bin_ps),
+                ctr_ps=float(scanner.tof_resolution_ps),
+                bins=tof[pick],
+            )
         )
+        op: LinearOperator = ElementwiseMultiply(factors[pick]) @ lines
         operators.append(op @ blur if blur is not None else op)
         data.append(np.ones(pick.size, np.float32))
         extras.append(extra[pick])
@@ -170,3 +189,19 @@ def listmode_osem(
     return osem(
         operators, data, sensitivity=sens, additive=extras, iterations=iterations, callback=callback
     )
+
+
+def _tof_bins(scanner: ScannerGeometry, tof_bin: ArrayLike, n: int) -> NDArray[np.int64]:
+    """The events' TOF bins, checked against the scanner's."""
+    bins = np.asarray(tof_bin, dtype=np.int64)
+    if int(scanner.tof_bins) < 2:
+        raise PositrixError(
+            f"events carry TOF bins but scanner '{scanner.name}' has none",
+            field="tof_bins",
+            fix="use the scanner file the events were acquired with (tof_bins, tof_bin_ps)",
+        )
+    if bins.shape != (n,) or (n and (bins.min() < 0 or bins.max() >= scanner.tof_bins)):
+        raise PositrixError(
+            f"TOF bins must be one per event in 0 … {scanner.tof_bins - 1}", field="tof_bin"
+        )
+    return bins

@@ -25,6 +25,7 @@ from positrix.image.image import Image
 from positrix.io.events import ListModeEvents
 from positrix.physics.injection import Injection
 from positrix.physics.nuclides import get_nuclide
+from positrix.physics.tof import SPEED_OF_LIGHT_MM_PER_PS
 from positrix.progress import Progress
 from positrix.recon.calibration import nominal_calibration, to_concentration
 from positrix.recon.corrections.attenuation import attenuation_factors
@@ -232,6 +233,15 @@ def _frame(events, layout, model, options, mu, sensitivity, norm, label, log):
         own = eff[pairs[0], pairs[1]] * eff[pairs[2], pairs[3]]
         radial_bin = flat % layout.n_radial
         additive[inside] += per_unit[flat[inside]] * own[inside] * norm.radial[radial_bin[inside]]
+    tof = prompts_only.tof_bin if layout.scanner.tof_bins > 1 else None
+    if tof is not None:
+        # randoms (and, as an approximation, scatter) spread evenly over the positions the
+        # coincidence window allows: each TOF bin holds its share of the LOR's additive
+        scanner = layout.scanner
+        share = (SPEED_OF_LIGHT_MM_PER_PS * scanner.tof_bin_ps / 2.0) / (
+            SPEED_OF_LIGHT_MM_PER_PS * scanner.coincidence_window_ns * 1000.0 / 2.0
+        )
+        additive *= min(1.0, share)
     return listmode_osem(
         layout.scanner,
         *pairs,
@@ -248,6 +258,7 @@ def _frame(events, layout, model, options, mu, sensitivity, norm, label, log):
         iterations=options.iterations,
         subsets=options.subsets,
         callback=progress,
+        tof_bin=tof,
     )
 
 
