@@ -311,7 +311,7 @@ def test_scanners_are_recognised_from_their_petsird_description():
         assert scanner_from_petsird(scanner_to_petsird(get_scanner(name))) == get_scanner(name)
     user = replace(
         mini_scanner(5, "bench-top"),
-        transaxial_pitch_mm=3.21,
+        transaxial_pitch_mm=3.2,  # 10 × 3.2 mm: the widest block 16 fit on 161 mm
         mean_doi_mm=3.3,
         energy_window_kev=(400.0, 590.0),
         coincidence_window_ns=4.1,

@@ -57,13 +57,18 @@ def _trace_tof(image, p1, p2, shape, voxel, edges, first, count, row, scatter, i
         # this sample's share of each bin within reach of it
         shares = 0.0
         if scatter:
+            previous = 2.0  # erf at this bin's left edge; 2: not computed yet
             for m in range(count):
                 left = edges[first + m]
                 right = edges[first + m + 1]
                 if right < x - reach or left > x + reach:
+                    previous = 2.0
                     continue
-                share = 0.5 * (math.erf((right - x) * inv_s) - math.erf((left - x) * inv_s))
-                shares += share * row[m]
+                if previous > 1.5:
+                    previous = math.erf((left - x) * inv_s)
+                current = math.erf((right - x) * inv_s)
+                shares += 0.5 * (current - previous) * row[m]
+                previous = current
             if shares == 0.0:
                 continue
         ub = (p1[b] + t * db) / voxel[b] + cb
@@ -90,14 +95,18 @@ def _trace_tof(image, p1, p2, shape, voxel, edges, first, count, row, scatter, i
                 else:
                     total += image[at] * w
         if not scatter and total != 0.0:
+            previous = 2.0
             for m in range(count):
                 left = edges[first + m]
                 right = edges[first + m + 1]
                 if right < x - reach or left > x + reach:
+                    previous = 2.0
                     continue
-                row[m] += (
-                    total * 0.5 * (math.erf((right - x) * inv_s) - math.erf((left - x) * inv_s))
-                )
+                if previous > 1.5:
+                    previous = math.erf((left - x) * inv_s)
+                current = math.erf((right - x) * inv_s)
+                row[m] += total * 0.5 * (current - previous)
+                previous = current
 
 
 @njit(parallel=True, cache=True)
