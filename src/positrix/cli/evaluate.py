@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    from positrix.cli.scanner import _scanner
+    from positrix.geometry.scanner import scanner_by_name_or_file
     from positrix.io.safety import check_writable
     from positrix.physics.units import parse_activity
     from positrix.quant.method_evaluation import evaluate_methods, plot_trade_off
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
             methods,
             phantoms=phantoms,
             replicates=args.replicates,
-            scanner=_scanner(args.scanner),
+            scanner=scanner_by_name_or_file(args.scanner),
             iterations=args.iterations,
             activity_mbq=activity_mbq,
             duration_s=args.duration_s,

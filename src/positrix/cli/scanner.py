@@ -46,19 +46,14 @@ def add_parser(subparsers: Any) -> None:
     compare.set_defaults(run=run_compare)
 
 
-def _scanner(name: str):
-    from positrix.geometry import get_scanner, load_scanner
-
-    return load_scanner(name) if name.endswith(".toml") else get_scanner(name)
-
-
 def run_performance(args: argparse.Namespace) -> int:
     """Simulate and analyse the NU 4 figures of one scanner."""
     from tqdm import tqdm
 
+    from positrix.geometry.scanner import scanner_by_name_or_file
     from positrix.quant.nema.performance import scanner_performance
 
-    scanner = _scanner(args.scanner)
+    scanner = scanner_by_name_or_file(args.scanner)
     bars: dict[str, Any] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -107,10 +102,11 @@ def run_compare(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from positrix.errors import PositrixError
+    from positrix.geometry.scanner import scanner_by_name_or_file
     from positrix.quant.nema.design_study import STAGES, compare_designs
     from positrix.reports.design import summary_rows, write_design_report
 
-    scanners = [_scanner(name) for name in args.scanners]
+    scanners = [scanner_by_name_or_file(name) for name in args.scanners]
     names = [s.name for s in scanners]
     if len(set(names)) != len(names):
         raise PositrixError(

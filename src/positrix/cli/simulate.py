@@ -54,12 +54,6 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
-def _scanner(name: str):
-    from positrix.geometry import get_scanner, load_scanner
-
-    return load_scanner(name) if name.endswith(".toml") else get_scanner(name)
-
-
 #: Reference time of simulated data: the scan start of a phantom, the injection of the mouse.
 REFERENCE = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 #: Tube voltage of the simulated CT (its HU follow the 80 kVp HU → µ conversion); recorded in
@@ -92,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from positrix.errors import PositrixError
+    from positrix.geometry.scanner import scanner_by_name_or_file
     from positrix.physics.nuclides import get_nuclide
     from positrix.physics.units import parse_activity
     from positrix.simulation.scan import make_phantom, simulate_scan
@@ -121,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
         raise PositrixError(
             "the output folder is not empty", source=out, field="-o", fix="add --force"
         )
-    scanner = _scanner(args.scanner)
+    scanner = scanner_by_name_or_file(args.scanner)
     frames = _frames(args)
     activity_bq = parse_activity(args.activity, field="--activity")
     get_nuclide(args.nuclide)  # an unknown nuclide is refused before any work

@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from positrix.errors import FileFormatError, PositrixError
 
-__all__ = ["SCANNERS", "ScannerGeometry", "get_scanner", "load_scanner"]
+__all__ = ["SCANNERS", "ScannerGeometry", "get_scanner", "load_scanner", "scanner_by_name_or_file"]
 
 
 @dataclass(frozen=True)
@@ -409,3 +409,8 @@ def load_scanner(path: str | Path) -> ScannerGeometry:
     except PositrixError as err:
         fix = err.fix or f"correct {err.field} in the scanner file"
         raise PositrixError(err.problem, source=path, field=err.field, fix=fix) from None
+
+
+def scanner_by_name_or_file(text: str) -> ScannerGeometry:
+    """A scanner TOML file (``….toml``) or a built-in name."""
+    return load_scanner(text) if str(text).endswith(".toml") else get_scanner(text)

@@ -28,7 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 from positrix.errors import PositrixError
 from positrix.geometry.scanner import ScannerGeometry
 
-__all__ = ["SinogramLayout", "histogram_events", "ssrb"]
+__all__ = ["SinogramLayout", "histogram_events", "ssrb", "ssrb_plane_z_mm"]
 
 
 @dataclass(frozen=True)
@@ -278,6 +278,12 @@ def histogram_events(
     size = int(np.prod(layout.shape))
     counts = np.bincount(flat[keep], weights=w, minlength=size)
     return counts.astype(np.float32).reshape(layout.shape)
+
+
+def ssrb_plane_z_mm(scanner: ScannerGeometry) -> NDArray[np.float64]:
+    """Axial positions (mm) of the ``2·n_rings − 1`` planes :func:`ssrb` rebins into."""
+    steps = np.arange(2 * scanner.n_rings - 1, dtype=np.float64) - (scanner.n_rings - 1)
+    return steps * (float(scanner.axial_pitch_mm) / 2.0)
 
 
 def ssrb(

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from positrix.errors import FileFormatError
 from positrix.geometry.scanner import ScannerGeometry, get_scanner, load_scanner
-from positrix.geometry.sinogram import SinogramLayout, ssrb
+from positrix.geometry.sinogram import SinogramLayout, ssrb, ssrb_plane_z_mm
 from positrix.io.toml_file import read_toml
 
 __all__ = ["CountRateSweep", "read_sweep"]
@@ -104,11 +104,7 @@ def read_sweep(path: str | Path) -> CountRateSweep:
             "give delayeds for every acquisition or for none", source=path, field="delayeds"
         )
     layout = SinogramLayout(scanner, span=span)
-    n_rings = scanner.n_rings
-    planes = np.asarray(
-        (np.arange(2 * n_rings - 1) - (n_rings - 1)) * scanner.axial_pitch_mm / 2.0,
-        dtype=np.float64,
-    )
+    planes = ssrb_plane_z_mm(scanner)
     return CountRateSweep(
         scanner,
         str(spec.get("phantom", "mouse")),

@@ -43,6 +43,7 @@ from positrix.physics.decay import frame_decay_correction
 from positrix.physics.nuclides import get_nuclide
 from positrix.recon.calibration import nominal_calibration
 from positrix.recon.operators import GaussianBlur, resolution_model
+from positrix.simulation.singles import block_index
 from positrix.simulation.sinogram import SimulatedSinograms, simulate_sinograms
 
 __all__ = [
@@ -92,15 +93,9 @@ def singles_rates(
 
 def _block_live(layout: SinogramLayout, singles: NDArray[np.float64], dead_time_s: float):
     """Paralysable live fraction per crystal from its block's summed singles rate."""
-    scanner = layout.scanner
-    n = scanner.crystals_per_block
-    blocks = singles.reshape(scanner.n_rings, scanner.blocks_per_ring, n).sum(axis=2)
-    axial = max(1, min(scanner.n_rings, n))  # square blocks: as many rings as crystals
-    rings = np.arange(scanner.n_rings) // axial
-    per_block = np.zeros((rings.max() + 1, scanner.blocks_per_ring))
-    np.add.at(per_block, rings, blocks)
-    live = np.exp(-per_block[rings] * dead_time_s)
-    return np.repeat(live, n, axis=1)
+    blocks = block_index(layout.scanner)
+    rate = np.bincount(blocks.ravel(), weights=singles.ravel())[blocks]
+    return np.exp(-rate * dead_time_s)
 
 
 def _frames(

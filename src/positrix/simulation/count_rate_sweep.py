@@ -32,7 +32,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from positrix.errors import PositrixError
 from positrix.geometry.scanner import ScannerGeometry
-from positrix.geometry.sinogram import SinogramLayout, ssrb
+from positrix.geometry.sinogram import SinogramLayout, ssrb, ssrb_plane_z_mm
 from positrix.physics.decay import frame_decay_correction
 from positrix.recon.calibration import nominal_calibration
 from positrix.recon.corrections.crystal_pairs import crystal_pair_sinogram
@@ -172,19 +172,13 @@ class _Model:
         return trues, scatter, randoms, float(np.mean(live))
 
 
-def _planes(scanner: ScannerGeometry) -> NDArray[np.float64]:
-    n_rings = scanner.n_rings
-    steps = np.arange(2 * n_rings - 1, dtype=np.float64) - (n_rings - 1)
-    return steps * (float(scanner.axial_pitch_mm) / 2.0)
-
-
 def _peak_activity(model: _Model, activities: NDArray, phantom: str) -> float:
     """Start activity (MBq) of the highest noise-free NECR ``T²/(T + S + R)`` among
     ``activities``, counted where the NU 4 analysis counts: bins within 8 mm of the
     phantom, planes 8 mm inside its ends."""
     diameter, length, _, _ = NU4_SCATTER_PHANTOMS[phantom]
     radial = np.abs(model.layout.radial_mm()) <= diameter / 2.0 + 8.0
-    planes = np.abs(_planes(model.scanner)) <= length / 2.0 - 8.0
+    planes = np.abs(ssrb_plane_z_mm(model.scanner)) <= length / 2.0 - 8.0
     necr = []
     for start in activities:
         t, s, r = (v[planes][:, :, radial].sum(dtype=np.float64) for v in model.expected(start)[:3])
@@ -281,7 +275,7 @@ def simulate_count_rate_sweep(
         out["p"],
         out["d"],
         model.layout.radial_mm(),
-        _planes(scanner),
+        ssrb_plane_z_mm(scanner),
         np.array(out["t"]),
         np.array(out["s"]),
         np.array(out["r"]),

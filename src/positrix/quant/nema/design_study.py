@@ -34,9 +34,12 @@ import numpy as np
 
 from positrix.geometry.scanner import ScannerGeometry
 from positrix.geometry.sinogram import SinogramLayout
-from positrix.quant.nema.count_rate import analyse_count_rates
-from positrix.quant.nema.performance import axial_sensitivity, point_resolution, ring_resolution
-from positrix.simulation.count_rate_sweep import simulate_count_rate_sweep
+from positrix.quant.nema.performance import (
+    axial_sensitivity,
+    nu4_count_rates,
+    point_resolution,
+    ring_resolution,
+)
 
 __all__ = ["STAGES", "analytic_sensitivity", "compare_designs"]
 
@@ -137,27 +140,10 @@ def _resolution(scanner: ScannerGeometry, fast: bool, seed: int) -> dict[str, An
 
 
 def _count_rates(scanner: ScannerGeometry, fast: bool, seed: int) -> dict[str, Any]:
-    out = {}
-    for phantom in ("mouse", "rat"):
-        sweep = simulate_count_rate_sweep(
-            scanner,
-            phantom=phantom,
-            n_acquisitions=12 if fast else 20,
-            span=21 if fast else 9,
-            voxel_mm=1.6 if fast else 1.0,
-            seed=seed,
-        )
-        out[phantom] = analyse_count_rates(
-            sweep.prompts,
-            radial_mm=sweep.radial_mm,
-            plane_z_mm=sweep.plane_z_mm,
-            duration_s=sweep.duration_s,
-            start_activity_mbq=sweep.start_activity_mbq,
-            delayeds=sweep.delayeds,
-            phantom=phantom,
-            nuclide=sweep.nuclide,
-        ).to_dict()
-    return out
+    return {
+        phantom: nu4_count_rates(scanner, phantom, fast=fast, seed=seed).to_dict()
+        for phantom in ("mouse", "rat")
+    }
 
 
 _RUN = {"sensitivity": _sensitivity, "resolution": _resolution, "count_rates": _count_rates}

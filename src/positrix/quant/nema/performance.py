@@ -46,6 +46,7 @@ __all__ = [
     "RingResolution",
     "ScannerPerformance",
     "axial_sensitivity",
+    "nu4_count_rates",
     "point_resolution",
     "ring_resolution",
     "scanner_performance",
@@ -225,15 +226,47 @@ def ring_resolution(
     return RingResolution(radial, tangential, float((i - (n - 1) / 2.0) * v), events.crystal_1.size)
 
 
+def nu4_count_rates(
+    scanner: ScannerGeometry,
+    phantom: str,
+    *,
+    fast: bool = False,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> CountRateResult:
+    """The simulated NU 4 sweep of ``phantom`` analysed by the NU 4 procedure (module
+    docstring; ``fast``: span 21, 1.6 mm voxels, 12 acquisitions)."""
+    span, voxel, n = (21, 1.6, 12) if fast else (9, 1.0, 20)
+    sweep = simulate_count_rate_sweep(
+        scanner,
+        phantom=phantom,
+        n_acquisitions=n,
+        span=span,
+        voxel_mm=voxel,
+        seed=seed,
+        progress=progress,
+    )
+    return analyse_count_rates(
+        sweep.prompts,
+        radial_mm=sweep.radial_mm,
+        plane_z_mm=sweep.plane_z_mm,
+        duration_s=sweep.duration_s,
+        start_activity_mbq=sweep.start_activity_mbq,
+        delayeds=sweep.delayeds,
+        phantom=phantom,
+        nuclide=sweep.nuclide,
+    )
+
+
 def scanner_performance(
     scanner: ScannerGeometry, *, fast: bool = False, seed: int = 0, progress: Progress | None = None
 ) -> ScannerPerformance:
     """Simulate and analyse the NU 4 figures of ``scanner`` (module docstring)."""
-    span, voxel, n = (21, 1.6, 12) if fast else (9, 1.0, 20)
-    z, percent = axial_sensitivity(scanner, span=span if fast else 3)
+    span = 21 if fast else 3
+    z, percent = axial_sensitivity(scanner, span=span)
     resolution = point_resolution(
         scanner,
-        span=span if fast else 3,
+        span=span,
         max_ring_difference=scanner.n_rings // 4 if fast else None,
     )
     results = {}
@@ -243,25 +276,7 @@ def scanner_performance(
             if progress is not None:
                 progress(f"count rates, {name} phantom", done, total)
 
-        sweep = simulate_count_rate_sweep(
-            scanner,
-            phantom=phantom,
-            n_acquisitions=n,
-            span=span,
-            voxel_mm=voxel,
-            seed=seed,
-            progress=step,
-        )
-        results[phantom] = analyse_count_rates(
-            sweep.prompts,
-            radial_mm=sweep.radial_mm,
-            plane_z_mm=sweep.plane_z_mm,
-            duration_s=sweep.duration_s,
-            start_activity_mbq=sweep.start_activity_mbq,
-            delayeds=sweep.delayeds,
-            phantom=phantom,
-            nuclide=sweep.nuclide,
-        )
+        results[phantom] = nu4_count_rates(scanner, phantom, fast=fast, seed=seed, progress=step)
     return ScannerPerformance(
         scanner.name, z, percent, resolution, results["mouse"], results["rat"], fast
     )
