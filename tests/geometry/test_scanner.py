@@ -74,6 +74,9 @@ def test_impossible_scanner_files_are_refused(tmp_path):
         "tof_resolution_ps = 300.0\ntof_bins = 5\ntof_bin_ps = 2500.0\n": "wider than",
         "crystal_size_mm = [1.9, 1.9, 10]\ntof_bins = 5\ntof_bin_ps = 100.0\n": "time resolution",
         "crystal_size_mm = [1.9, 1.9, 4]\n": "mean_doi_mm",
+        # 4 rings are not blocks of 2 with a 1-ring gap (2 + 1 + 2 = 5 would be)
+        "crystal_size_mm = [1.9, 1.9, 10]\nrings_per_block = 2\ngap_rings = 1\n": "whole blocks",
+        "crystal_size_mm = [1.9, 1.9, 10]\ngap_rings = 1.5\n": "whole number",
     }
     for extra, message in cases.items():
         path = tmp_path / "bad.toml"

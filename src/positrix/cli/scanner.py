@@ -135,11 +135,16 @@ def run_compare(args: argparse.Namespace) -> int:
         )
         return 0
     for row in rows:
+        iq = (
+            f"IQ RC {row['iq_rc_5mm']} (5 mm rod), uniformity {row['iq_uniformity_pct_std']} %STD"
+            if row["iq_rc_5mm"]
+            else "IQ phantom not in the field of view"
+        )
         print(
             f"{row['design']}: sensitivity {row['peak_sensitivity_percent']} % "
             f"(analytic {row['analytic_peak_sensitivity_percent']} %), radial FWHM "
             f"{row['radial_fwhm_centre_mm']} mm at the centre, peak NECR "
-            f"{row['peak_necr_mouse_kcps']} kcps (mouse)"
+            f"{row['peak_necr_mouse_kcps']} kcps (mouse), {iq}"
         )
     reused = len(scanners) * len(STAGES) - len(computed)
     print(f"{len(computed)} stage(s) computed, {reused} from the cache; report in {output}")

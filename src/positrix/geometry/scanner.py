@@ -76,6 +76,13 @@ class ScannerGeometry:
     pileup_ns
         Pulse integration time (ns): two photons in one block within it pile up and, their
         summed energy above the window, both are lost (0: no pile-up).
+    rings_per_block, gap_rings
+        Axial modules: blocks ``rings_per_block`` crystal rings long (0: square blocks, as
+        many rings as crystals across), separated by ``gap_rings`` virtual rings — ring
+        positions without crystals, of zero efficiency — so that the axial gaps between
+        modules are whole multiples of the axial pitch (the virtual-crystal convention of
+        clinical sinograms).  ``n_rings`` counts the virtual rings too and must be
+        ``k·rings_per_block + (k − 1)·gap_rings``.
     """
 
     name: str
@@ -98,6 +105,8 @@ class ScannerGeometry:
     dead_time_ns: float = 0.0
     dead_time_model: str = "paralysable"
     pileup_ns: float = 0.0
+    rings_per_block: int = 0
+    gap_rings: int = 0
 
     def __post_init__(self) -> None:
         for name in ("blocks_per_ring", "crystals_per_block", "n_rings"):
@@ -113,6 +122,7 @@ class ScannerGeometry:
         self._check_crystals()
         self._check_timing()
         self._check_electronics()
+        self._check_modules()
         # flat block faces at the ring radius meet at the corners of the regular polygon
         # whose side is D·tan(π/B): wider blocks would run into each other
         width = self.crystals_per_block * self.transaxial_pitch_mm
@@ -196,6 +206,37 @@ class ScannerGeometry:
                 field="dead_time_model",
                 fix='use "paralysable" or "non-paralysable"',
             )
+
+    def _check_modules(self) -> None:
+        per_block, gaps = int(self.rings_per_block), int(self.gap_rings)
+        if per_block < 0 or gaps < 0:
+            raise PositrixError("rings_per_block and gap_rings must be ≥ 0", field="gap_rings")
+        if gaps == 0:
+            return
+        period = per_block + gaps
+        if per_block < 1 or (self.n_rings + gaps) % period or self.n_rings < period + per_block:
+            raise PositrixError(
+                f"{self.n_rings} rings are not whole blocks of {per_block} ring(s) separated "
+                f"by {gaps} gap ring(s)",
+                field="n_rings/rings_per_block/gap_rings",
+                fix="n_rings = k·rings_per_block + (k − 1)·gap_rings for k ≥ 2 blocks, e.g. "
+                f"{2 * per_block + gaps if per_block else 2 + gaps}",
+            )
+
+    def detector_rings(self) -> NDArray[np.bool_]:
+        """Whether each ring holds crystals (False for the virtual rings of axial gaps),
+        ``(n_rings,)``."""
+        rings = np.arange(self.n_rings)
+        if int(self.gap_rings) == 0:
+            return np.ones(self.n_rings, dtype=bool)
+        return rings % (int(self.rings_per_block) + int(self.gap_rings)) < int(self.rings_per_block)
+
+    def detector_mask(self) -> NDArray[np.float64]:
+        """1 for crystals, 0 for the virtual ones in axial gaps,
+        ``(n_rings, crystals_per_ring)``: the geometric part of every crystal efficiency."""
+        return np.repeat(
+            self.detector_rings().astype(np.float64)[:, None], self.crystals_per_ring, axis=1
+        )
 
     @property
     def crystals_per_ring(self) -> int:
@@ -328,6 +369,8 @@ _KEY_TYPES: dict[str, Any] = {
     "energy_window_kev": (2, float),
     "tof_bins": int,
     "doi_layers": int,
+    "rings_per_block": int,
+    "gap_rings": int,
 }
 
 
@@ -399,6 +442,8 @@ def load_scanner(path: str | Path) -> ScannerGeometry:
             "dead_time_ns",
             "dead_time_model",
             "pileup_ns",
+            "rings_per_block",
+            "gap_rings",
         )
     )
     if missing:

@@ -68,7 +68,7 @@ def listmode_sensitivity(
     """
     layout = _all_lors(scanner, n_radial)
     eff = (
-        np.ones((scanner.n_rings, scanner.crystals_per_ring))
+        scanner.detector_mask()
         if efficiencies is None
         else (np.asarray(efficiencies, dtype=np.float64))
     )
@@ -143,11 +143,7 @@ def listmode_osem(
     if iterations < 1:
         raise PositrixError("iterations must be ≥ 1", field="--iterations")
     start, end = scanner.lor_endpoints(r1, c1, r2, c2)
-    eff = (
-        np.ones((scanner.n_rings, scanner.crystals_per_ring))
-        if efficiencies is None
-        else np.asarray(efficiencies, np.float64)
-    )
+    eff = scanner.detector_mask() if efficiencies is None else np.asarray(efficiencies, np.float64)
     factors = (eff[r1, c1] * eff[r2, c2]).astype(np.float32)
     if radial is not None:
         factors *= np.asarray(radial, np.float32)[radial_bin]

@@ -148,7 +148,7 @@ class _Model:
         self.layout = SinogramLayout(scanner, span=span)
         self.trues, self.scatter = _unit_sinograms(self.layout, phantom, nuclide, voxel_mm)
         self.singles = _unit_singles(scanner, phantom, nuclide)
-        self.pairs = crystal_pair_sinogram(self.layout, np.ones_like(self.singles))
+        self.pairs = crystal_pair_sinogram(self.layout, scanner.detector_mask())
         self.mean_decay = 1.0 / float(frame_decay_correction(nuclide, 0.0, duration_s))
 
     def expected(self, start_mbq: float):

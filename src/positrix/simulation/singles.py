@@ -110,13 +110,19 @@ def crystal_singles(
             )
             weight = direct + ((1.0 - mean) * acceptance)[:, None]
         total += np.sum(photons[chunk, None] * geometry * weight, axis=0)
-    return (total * scanner.detection_efficiency).reshape(scanner.n_rings, n)
+    rates = (total * scanner.detection_efficiency).reshape(scanner.n_rings, n)
+    return rates * scanner.detector_mask()  # no crystals in the axial gaps
 
 
 def block_index(scanner: ScannerGeometry) -> NDArray[np.int64]:
-    """Block number of every crystal, ``(n_rings, crystals_per_ring)``; blocks are square
-    (as many rings as crystals across), the last axial row possibly shorter."""
-    rings = np.arange(scanner.n_rings) // max(1, min(scanner.n_rings, scanner.crystals_per_block))
+    """Block number of every crystal, ``(n_rings, crystals_per_ring)``; blocks are
+    ``rings_per_block`` rings long (the virtual rings of a gap join the block before them,
+    with no singles of their own), or square — as many rings as crystals across — when it
+    is 0, the last axial row possibly shorter."""
+    length = int(scanner.rings_per_block) + int(scanner.gap_rings)
+    if length == 0:
+        length = max(1, min(scanner.n_rings, scanner.crystals_per_block))
+    rings = np.arange(scanner.n_rings) // length
     transaxial = np.arange(scanner.crystals_per_ring) // scanner.crystals_per_block
     return rings[:, None] * scanner.blocks_per_ring + transaxial[None, :]
 

@@ -55,7 +55,7 @@ def simulate_tof_sinograms(
     decay = 1.0 / float(frame_decay_correction(info, frame_start_s, duration_s))
     scale = k * duration_s * info.beta_plus_fraction * decay
     scanner = layout.scanner
-    pairs = crystal_pair_sinogram(layout, np.ones((scanner.n_rings, scanner.crystals_per_ring)))
+    pairs = crystal_pair_sinogram(layout, scanner.detector_mask())
     attenuation = np.exp(
         -SinogramProjector(layout, activity.shape, voxel_size_mm).apply(
             np.asarray(mu_per_mm, np.float32)

@@ -7,7 +7,9 @@ stages that read it):
   (:func:`~positrix.quant.nema.performance.axial_sensitivity`) and the analytic one, a
   point on the axis seeing pairs of directions that both reach the ring,
   ``η²·p·(L − |z|)/√((L − |z|)² + R²)`` (``p`` the crystals' share of the detector
-  surface, ``R`` the radius at the mean DOI, ``L`` the half length);
+  surface — packing within blocks and gaps between blocks transaxially, and axially the
+  square of the share of rings that hold crystals (both photons must land on one) — ``R``
+  the radius at the mean DOI, ``L`` the half length);
 - ``resolution`` — geometry and ``doi_layers``: FWHM of points at 0, 5, 10, 15 and 25 mm
   from the axis, where the field of view reaches: radial and tangential with the photons
   followed into the crystals (parallax, DOI layers;
@@ -15,7 +17,12 @@ stages that read it):
   point through the 3-D sinograms
   (:func:`~positrix.quant.nema.performance.point_resolution`); FBP for both;
 - ``count_rates`` — geometry, detection efficiency, energy window and resolution,
-  coincidence window, dead time and pile-up: the mouse and rat NU 4 sweeps.
+  coincidence window, dead time and pile-up: the mouse and rat NU 4 sweeps;
+- ``image_quality`` — geometry, detection efficiency, energy window and resolution,
+  coincidence window and dead time: the NU 4 image-quality phantom simulated, reconstructed
+  by OSEM with every correction and analysed
+  (:func:`~positrix.quant.nema.design_iq.simulated_image_quality`; a design whose field of
+  view does not hold the phantom gets the reason instead of figures).
 
 Results are JSON files ``<stage>-<hash>.json`` in the cache folder; the hash covers the
 stage, its keys' values, ``fast`` and the cache format version.
@@ -34,6 +41,7 @@ import numpy as np
 
 from positrix.geometry.scanner import ScannerGeometry
 from positrix.geometry.sinogram import SinogramLayout
+from positrix.quant.nema.design_iq import simulated_image_quality
 from positrix.quant.nema.performance import (
     axial_sensitivity,
     nu4_count_rates,
@@ -45,6 +53,8 @@ __all__ = ["STAGES", "analytic_sensitivity", "compare_designs"]
 
 _VERSION = 1
 _GEOMETRY = (
+    "rings_per_block",
+    "gap_rings",
     "blocks_per_ring",
     "crystals_per_block",
     "n_rings",
@@ -68,6 +78,14 @@ STAGES: dict[str, tuple[str, ...]] = {
         "dead_time_model",
         "pileup_ns",
     ),
+    "image_quality": (
+        *_GEOMETRY,
+        "detection_efficiency",
+        "energy_window_kev",
+        "energy_resolution",
+        "coincidence_window_ns",
+        "dead_time_ns",
+    ),
 }
 _OFFSETS_MM = (0.0, 5.0, 10.0, 15.0, 25.0)
 
@@ -90,7 +108,10 @@ def analytic_sensitivity(scanner: ScannerGeometry, z_mm: Any) -> np.ndarray:
     covered = scanner.crystals_per_ring * scanner.transaxial_pitch_mm
     covered /= 2.0 * blocks * (scanner.ring_diameter_mm / 2.0) * np.tan(np.pi / blocks)
     fraction = reach / np.hypot(reach, radius)
-    return 100.0 * scanner.detection_efficiency**2 * packing * min(covered, 1.0) * fraction
+    # axial gaps: both photons must land on real rings, independently away from the centre
+    filled = float(scanner.detector_rings().mean()) ** 2
+    eta = scanner.detection_efficiency
+    return 100.0 * eta**2 * packing * min(covered, 1.0) * filled * fraction
 
 
 def _key(scanner: ScannerGeometry, stage: str, fast: bool) -> str:
@@ -146,7 +167,16 @@ def _count_rates(scanner: ScannerGeometry, fast: bool, seed: int) -> dict[str, A
     }
 
 
-_RUN = {"sensitivity": _sensitivity, "resolution": _resolution, "count_rates": _count_rates}
+def _image_quality(scanner: ScannerGeometry, fast: bool, seed: int) -> dict[str, Any]:
+    return simulated_image_quality(scanner, fast=fast, seed=seed)
+
+
+_RUN = {
+    "sensitivity": _sensitivity,
+    "resolution": _resolution,
+    "count_rates": _count_rates,
+    "image_quality": _image_quality,
+}
 
 
 def compare_designs(

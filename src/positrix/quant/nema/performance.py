@@ -113,7 +113,7 @@ def axial_sensitivity(
     vz = scanner.axial_pitch_mm / 2.0
     n = 9
     shape = (n, n, 2 * scanner.n_rings - 1)
-    pairs = crystal_pair_sinogram(layout, np.ones((scanner.n_rings, scanner.crystals_per_ring)))
+    pairs = crystal_pair_sinogram(layout, scanner.detector_mask())
     image = SinogramProjector(layout, shape, (v, v, vz)).adjoint(pairs).astype(np.float64)
     x = (np.arange(n) - (n - 1) / 2.0) * v
     sigma = scanner.transaxial_pitch_mm / np.sqrt(8.0 * np.log(2.0))
@@ -154,7 +154,7 @@ def point_resolution(
         positron_range_mm=get_nuclide(nuclide).mean_positron_range_mm,
     )
     activity = blur.apply(point) if blur is not None else point
-    pairs = crystal_pair_sinogram(layout, np.ones((scanner.n_rings, scanner.crystals_per_ring)))
+    pairs = crystal_pair_sinogram(layout, scanner.detector_mask())
     lines = SinogramProjector(layout, shape, (v, v, vz)).apply(activity) * pairs
     planes = ssrb(layout, lines, average=True)
     centre = scanner.n_rings - 1

@@ -32,9 +32,9 @@ class Normalisation:
 
     @classmethod
     def uniform(cls, layout: SinogramLayout) -> Normalisation:
-        """All efficiencies and geometric factors 1."""
-        shape = (layout.scanner.n_rings, layout.scanner.crystals_per_ring)
-        return cls(np.ones(shape), np.ones(layout.n_radial))
+        """All efficiencies and geometric factors 1 (0 for the virtual crystals of axial
+        gaps, :meth:`~positrix.geometry.scanner.ScannerGeometry.detector_mask`)."""
+        return cls(layout.scanner.detector_mask(), np.ones(layout.n_radial))
 
     def factors(
         self, layout: SinogramLayout, *, live_fraction: ArrayLike | None = None
