@@ -4,14 +4,13 @@ import numpy as np
 import pytest
 
 from positrix.errors import PositrixError
-from positrix.recon.scatter_sss import (
+from positrix.physics.compton import (
     ANNIHILATION_KEV,
-    _kn_differential,
-    _kn_total,
-    _scattered_energy,
-    _window_efficiency,
-    single_scatter,
+    kn_differential,
+    kn_total,
+    scattered_energy,
 )
+from positrix.recon.scatter_sss import _window_efficiency, single_scatter
 
 MU_WATER = 0.0096  # 1/mm, water at 511 keV
 VOXEL = 2.0  # mm
@@ -192,10 +191,10 @@ def _monte_carlo_scatter_to_trues(n, radius, length, ring_radius, ring_length, s
     s = -np.log1p(-rng.uniform(size=n) * interact) / MU_WATER
     site, v = x - s[:, None] * w, _isotropic(rng, n)
     cos_theta = np.sum(-w * v, axis=1)
-    energy = _scattered_energy(cos_theta)
-    mu_scattered = MU_WATER * _kn_total(energy) / _kn_total()
+    energy = scattered_energy(cos_theta)
+    mu_scattered = MU_WATER * kn_total(energy) / kn_total()
     leave = np.exp(-mu_scattered * _exit_distance(site, v, radius, length / 2))
-    kernel = 4 * np.pi * _kn_differential(cos_theta) / _kn_total()
+    kernel = 4 * np.pi * kn_differential(cos_theta) / kn_total()
     scattered = interact * kernel * leave * _window_efficiency(energy, WINDOW, RESOLUTION)
     return 2 * np.sum(unscattered * scattered * detected(site, v)) / trues
 
@@ -228,20 +227,20 @@ def test_agrees_with_an_independent_monte_carlo():
 @pytest.mark.parametrize("energy_kev", [140.5, 300.0, ANNIHILATION_KEV, 1000.0])
 def test_klein_nishina_integrates_to_the_total_cross_section(energy_kev):
     nodes, weights = np.polynomial.legendre.leggauss(200)  # cos θ on [−1, 1]
-    integral = 2 * np.pi * np.sum(weights * _kn_differential(nodes, energy_kev))
-    assert integral == pytest.approx(float(_kn_total(energy_kev)), rel=1e-3)
+    integral = 2 * np.pi * np.sum(weights * kn_differential(nodes, energy_kev))
+    assert integral == pytest.approx(float(kn_total(energy_kev)), rel=1e-3)
 
 
 def test_klein_nishina_gives_the_attenuation_of_water():
     electrons_per_mm3 = 6.02214076e23 * 10 / 18.015 * 1e-3  # 1 g/cm³ H₂O, 10 e⁻ per molecule
     # Compton alone: 0.00958/mm; XCOM total at 511 keV, 0.0096–0.0097/mm, adds ~1 % coherent
-    assert electrons_per_mm3 * _kn_total() == pytest.approx(MU_WATER, rel=0.01)
-    assert float(_kn_total()) / 1e-22 == pytest.approx(0.2865, rel=1e-3)  # barn = 1e-22 mm²
+    assert electrons_per_mm3 * kn_total() == pytest.approx(MU_WATER, rel=0.01)
+    assert float(kn_total()) / 1e-22 == pytest.approx(0.2865, rel=1e-3)  # barn = 1e-22 mm²
 
 
 def test_energy_window_efficiency():
     assert float(_window_efficiency(ANNIHILATION_KEV, (350.0, 650.0), 0.146)) > 0.99
-    e90 = float(_scattered_energy(0.0))
+    e90 = float(scattered_energy(0.0))
     assert e90 == pytest.approx(ANNIHILATION_KEV / 2)
     # 255.5 keV with 22.4 keV s.d. (14.6 % FWHM scaled by 1/√E) is 4.2 s.d. below 350 keV
     assert float(_window_efficiency(e90, (350.0, 650.0), 0.146)) < 1e-4

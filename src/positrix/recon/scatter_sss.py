@@ -70,56 +70,16 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import erf
 
 from positrix.errors import PositrixError
+from positrix.physics.compton import ANNIHILATION_KEV, kn_differential, kn_total, scattered_energy
 
 __all__ = ["scattered_photon_acceptance", "single_scatter"]
 
-ANNIHILATION_KEV = 510.99895  # m_e c² (keV), energy of an annihilation photon
-ELECTRON_RADIUS_MM = 2.8179403262e-12  # classical electron radius r_e (mm)
 FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
 GRAZING_COS = 1e-3  # direct pairs with a smaller |cos α| at a detector are returned as zero
 TABLE_SIZE = 4001  # samples of cos θ in [−1, 1] for the angular look-up tables
 
 
 # ----------------------------------------------------------------------------- physics
-
-
-def _scattered_energy(cos_theta: ArrayLike, energy_kev: float = ANNIHILATION_KEV) -> NDArray:
-    """Energy (keV) of a photon of ``energy_kev`` after Compton scattering by angle θ."""
-    k = energy_kev / ANNIHILATION_KEV
-    return energy_kev / (1.0 + k * (1.0 - np.asarray(cos_theta, dtype=np.float64)))
-
-
-def _kn_differential(cos_theta: ArrayLike, energy_kev: float = ANNIHILATION_KEV) -> NDArray:
-    """Klein–Nishina differential cross-section per electron.
-
-    Parameters
-    ----------
-    cos_theta
-        Cosine of the scattering angle, any shape.
-    energy_kev
-        Energy of the incoming photon (keV).
-
-    Returns
-    -------
-    NDArray
-        ``dσ/dΩ`` in mm² per steradian per electron, shape of ``cos_theta``.
-    """
-    c = np.asarray(cos_theta, dtype=np.float64)
-    ratio = _scattered_energy(c, energy_kev) / energy_kev  # E′/E
-    return 0.5 * ELECTRON_RADIUS_MM**2 * ratio**2 * (ratio + 1.0 / ratio - (1.0 - c * c))
-
-
-def _kn_total(energy_kev: ArrayLike = ANNIHILATION_KEV) -> NDArray:
-    """Total Klein–Nishina cross-section per electron (mm²) of photons of ``energy_kev``."""
-    k = np.asarray(energy_kev, dtype=np.float64) / ANNIHILATION_KEV
-    log = np.log1p(2.0 * k)
-    bracket = (1.0 + k) / k**2 * (2.0 * (1.0 + k) / (1.0 + 2.0 * k) - log / k)
-    return (
-        2.0
-        * np.pi
-        * ELECTRON_RADIUS_MM**2
-        * (bracket + log / (2.0 * k) - (1.0 + 3.0 * k) / (1.0 + 2.0 * k) ** 2)
-    )
 
 
 def _window_efficiency(
@@ -163,14 +123,12 @@ def _angular_tables(
         511 keV.
     """
     cos_theta = np.linspace(-1.0, 1.0, TABLE_SIZE)
-    energy = _scattered_energy(cos_theta)
+    energy = scattered_energy(cos_theta)
     kernel = (
-        _kn_differential(cos_theta)
-        / _kn_total()
-        * _window_efficiency(energy, window_kev, resolution)
+        kn_differential(cos_theta) / kn_total() * _window_efficiency(energy, window_kev, resolution)
     )
     kernel[kernel < 1e-9 * kernel.max()] = 0.0
-    mu_ratio = _kn_total(energy) / _kn_total()
+    mu_ratio = kn_total(energy) / kn_total()
     return kernel, mu_ratio
 
 
@@ -188,8 +146,8 @@ def scattered_photon_acceptance(window_kev: tuple[float, float], resolution: flo
     """
     window = _window(window_kev)
     cos_theta = np.linspace(-1.0, 1.0, TABLE_SIZE)
-    weight = _kn_differential(cos_theta) / _kn_total()
-    accepted = weight * _window_efficiency(_scattered_energy(cos_theta), window, resolution)
+    weight = kn_differential(cos_theta) / kn_total()
+    accepted = weight * _window_efficiency(scattered_energy(cos_theta), window, resolution)
     integral = 2.0 * np.pi * float(np.trapezoid(accepted, cos_theta))
     return integral / float(_window_efficiency(ANNIHILATION_KEV, window, resolution))
 
