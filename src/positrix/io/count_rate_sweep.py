@@ -12,6 +12,10 @@ acquisition, its prompt (and delayed) sinograms, start activity and duration::
     start_activity_MBq = 120.0
     duration_s = 60.0
 
+    [[acquisition]]
+    listmode = "a02.petsird"    # or PETSIRD list mode: prompts and delayeds histogrammed
+    start_activity_MBq = 80.0   # duration_s: the file's own unless given
+
 Every sinogram is single-slice rebinned (counts summed, not averaged) to the scanner's
 ``2·n_rings − 1`` direct planes.  Errors name the file, the acquisition and the key.
 """
@@ -27,7 +31,7 @@ from numpy.typing import NDArray
 
 from positrix.errors import FileFormatError
 from positrix.geometry.scanner import ScannerGeometry, get_scanner, load_scanner
-from positrix.geometry.sinogram import SinogramLayout, ssrb, ssrb_plane_z_mm
+from positrix.geometry.sinogram import SinogramLayout, histogram_events, ssrb, ssrb_plane_z_mm
 from positrix.io.toml_file import read_toml
 
 __all__ = ["CountRateSweep", "read_sweep"]
@@ -72,6 +76,32 @@ def _sinogram(file: Path, scanner: ScannerGeometry, span: int, source: Path) -> 
     return ssrb(read.layout, read.data, average=False)
 
 
+def _listmode(
+    file: Path, scanner: ScannerGeometry, span: int, source: Path
+) -> tuple[NDArray, NDArray | None, float]:
+    """Rebinned prompts, delayeds (None without delayed events) and duration (s) of a
+    PETSIRD list-mode acquisition."""
+    if not file.exists():
+        raise FileFormatError(f"no list-mode file {file}", source=source, field="listmode")
+    from positrix.io.petsird import read_petsird
+
+    events = read_petsird(file, scanner=scanner)
+    layout = SinogramLayout(scanner, span=span)
+    rebinned = []
+    for flag in (True, False):
+        chosen = events.prompt == flag
+        counts = histogram_events(
+            layout,
+            events.ring_1[chosen],
+            events.crystal_1[chosen],
+            events.ring_2[chosen],
+            events.crystal_2[chosen],
+        )
+        rebinned.append(ssrb(layout, counts, average=False))
+    delayeds = rebinned[1] if np.any(~events.prompt) else None
+    return rebinned[0], delayeds, float(events.duration_s)
+
+
 def read_sweep(path: str | Path) -> CountRateSweep:
     """Read and rebin a sweep file (module docstring)."""
     path = Path(path)
@@ -89,12 +119,39 @@ def read_sweep(path: str | Path) -> CountRateSweep:
             fix="one [[acquisition]] per activity level, with prompts, start_activity_MBq, "
             "duration_s",
         )
+    if not all(isinstance(row, dict) for row in rows):
+        raise FileFormatError(
+            "acquisition must be a list of tables",
+            source=path,
+            field="acquisition",
+            fix="write each acquisition as an [[acquisition]] table",
+        )
+    rows = [dict(row) for row in rows]
     span = int(spec.get("span", 3))
     prompts, delayeds = [], []
     for index, row in enumerate(rows):
+        if "listmode" in row:
+            if "prompts" in row or "delayeds" in row:
+                raise FileFormatError(
+                    f"acquisition {index + 1} gives both list mode and sinograms",
+                    source=path,
+                    field="listmode",
+                    fix="keep either listmode or prompts (and delayeds)",
+                )
+            sinogram, delayed, duration = _listmode(
+                path.parent / row["listmode"], scanner, span, path
+            )
+            prompts.append(sinogram)
+            if delayed is not None:
+                delayeds.append(delayed)
+            rows[index] = {"duration_s": duration, **row}
+            continue
         if "prompts" not in row:
             raise FileFormatError(
-                f"acquisition {index + 1} has no prompts", source=path, field="prompts"
+                f"acquisition {index + 1} has no prompts",
+                source=path,
+                field="prompts",
+                fix="prompts = FILE (.hs or .npy) or listmode = FILE (PETSIRD)",
             )
         prompts.append(_sinogram(path.parent / row["prompts"], scanner, span, path))
         if "delayeds" in row:
