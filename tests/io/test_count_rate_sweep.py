@@ -47,7 +47,7 @@ def test_petsird_acquisitions_give_the_sinograms_they_hold(tmp_path):
     # the duration comes from the list-mode file (its last 1 ms time block)
     assert from_events.duration_s == pytest.approx([60.0, 60.0], abs=0.002)
     both = tmp_path / "both.toml"
-    both.write_text("\n".join([*head, "[[acquisition]]", 'listmode = "a0.petsird"',
-                               'prompts = "p0.npy"', "start_activity_MBq = 1.0"]) + "\n")  # fmt: skip
+    row = ["[[acquisition]]", 'listmode = "a0.petsird"', 'prompts = "p0.npy"']
+    both.write_text("\n".join([*head, *row, "start_activity_MBq = 1.0"]) + "\n")
     with pytest.raises(FileFormatError, match="both list mode and sinograms"):
         read_sweep(both)
