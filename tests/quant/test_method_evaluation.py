@@ -12,8 +12,9 @@ SCANNER = mini_scanner(8)
 
 @pytest.fixture(scope="module")
 def result():
-    return evaluate_methods(["osem", "map-rdp"], phantoms=["nema-iq"], replicates=2,
-                            scanner=SCANNER, iterations=4, activity_mbq=5.0)  # fmt: skip
+    return evaluate_methods(["osem", "map-rdp", "gaussian"], phantoms=["nema-iq"],
+                            replicates=2, scanner=SCANNER, iterations=4,
+                            activity_mbq=5.0)  # fmt: skip
 
 
 def test_osem_trades_noise_for_recovery_over_iterations(result):
@@ -39,3 +40,18 @@ def test_unknown_phantoms_and_methods_are_refused():
         evaluate_methods(["osem"], phantoms=["monkey"], scanner=SCANNER)
     with pytest.raises(PositrixError, match="no reconstruction method"):
         evaluate_methods(["nope"], phantoms=["derenzo"], scanner=SCANNER)
+
+
+def test_a_post_filter_trades_recovery_for_noise_over_its_width(result):
+    (osem,) = [c for c in result.curves if c["method"] == "osem"]
+    (gauss,) = [c for c in result.curves if c["method"] == "gaussian"]
+    assert gauss["parameter"] == "fwhm_mm" and gauss["parameter_value"] == [0, 1, 2, 3, 4, 5]
+    assert osem["parameter"] == "iterations" and osem["parameter_value"] == [1, 2, 3, 4]
+    # FWHM 0 is OSEM's last iteration itself (the post-filter processes that image)
+    assert gauss["noise_percent"][0] == pytest.approx(osem["noise_percent"][-1], rel=1e-9)
+    assert gauss["mean_recovery"][0] == pytest.approx(osem["mean_recovery"][-1], rel=1e-9)
+    # a wider filter averages more voxels: less noise and less recovery of the rods
+    assert np.all(np.diff(gauss["noise_percent"]) < 0)
+    assert np.all(np.diff(gauss["mean_recovery"]) < 0)
+    rows = [r for r in result.rows if r["method"] == "gaussian" and r["region"] == "uniform"]
+    assert [r["parameter_value"] for r in rows] == [0, 1, 2, 3, 4, 5]

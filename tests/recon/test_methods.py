@@ -30,8 +30,8 @@ MINI = ScannerGeometry(
 )
 
 
-def _example_method():
-    spec = importlib.util.spec_from_file_location("positrix_sirt", EXAMPLE)
+def _example_method(path=EXAMPLE):
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.METHOD
@@ -103,3 +103,29 @@ def test_bad_plugins_are_refused(plugins):
     plugins.append(_entry("osem2", lambda: methods.ReconMethod("osem", "again", print)))
     with pytest.raises(PositrixError, match="built-in name 'osem'"):
         methods.available_methods()
+    plugins.clear()
+    plugins.append(_entry("smooth", lambda: methods.PostProcessMethod("smooth", "x", print, (),
+                                                                      "width")))  # fmt: skip
+    with pytest.raises(PositrixError, match=r"needs parameter values.*0 value\(s\)"):
+        methods.available_methods()
+    plugins.clear()
+    plugins.append(_entry("smooth", lambda: methods.PostProcessMethod(
+        "smooth", "x", print, (1.0,), "width", base="gaussian")))  # fmt: skip
+    with pytest.raises(PositrixError, match="base 'gaussian'"):
+        methods.available_methods()
+
+
+def test_example_post_processing_plugin(plugins):
+    median = EXAMPLE.with_name("positrix_median.py")
+    plugins.append(_entry("median", lambda: _example_method(median)))
+    found = methods.get_method("median")
+    assert isinstance(found, methods.PostProcessMethod) and found.base == "osem"
+    assert found.source == "median = median_module:METHOD"
+    image = np.random.default_rng(1).normal(10.0, 1.0, (16, 16, 8)).astype(np.float32)
+    before = image.copy()
+    assert np.array_equal(found.run(image, (1.0, 1.0, 1.0), 1.0), image)  # width 1: as is
+    smooth = found.run(image, (1.0, 1.0, 1.0), 3.0)
+    assert np.array_equal(image, before)  # the input is not modified
+    # the median of 27 Gaussian samples has ≈ 0.24 of their SD (√(π/2)/√27)
+    assert smooth[2:-2, 2:-2, 2:-2].std() < 0.4 * image.std()
+    assert smooth.mean() == pytest.approx(10.0, abs=0.05)

@@ -77,8 +77,8 @@ def run(args: argparse.Namespace) -> int:
         )
     output.mkdir(parents=True, exist_ok=True)
     with targets[0].open("w", newline="", encoding="utf-8") as handle:
-        columns = ["phantom", "method", "iteration", "region", "truth_bq_ml", "bias_percent",
-                   "recovery", "cnr"]  # fmt: skip
+        columns = ["phantom", "method", "iteration", "parameter", "parameter_value", "region",
+                   "truth_bq_ml", "bias_percent", "recovery", "cnr"]  # fmt: skip
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
         writer.writerows(result.rows)
@@ -88,8 +88,13 @@ def run(args: argparse.Namespace) -> int:
         print_json({"curves": result.curves, "files": [str(t) for t in targets]})
         return 0
     for curve in result.curves:
+        step = (
+            f"after {curve['iteration'][-1]} iterations"
+            if curve["parameter"] == "iterations"
+            else f"at {curve['parameter']} {curve['parameter_value'][-1]:g}"
+        )
         print(
-            f"{curve['phantom']}, {curve['method']}: after {curve['iteration'][-1]} iterations "
+            f"{curve['phantom']}, {curve['method']}: {step} "
             f"noise {curve['noise_percent'][-1]:.2f} % ({curve['reference']}), mean recovery "
             f"{curve['mean_recovery'][-1]:.3f}"
         )

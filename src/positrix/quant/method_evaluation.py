@@ -6,7 +6,10 @@ Poisson noise; :func:`~positrix.simulation.scan.simulate_scan`) and every method
 each with the true attenuation and the true expected randoms + scatter as the additive term —
 so the comparison is of the methods, not of the corrections.  After every iteration (or step
 of the method's own parameter) the image is converted to Bq/mL and compared with the truth
-on the reconstruction grid, region by region:
+on the reconstruction grid, region by region.  A post-processing method
+(:class:`~positrix.recon.methods.PostProcessMethod`) processes the final image of its base
+reconstruction (the same images the base method is evaluated on), one step per value of its
+parameter:
 
 - the **reference** region is the largest one holding activity (NEMA IQ: the uniform
   cylinder; Derenzo: the widest rods; mouse: the largest organ);
@@ -17,7 +20,7 @@ on the reconstruction grid, region by region:
 - **contrast-to-noise**: |mean − reference mean| / the reference's spatial SD.
 
 The trade-off curves plot the mean recovery of the other active regions against the noise,
-one point per iteration, one curve per method.
+one point per iteration (or parameter value), one curve per method.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from positrix.geometry.scanner import ScannerGeometry
 from positrix.image.frames import FrameTable
 from positrix.recon.calibration import nominal_calibration, to_concentration
 from positrix.recon.corrections.attenuation import attenuation_factors
-from positrix.recon.methods import get_method
+from positrix.recon.methods import PostProcessMethod, ReconMethod, get_method
 from positrix.recon.reconstruct import SystemModel, default_grid
 from positrix.simulation.scan import SimulatedScan, make_phantom, simulate_scan
 
@@ -51,8 +54,10 @@ class MethodEvaluation:
     """Figures per phantom, method and iteration (module docstring).
 
     ``rows`` hold one dict per (phantom, method, iteration, region) with keys ``phantom``,
-    ``method``, ``iteration``, ``region``, ``truth_bq_ml``, ``bias_percent``, ``recovery``,
-    ``cnr``; ``curves`` one per (phantom, method) with ``iteration``, ``noise_percent`` and
+    ``method``, ``iteration`` (the step, from 1), ``parameter`` and ``parameter_value``
+    (``iterations`` and the iteration for reconstruction methods), ``region``,
+    ``truth_bq_ml``, ``bias_percent``, ``recovery``, ``cnr``; ``curves`` one per (phantom,
+    method) with ``parameter``, ``parameter_value``, ``iteration``, ``noise_percent`` and
     ``mean_recovery`` lists.
     """
 
@@ -80,8 +85,57 @@ def _regions(scan: SimulatedScan) -> tuple[str, dict[str, NDArray[np.bool_]], di
     return reference, {n: masks[n] for n in truth}, truth
 
 
+def _steps(method: str, iterations: int) -> tuple[str, list[float]]:
+    """The parameter a method's curve runs over and its values."""
+    found = get_method(method)
+    if isinstance(found, PostProcessMethod):
+        return found.parameter, [float(v) for v in found.values]
+    return found.parameter, [float(i) for i in range(1, iterations + 1)]
+
+
+def _processed(
+    method: PostProcessMethod, base: NDArray[np.float32], voxel: tuple[float, float, float]
+) -> list[NDArray[np.float32]]:
+    """``method`` applied to ``base`` (Bq/mL) at each of its parameter values."""
+    out = []
+    for value in method.values:
+        image = np.asarray(method.run(base, voxel, value), dtype=np.float32)
+        if image.shape != base.shape:
+            raise PositrixError(
+                f"post-processing method '{method.name}' returned shape {image.shape} for an "
+                f"image of {base.shape}",
+                field="--method",
+                fix=f"fix the plugin ({method.source})",
+            )
+        out.append(image)
+    return out
+
+
+class _Reconstructions:
+    """Bq/mL images per (method, replicate), each reconstruction made once (a post-processing
+    method reuses its base's)."""
+
+    def __init__(self, model, scans, iterations, voxel):
+        self.model, self.scans, self.iterations, self.voxel = model, scans, iterations, voxel
+        self.made: dict[tuple[str, int], list[NDArray[np.float32]]] = {}
+
+    def images(self, name: str, replicate: int) -> list[NDArray[np.float32]]:
+        """One image per step of method ``name`` on replicate ``replicate``."""
+        key = (name, replicate)
+        if key not in self.made:
+            found = get_method(name)
+            if isinstance(found, ReconMethod):
+                scan = self.scans[replicate]
+                self.made[key] = _images(name, self.model, scan, self.iterations)
+            else:
+                base = self.images(found.base, replicate)[-1]
+                self.made[key] = _processed(found, base, self.voxel)
+        return self.made[key]
+
+
 def _images(method: str, model: SystemModel, scan: SimulatedScan, iterations: int):
-    """Bq/mL image after each iteration of ``method`` on ``scan``'s first frame."""
+    """Bq/mL image after each iteration of the reconstruction ``method`` on ``scan``'s first
+    frame."""
     frame = scan.acquisition[0]
     additive = (frame.sinograms.randoms + frame.sinograms.scatter).astype(np.float32)
     kept: dict[int, NDArray[np.float32]] = {}
@@ -197,17 +251,21 @@ def evaluate_methods(
                 layout, scans[0].truth.mu_per_mm, voxel, image_shape=shape
             ),
         )
+        made = _Reconstructions(model, scans, iterations, voxel)
         for method in methods:
             per_replicate = []
-            for r, scan in enumerate(scans):
+            for r in range(replicates):
                 if progress is not None:
                     progress(f"{phantom}: {method}, replicate {r + 1}/{replicates}")
-                per_replicate.append(_images(method, model, scan, iterations))
+                per_replicate.append(made.images(method, r))
             n_steps = min(len(images) for images in per_replicate)
+            parameter, values = _steps(method, iterations)
             curve: dict[str, Any] = {
                 "phantom": phantom,
                 "method": method,
                 "reference": reference,
+                "parameter": parameter,
+                "parameter_value": values[:n_steps],
                 "iteration": [],
                 "noise_percent": [],
                 "mean_recovery": [],
@@ -220,16 +278,17 @@ def evaluate_methods(
                 curve["iteration"].append(step + 1)
                 curve["noise_percent"].append(figures["noise_percent"])
                 curve["mean_recovery"].append(float(np.mean(others)) if others else None)
-                for name, values in figures["regions"].items():
+                for name, region in figures["regions"].items():
                     rows.append({"phantom": phantom, "method": method, "iteration": step + 1,
-                                 "region": name, **values})  # fmt: skip
+                                 "parameter": parameter, "parameter_value": values[step],
+                                 "region": name, **region})  # fmt: skip
             curves.append(curve)
     return MethodEvaluation(rows, curves, replicates)
 
 
 def plot_trade_off(result: MethodEvaluation, path: Any) -> Any:
     """Save the recovery–noise trade-off curves (one panel per phantom, one curve per method,
-    one point per iteration) as a PNG."""
+    one point per iteration or parameter value) as a PNG."""
     from positrix.figures import pyplot
 
     plt = pyplot()
@@ -238,8 +297,11 @@ def plot_trade_off(result: MethodEvaluation, path: Any) -> Any:
                                 squeeze=False)  # fmt: skip
     for ax, phantom in zip(axes[0], phantoms, strict=True):
         for curve in (c for c in result.curves if c["phantom"] == phantom):
-            ax.plot(curve["noise_percent"], curve["mean_recovery"], "-o", ms=3,
-                    label=curve["method"])  # fmt: skip
+            label = curve["method"]
+            if curve["parameter"] != "iterations":
+                values = curve["parameter_value"]
+                label += f" ({curve['parameter']} {values[0]:g}–{values[-1]:g})"
+            ax.plot(curve["noise_percent"], curve["mean_recovery"], "-o", ms=3, label=label)
         ax.set_xlabel(f"noise in the reference region (%, {result.replicates} replicates)")
         ax.set_ylabel("mean recovery coefficient")
         ax.set_title(phantom)
