@@ -108,3 +108,15 @@ def test_bad_layouts_and_events_are_refused():
         layout.bin_index([0], [0], [0], [999])
     with pytest.raises(PositrixError, match="planes × views × radial"):
         layout.check(np.zeros((3, 4, 5)))
+
+
+def test_lor_angle_offset_of_lines_through_two_points():
+    from positrix.geometry.sinogram import lor_angle_offset
+
+    start = np.array([[10.0, -50.0, 0.0], [-40.0, 5.0, 3.0], [10.0, 50.0, 0.0]])
+    end = np.array([[10.0, 50.0, 9.0], [40.0, 5.0, 3.0], [10.0, -50.0, 0.0]])
+    phi, s = lor_angle_offset(start, end)
+    # a vertical line at x = 10: normal along x; a horizontal one at y = 5: normal along y;
+    # the same line with its ends swapped gives the same (φ, s)
+    assert phi == pytest.approx([0.0, np.pi / 2, 0.0], abs=1e-12)
+    assert s == pytest.approx([10.0, 5.0, 10.0], abs=1e-12)

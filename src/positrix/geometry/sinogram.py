@@ -28,7 +28,13 @@ from numpy.typing import ArrayLike, NDArray
 from positrix.errors import PositrixError
 from positrix.geometry.scanner import ScannerGeometry
 
-__all__ = ["SinogramLayout", "histogram_events", "ssrb", "ssrb_plane_z_mm"]
+__all__ = [
+    "SinogramLayout",
+    "histogram_events",
+    "lor_angle_offset",
+    "ssrb",
+    "ssrb_plane_z_mm",
+]
 
 
 @dataclass(frozen=True)
@@ -278,6 +284,23 @@ def histogram_events(
     size = int(np.prod(layout.shape))
     counts = np.bincount(flat[keep], weights=w, minlength=size)
     return counts.astype(np.float32).reshape(layout.shape)
+
+
+def lor_angle_offset(
+    start_mm: ArrayLike, end_mm: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Transaxial sinogram coordinates of lines through two points each (x, y first;
+    ``(n, ≥ 2)`` mm): the angle ``φ`` of the line's normal in ``[0, π)`` (rad) and the
+    signed distance ``s = x·cos φ + y·sin φ`` of the line from the axis (mm)."""
+    p = np.asarray(start_mm, dtype=np.float64)[:, :2]
+    d = np.asarray(end_mm, dtype=np.float64)[:, :2] - p
+    phi = np.arctan2(d[:, 1], d[:, 0]) + np.pi / 2.0
+    s = p[:, 0] * np.cos(phi) + p[:, 1] * np.sin(phi)
+    phi = np.mod(phi, 2.0 * np.pi)
+    flip = phi >= np.pi
+    phi[flip] -= np.pi
+    s[flip] = -s[flip]
+    return phi, s
 
 
 def ssrb_plane_z_mm(scanner: ScannerGeometry) -> NDArray[np.float64]:

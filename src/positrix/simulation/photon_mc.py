@@ -25,6 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from positrix.errors import PositrixError
 from positrix.geometry.scanner import ScannerGeometry
+from positrix.geometry.sinogram import lor_angle_offset
 from positrix.physics.compton import (
     ANNIHILATION_KEV,
     klein_nishina_cosines,
@@ -187,14 +188,7 @@ def ssrb_histogram(
     """All coincidences single-slice rebinned into one 2-D sinogram at the scanner's
     sampling (``crystals/2`` views over 180°, half a transaxial pitch radially):
     ``(counts (views, radial), radial_mm)``."""
-    p, q = coincidences.start_mm[:, :2], coincidences.end_mm[:, :2]
-    d = q - p
-    phi = np.arctan2(d[:, 1], d[:, 0]) + np.pi / 2.0  # the LOR's normal
-    s = p[:, 0] * np.cos(phi) + p[:, 1] * np.sin(phi)
-    phi = np.mod(phi, 2.0 * np.pi)
-    flip = phi >= np.pi
-    phi[flip] -= np.pi
-    s[flip] = -s[flip]
+    phi, s = lor_angle_offset(coincidences.start_mm, coincidences.end_mm)
     step = scanner.transaxial_pitch_mm / 2.0
     half = int(np.ceil(scanner.ring_diameter_mm / 2.0 / step))
     edges = (np.arange(-half, half + 1) - 0.5) * step

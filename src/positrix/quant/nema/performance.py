@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from positrix.geometry.scanner import ScannerGeometry
-from positrix.geometry.sinogram import SinogramLayout, ssrb
+from positrix.geometry.sinogram import SinogramLayout, lor_angle_offset, ssrb
 from positrix.image import Image
 from positrix.physics.nuclides import get_nuclide
 from positrix.quant.nema.count_rate import (
@@ -202,14 +202,7 @@ def ring_resolution(
     crystal — widens the radial profile off the axis; DOI layers narrow it.
     """
     events = ring_events(scanner, (offset_mm, 0.0), n_decays, doi_layers=doi_layers, seed=seed)
-    p, q = events.start_mm[:, :2], events.end_mm[:, :2]
-    d = q - p
-    phi = np.arctan2(d[:, 1], d[:, 0]) + np.pi / 2.0  # the LOR's normal
-    s = p[:, 0] * np.cos(phi) + p[:, 1] * np.sin(phi)
-    phi = np.mod(phi, 2.0 * np.pi)
-    flip = phi >= np.pi
-    phi[flip] -= np.pi
-    s[flip] = -s[flip]
+    phi, s = lor_angle_offset(events.start_mm, events.end_mm)
     n_views = scanner.crystals_per_ring // 2
     step = scanner.transaxial_pitch_mm / 2.0
     reach = abs(offset_mm) + 15.0
@@ -281,10 +274,8 @@ def mc_scatter_fraction(
     planes = events.where(np.abs(middle) <= length / 2.0 - 8.0)
     counts, radial = ssrb_histogram(scanner, planes)
     trues, rest = profile_counts(counts, radial, phantom_diameter_mm=diameter)
-    p, q = planes.start_mm[:, :2], planes.end_mm[:, :2]
-    d = q - p
-    distance = np.abs(p[:, 0] * d[:, 1] - p[:, 1] * d[:, 0]) / np.hypot(d[:, 0], d[:, 1])
-    masked = distance <= diameter / 2.0 + 8.0
+    _, offset = lor_angle_offset(planes.start_mm, planes.end_mm)
+    masked = np.abs(offset) <= diameter / 2.0 + 8.0
     return rest / (trues + rest), float(planes.scattered[masked].mean())
 
 
