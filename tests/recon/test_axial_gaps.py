@@ -85,9 +85,9 @@ def test_sensitivity_profile_loses_the_pairs_through_the_gaps():
     # over the whole axis a pair needs two real crystals: the share of real rings squared,
     # (18/20)² = 0.81 (measured 0.811; 0.02 for the ring-difference weighting)
     assert with_gaps.sum() / full.sum() == pytest.approx(0.81, abs=0.02)
-    # the analytic profile uses the same share
-    assert max(analytic_sensitivity(GAPS, z)) == pytest.approx(
-        0.81
-        * max(analytic_sensitivity(dataclasses.replace(GAPS, gap_rings=0, rings_per_block=0), z)),
-        rel=1e-12,
-    )
+    # the analytic profile follows both photons of a pair to the rings (back to back: the
+    # second ring is fixed by the first): plane by plane it loses what the simulated
+    # profile loses — measured within 0.02 (0.72 … 0.92 of the gap-free values)
+    gap_free = dataclasses.replace(GAPS, gap_rings=0, rings_per_block=0)
+    analytic = analytic_sensitivity(GAPS, z) / analytic_sensitivity(gap_free, z)
+    assert analytic == pytest.approx(with_gaps / full, abs=0.025)

@@ -209,18 +209,25 @@ class ScannerGeometry:
 
     def _check_modules(self) -> None:
         per_block, gaps = int(self.rings_per_block), int(self.gap_rings)
-        if per_block < 0 or gaps < 0:
-            raise PositrixError("rings_per_block and gap_rings must be ≥ 0", field="gap_rings")
+        for name, value in (("rings_per_block", per_block), ("gap_rings", gaps)):
+            if value < 0:
+                raise PositrixError(f"{name} must be ≥ 0", field=name, fix="0 for none")
         if gaps == 0:
             return
+        if per_block < 1:
+            raise PositrixError(
+                "gap_rings needs the blocks' length",
+                field="rings_per_block",
+                fix="give rings_per_block ≥ 1 (crystal rings per axial block)",
+            )
         period = per_block + gaps
-        if per_block < 1 or (self.n_rings + gaps) % period or self.n_rings < period + per_block:
+        if (self.n_rings + gaps) % period or self.n_rings < period + per_block:
             raise PositrixError(
                 f"{self.n_rings} rings are not whole blocks of {per_block} ring(s) separated "
                 f"by {gaps} gap ring(s)",
                 field="n_rings/rings_per_block/gap_rings",
                 fix="n_rings = k·rings_per_block + (k − 1)·gap_rings for k ≥ 2 blocks, e.g. "
-                f"{2 * per_block + gaps if per_block else 2 + gaps}",
+                f"{2 * per_block + gaps}",
             )
 
     def detector_rings(self) -> NDArray[np.bool_]:

@@ -184,6 +184,15 @@ class SinogramLayout:
         return np.bincount(table[table >= 0], minlength=self.n_planes)
 
     @cached_property
+    def detector_pairs_per_plane(self) -> NDArray[np.int64]:
+        """Pairs of rings that hold crystals (not the virtual rings of axial gaps) binned
+        into each plane, shape ``(n_planes,)``."""
+        table = self.plane_of_rings
+        real = self.scanner.detector_rings()
+        keep = (table >= 0) & real[:, None] & real[None, :]
+        return np.bincount(table[keep], minlength=self.n_planes)
+
+    @cached_property
     def plane_z_mm(self) -> NDArray[np.float64]:
         """Mean axial position of crystal ``a`` and ``b`` per plane, shape ``(n_planes, 2)``."""
         z = self.scanner.ring_z_mm()
@@ -331,6 +340,7 @@ def ssrb(
     for plane, direct in enumerate(target):
         out[direct] += data[plane]
     if average:
-        pairs = np.bincount(target, weights=layout.ring_pairs_per_plane, minlength=out.shape[0])
+        real = layout.detector_pairs_per_plane  # the virtual rings of axial gaps have no LORs
+        pairs = np.bincount(target, weights=real, minlength=out.shape[0])
         out /= np.maximum(pairs, 1)[:, None, None]
     return out.astype(np.float32)

@@ -138,6 +138,13 @@ def read_sweep(path: str | Path) -> CountRateSweep:
                     field="listmode",
                     fix="keep either listmode or prompts (and delayeds)",
                 )
+            if not isinstance(row["listmode"], str):
+                raise FileFormatError(
+                    f"acquisition {index + 1}: listmode must be a file name",
+                    source=path,
+                    field="listmode",
+                    fix='listmode = "a01.petsird"',
+                )
             sinogram, delayed, duration = _listmode(
                 path.parent / row["listmode"], scanner, span, path
             )
@@ -158,7 +165,11 @@ def read_sweep(path: str | Path) -> CountRateSweep:
             delayeds.append(_sinogram(path.parent / row["delayeds"], scanner, span, path))
     if delayeds and len(delayeds) != len(prompts):
         raise FileFormatError(
-            "give delayeds for every acquisition or for none", source=path, field="delayeds"
+            f"delayed coincidences for {len(delayeds)} of {len(prompts)} acquisitions",
+            source=path,
+            field="delayeds",
+            fix="give delayeds (or list-mode files with delayed events) for every acquisition "
+            "or for none",
         )
     layout = SinogramLayout(scanner, span=span)
     planes = ssrb_plane_z_mm(scanner)

@@ -99,7 +99,8 @@ def _processed(
     """``method`` applied to ``base`` (Bq/mL) at each of its parameter values."""
     out = []
     for value in method.values:
-        image = np.asarray(method.run(base, voxel, value), dtype=np.float32)
+        # a copy each time: a plugin that writes into its input cannot touch the base
+        image = np.asarray(method.run(base.copy(), voxel, value), dtype=np.float32)
         if image.shape != base.shape:
             raise PositrixError(
                 f"post-processing method '{method.name}' returned shape {image.shape} for an "
@@ -118,6 +119,11 @@ class _Reconstructions:
     def __init__(self, model, scans, iterations, voxel):
         self.model, self.scans, self.iterations, self.voxel = model, scans, iterations, voxel
         self.made: dict[tuple[str, int], list[NDArray[np.float32]]] = {}
+
+    def keep_last(self, name: str) -> None:
+        """Drop all but the final image of ``name`` (all a post-processing method needs)."""
+        for key in [k for k in self.made if k[0] == name]:
+            self.made[key] = self.made[key][-1:]
 
     def images(self, name: str, replicate: int) -> list[NDArray[np.float32]]:
         """One image per step of method ``name`` on replicate ``replicate``."""
@@ -283,6 +289,7 @@ def evaluate_methods(
                                  "parameter": parameter, "parameter_value": values[step],
                                  "region": name, **region})  # fmt: skip
             curves.append(curve)
+            made.keep_last(method)
     return MethodEvaluation(rows, curves, replicates)
 
 

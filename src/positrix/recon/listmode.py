@@ -67,11 +67,9 @@ def listmode_sensitivity(
         …``, as :func:`listmode_osem` forms them), shape ``(subsets, nx, ny, nz)``.
     """
     layout = _all_lors(scanner, n_radial)
-    eff = (
-        scanner.detector_mask()
-        if efficiencies is None
-        else (np.asarray(efficiencies, dtype=np.float64))
-    )
+    eff = scanner.detector_mask()  # no crystals in the axial gaps, whatever is given
+    if efficiencies is not None:
+        eff = eff * np.asarray(efficiencies, dtype=np.float64)
     weights = crystal_pair_sinogram(layout, eff)
     if radial is not None:
         weights *= np.asarray(radial, np.float32)[None, None, :]
@@ -143,7 +141,9 @@ def listmode_osem(
     if iterations < 1:
         raise PositrixError("iterations must be ≥ 1", field="--iterations")
     start, end = scanner.lor_endpoints(r1, c1, r2, c2)
-    eff = scanner.detector_mask() if efficiencies is None else np.asarray(efficiencies, np.float64)
+    eff = scanner.detector_mask()  # no crystals in the axial gaps, whatever is given
+    if efficiencies is not None:
+        eff = eff * np.asarray(efficiencies, dtype=np.float64)
     factors = (eff[r1, c1] * eff[r2, c2]).astype(np.float32)
     if radial is not None:
         factors *= np.asarray(radial, np.float32)[radial_bin]

@@ -62,7 +62,8 @@ class SystemModel:
     shape, voxel_size_mm
         Image grid ``(nx, ny, nz)`` centred on the scanner, voxel edges in mm.
     efficiency
-        Bin efficiencies (default: ring pairs per bin), ``layout.shape``.
+        Bin efficiencies (default: pairs of crystal rings per bin — the virtual rings of
+        axial gaps hold none), ``layout.shape``.
     attenuation
         Attenuation factors (default 1), ``layout.shape``.
     blur_fwhm_mm
@@ -84,7 +85,7 @@ class SystemModel:
         """``n · a`` for every bin."""
         layout = self.layout
         eff = (
-            np.broadcast_to(layout.ring_pairs_per_plane[:, None, None], layout.shape)
+            np.broadcast_to(layout.detector_pairs_per_plane[:, None, None], layout.shape)
             if self.efficiency is None
             else layout.check(self.efficiency, what="normalisation")
         )
@@ -244,7 +245,7 @@ def _fbp(model: SystemModel, y: NDArray[np.float32], additive: NDArray[np.float3
             fix="use the default grid for FBP",
         )
     factors = model.multiplicative()
-    pairs = layout.ring_pairs_per_plane[:, None, None].astype(np.float32)
+    pairs = layout.detector_pairs_per_plane[:, None, None].astype(np.float32)
     # oblique LORs cross a slab 1/cos θ longer than a direct one: scale to 2D line integrals
     xy = layout.bin_xy_mm
     inplane = np.sum((xy[..., 2:] - xy[..., :2]) ** 2, axis=-1)[None]

@@ -87,8 +87,10 @@ def singles_rates(
     solid_angle = half_length / np.hypot(half_length, radius)
     beta = get_nuclide(nuclide).beta_plus_fraction
     eta = scanner.detection_efficiency
-    mask = scanner.detector_mask()
-    return mask * (2.0 * beta * activity_bq * solid_angle * eta / float(mask.sum()))
+    # photons that reach an axial gap are lost: every crystal keeps the gap-free rate
+    return scanner.detector_mask() * (
+        2.0 * beta * activity_bq * solid_angle * eta / scanner.n_crystals
+    )
 
 
 def _block_live(layout: SinogramLayout, singles: NDArray[np.float64], dead_time_s: float):
@@ -176,7 +178,9 @@ def simulate_acquisition(
     blur = _resolution(frames.shape[:3], voxel, info, positron_range, detector_blur_mm, layout)
     k = nominal_calibration(layout.scanner) if calibration is None else float(calibration)
     shape = (layout.scanner.n_rings, layout.scanner.crystals_per_ring)
-    eff = layout.scanner.detector_mask() if efficiencies is None else np.asarray(efficiencies)
+    eff = layout.scanner.detector_mask()  # no crystals in the axial gaps, whatever is given
+    if efficiencies is not None:
+        eff = eff * np.asarray(efficiencies, dtype=np.float64)
     voxel_ml = float(np.prod(voxel)) / 1000.0
     out = []
     for f in range(frames.shape[3]):

@@ -60,8 +60,9 @@ def simulate_sinograms(
     rng = np.random.default_rng(seed)
     activity = np.asarray(activity_bq_ml, dtype=np.float32)
     mu = np.asarray(mu_per_mm, dtype=np.float32)
-    mask = layout.scanner.detector_mask()
-    eff = mask if efficiencies is None else np.asarray(efficiencies, np.float64)
+    eff = layout.scanner.detector_mask()  # no crystals in the axial gaps, whatever is given
+    if efficiencies is not None:
+        eff = eff * np.asarray(efficiencies, dtype=np.float64)
     bins = crystal_pair_sinogram(layout, eff)
     info = get_nuclide(nuclide)
     decay = 1.0 / float(frame_decay_correction(info, frame_start_s, duration_s))

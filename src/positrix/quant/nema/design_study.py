@@ -7,9 +7,9 @@ stages that read it):
   (:func:`~positrix.quant.nema.performance.axial_sensitivity`) and the analytic one, a
   point on the axis seeing pairs of directions that both reach the ring,
   ``η²·p·(L − |z|)/√((L − |z|)² + R²)`` (``p`` the crystals' share of the detector
-  surface — packing within blocks and gaps between blocks transaxially, and axially the
-  square of the share of rings that hold crystals (both photons must land on one) — ``R``
-  the radius at the mean DOI, ``L`` the half length);
+  surface: packing within blocks, gaps between blocks transaxially; ``R`` the radius at
+  the mean DOI, ``L`` the half length) — with axial gaps the last factor is the share of
+  directions whose two photons both land on rings that hold crystals, by quadrature;
 - ``resolution`` — geometry and ``doi_layers``: FWHM of points at 0, 5, 10, 15 and 25 mm
   from the axis, where the field of view reaches: radial and tangential with the photons
   followed into the crystals (parallax, DOI layers;
@@ -18,14 +18,14 @@ stages that read it):
   (:func:`~positrix.quant.nema.performance.point_resolution`); FBP for both;
 - ``count_rates`` — geometry, detection efficiency, energy window and resolution,
   coincidence window, dead time and pile-up: the mouse and rat NU 4 sweeps;
-- ``image_quality`` — geometry, detection efficiency, energy window and resolution,
-  coincidence window and dead time: the NU 4 image-quality phantom simulated, reconstructed
+- ``image_quality`` — geometry, detection efficiency, energy window and resolution and
+  coincidence window: the NU 4 image-quality phantom simulated, reconstructed
   by OSEM with every correction and analysed
   (:func:`~positrix.quant.nema.design_iq.simulated_image_quality`; a design whose field of
   view does not hold the phantom gets the reason instead of figures).
 
 Results are JSON files ``<stage>-<hash>.json`` in the cache folder; the hash covers the
-stage, its keys' values, ``fast`` and the cache format version.
+stage, its keys' values, ``fast``, the noise seed and the cache format version.
 """
 
 from __future__ import annotations
@@ -84,7 +84,6 @@ STAGES: dict[str, tuple[str, ...]] = {
         "energy_window_kev",
         "energy_resolution",
         "coincidence_window_ns",
-        "dead_time_ns",
     ),
 }
 _OFFSETS_MM = (0.0, 5.0, 10.0, 15.0, 25.0)
@@ -108,17 +107,44 @@ def analytic_sensitivity(scanner: ScannerGeometry, z_mm: Any) -> np.ndarray:
     covered = scanner.crystals_per_ring * scanner.transaxial_pitch_mm
     covered /= 2.0 * blocks * (scanner.ring_diameter_mm / 2.0) * np.tan(np.pi / blocks)
     fraction = reach / np.hypot(reach, radius)
-    # axial gaps: both photons must land on real rings, independently away from the centre
-    filled = float(scanner.detector_rings().mean()) ** 2
+    if int(scanner.gap_rings) > 0:
+        fraction = _both_on_crystal_rings(scanner, z, radius)
     eta = scanner.detection_efficiency
-    return 100.0 * eta**2 * packing * min(covered, 1.0) * filled * fraction
+    return 100.0 * eta**2 * packing * min(covered, 1.0) * fraction
 
 
-def _key(scanner: ScannerGeometry, stage: str, fast: bool) -> str:
+def _both_on_crystal_rings(
+    scanner: ScannerGeometry, z_mm: np.ndarray, radius_mm: float, *, samples: int = 20_000
+) -> np.ndarray:
+    """Share of isotropic directions from points on the axis at ``z_mm`` whose two
+    back-to-back photons both reach the cylinder of ``radius_mm`` within a ring that holds
+    crystals (midpoint rule over ``cos θ``; without gaps it is ``(L − |z|)/√((L − |z|)² +
+    R²)``)."""
+    cosine = (np.arange(samples) + 0.5) / samples
+    offset = radius_mm * cosine / np.sqrt(1.0 - cosine**2)  # axial reach at the ring (mm)
+    half = scanner.axial_fov_mm / 2.0
+    rings = scanner.detector_rings()
+
+    def on_crystals(at: np.ndarray) -> np.ndarray:
+        index = np.floor((at + half) / float(scanner.axial_pitch_mm)).astype(np.int64)
+        inside = (index >= 0) & (index < scanner.n_rings)
+        return inside & rings[np.clip(index, 0, scanner.n_rings - 1)]
+
+    z = np.asarray(z_mm, dtype=np.float64)[:, None]
+    return np.mean(on_crystals(z + offset) & on_crystals(z - offset), axis=1)
+
+
+def _key(scanner: ScannerGeometry, stage: str, fast: bool, seed: int) -> str:
     fields = asdict(scanner)
     keys = STAGES[stage]
     payload = json.dumps(
-        {"stage": stage, "fast": fast, "version": _VERSION, **{k: fields[k] for k in keys}},
+        {
+            "stage": stage,
+            "fast": fast,
+            "seed": seed,
+            "version": _VERSION,
+            **{k: fields[k] for k in keys},
+        },
         sort_keys=True,
         default=list,
     )
@@ -204,7 +230,7 @@ def compare_designs(
     for scanner in scanners:
         results[scanner.name] = {}
         for stage, run in _RUN.items():
-            path = cache / f"{stage}-{_key(scanner, stage, fast)}.json"
+            path = cache / f"{stage}-{_key(scanner, stage, fast, seed)}.json"
             if path.exists():
                 results[scanner.name][stage] = json.loads(path.read_text(encoding="utf-8"))
                 continue

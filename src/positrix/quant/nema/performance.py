@@ -268,8 +268,8 @@ def mc_scatter_fraction(
     midpoints lie in the planes it reads (8 mm inside the phantom's ends), single-slice
     rebinned into one sinogram; the second counted within the same 8 mm mask.  An
     independent check of the analytic scatter model behind :func:`nu4_count_rates`."""
+    events = nu4_coincidences(scanner, phantom, n_decays=n_decays, seed=seed)  # checks the name
     diameter, length, _ = PHANTOMS_NU4[phantom]
-    events = nu4_coincidences(scanner, phantom, n_decays=n_decays, seed=seed)
     middle = 0.5 * (events.start_mm[:, 2] + events.end_mm[:, 2])
     planes = events.where(np.abs(middle) <= length / 2.0 - 8.0)
     counts, radial = ssrb_histogram(scanner, planes)
