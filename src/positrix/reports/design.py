@@ -181,7 +181,8 @@ def _recovery_figure(measured: dict[str, dict[str, Any]], plt: Any, colours: lis
     ax.set_xlabel("rod diameter (mm)")
     ax.set_ylabel("recovery coefficient (1)")
     ax.set_xlim(0.5, 5.5)
-    ax.legend(frameon=False, fontsize=7)
+    if measured:
+        ax.legend(frameon=False, fontsize=7)
     return _png(figure, plt)
 
 
