@@ -56,4 +56,6 @@ def test_the_analytic_scatter_model_agrees_with_the_monte_carlo():
     # the NU 4 analysis recovers the MC's own count of scattered coincidences, 0.3 point
     assert sf_mc == pytest.approx(share, abs=0.003)
     model = nu4_count_rates(RING, "mouse", fast=True).scatter_fraction
-    assert model / sf_mc == pytest.approx(1.0, abs=0.15)
+    # the model's ×1.2 for multiple scatter, where the MC finds ×1.03: the model must lie
+    # above the MC and by less than that factor allows (measured 1.09; MC seeds ±2 %)
+    assert 1.0 < model / sf_mc < 1.2

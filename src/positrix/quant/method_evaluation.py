@@ -37,7 +37,7 @@ from positrix.geometry.scanner import ScannerGeometry
 from positrix.image.frames import FrameTable
 from positrix.recon.calibration import nominal_calibration, to_concentration
 from positrix.recon.corrections.attenuation import attenuation_factors
-from positrix.recon.methods import PostProcessMethod, ReconMethod, get_method
+from positrix.recon.methods import Method, PostProcessMethod, ReconMethod, get_method
 from positrix.recon.reconstruct import SystemModel, default_grid
 from positrix.simulation.scan import SimulatedScan, make_phantom, simulate_scan
 
@@ -85,9 +85,8 @@ def _regions(scan: SimulatedScan) -> tuple[str, dict[str, NDArray[np.bool_]], di
     return reference, {n: masks[n] for n in truth}, truth
 
 
-def _steps(method: str, iterations: int) -> tuple[str, list[float]]:
+def _steps(found: Method, iterations: int) -> tuple[str, list[float]]:
     """The parameter a method's curve runs over and its values."""
-    found = get_method(method)
     if isinstance(found, PostProcessMethod):
         return found.parameter, [float(v) for v in found.values]
     return found.parameter, [float(i) for i in range(1, iterations + 1)]
@@ -116,7 +115,8 @@ class _Reconstructions:
     """Bq/mL images per (method, replicate), each reconstruction made once (a post-processing
     method reuses its base's)."""
 
-    def __init__(self, model, scans, iterations, voxel):
+    def __init__(self, methods, model, scans, iterations, voxel):
+        self.methods = methods  # name → Method, bases included
         self.model, self.scans, self.iterations, self.voxel = model, scans, iterations, voxel
         self.made: dict[tuple[str, int], list[NDArray[np.float32]]] = {}
 
@@ -129,17 +129,17 @@ class _Reconstructions:
         """One image per step of method ``name`` on replicate ``replicate``."""
         key = (name, replicate)
         if key not in self.made:
-            found = get_method(name)
+            found = self.methods[name]
             if isinstance(found, ReconMethod):
                 scan = self.scans[replicate]
-                self.made[key] = _images(name, self.model, scan, self.iterations)
+                self.made[key] = _images(found, self.model, scan, self.iterations)
             else:
                 base = self.images(found.base, replicate)[-1]
                 self.made[key] = _processed(found, base, self.voxel)
         return self.made[key]
 
 
-def _images(method: str, model: SystemModel, scan: SimulatedScan, iterations: int):
+def _images(method: ReconMethod, model: SystemModel, scan: SimulatedScan, iterations: int):
     """Bq/mL image after each iteration of the reconstruction ``method`` on ``scan``'s first
     frame."""
     frame = scan.acquisition[0]
@@ -149,9 +149,7 @@ def _images(method: str, model: SystemModel, scan: SimulatedScan, iterations: in
     def keep(iteration: int, subset: int, image: NDArray[np.float32]) -> None:
         kept[iteration] = image.copy()  # the last subset of each iteration stays
 
-    get_method(method).run(
-        model, frame.sinograms.prompts, additive, iterations=iterations, callback=keep
-    )
+    method.run(model, frame.sinograms.prompts, additive, iterations=iterations, callback=keep)
     duration = float(scan.frames.duration_s[0])
     calibration = nominal_calibration(model.layout.scanner)
     return [
@@ -234,8 +232,11 @@ def evaluate_methods(
         )
     if replicates < 1 or iterations < 1:
         raise PositrixError("need ≥ 1 replicate and ≥ 1 iteration", field="--replicates")
-    for name in methods:
-        get_method(name)  # an unknown method is refused before any simulation
+    # resolved once (an unknown method is refused before any simulation), bases included
+    found = {name: get_method(name) for name in methods}
+    for chosen in list(found.values()):
+        if isinstance(chosen, PostProcessMethod) and chosen.base not in found:
+            found[chosen.base] = get_method(chosen.base)
     rows: list[dict[str, Any]] = []
     curves: list[dict[str, Any]] = []
     for phantom in phantoms:
@@ -257,7 +258,7 @@ def evaluate_methods(
                 layout, scans[0].truth.mu_per_mm, voxel, image_shape=shape
             ),
         )
-        made = _Reconstructions(model, scans, iterations, voxel)
+        made = _Reconstructions(found, model, scans, iterations, voxel)
         for method in methods:
             per_replicate = []
             for r in range(replicates):
@@ -265,7 +266,7 @@ def evaluate_methods(
                     progress(f"{phantom}: {method}, replicate {r + 1}/{replicates}")
                 per_replicate.append(made.images(method, r))
             n_steps = min(len(images) for images in per_replicate)
-            parameter, values = _steps(method, iterations)
+            parameter, values = _steps(found[method], iterations)
             curve: dict[str, Any] = {
                 "phantom": phantom,
                 "method": method,

@@ -77,20 +77,28 @@ def _strides(shape, axis, b, c):
     return sa, sb, sc
 
 
-@njit(cache=True, fastmath=True)
-def _trace_forward(image, p1, p2, shape, voxel):
-    """Line integral of the flat C-order ``image`` along one LOR (module docstring)."""
+@njit(cache=True, fastmath=True, inline="always")
+def _walk(p1, p2, shape, voxel):
+    """A LOR's planes ``lo … hi`` along its main axis, the flat strides, the sizes of the
+    other two axes, and per plane ``k`` the continuous indices ``ub0 + k·dub``,
+    ``uc0 + k·duc`` on them; ``weight`` is the path length per plane (mm)."""
     axis, b, c, da, weight, lo, hi = _setup(p1, p2, shape, voxel)
     sa, sb, sc = _strides(shape, axis, b, c)
-    na, nb, nc = shape[axis], shape[b], shape[c]
-    ca, cb, cc = (na - 1) / 2.0, (nb - 1) / 2.0, (nc - 1) / 2.0
-    # per plane k: continuous indices ub = ub0 + k·dub, uc = uc0 + k·duc
+    nb, nc = shape[b], shape[c]
+    ca, cb, cc = (shape[axis] - 1) / 2.0, (nb - 1) / 2.0, (nc - 1) / 2.0
     step = voxel[axis] / da
     t0 = (-ca * voxel[axis] - p1[axis]) / da
     ub0 = (p1[b] + t0 * (p2[b] - p1[b])) / voxel[b] + cb
     uc0 = (p1[c] + t0 * (p2[c] - p1[c])) / voxel[c] + cc
     dub = step * (p2[b] - p1[b]) / voxel[b]
     duc = step * (p2[c] - p1[c]) / voxel[c]
+    return lo, hi, sa, sb, sc, nb, nc, ub0, uc0, dub, duc, weight
+
+
+@njit(cache=True, fastmath=True)
+def _trace_forward(image, p1, p2, shape, voxel):
+    """Line integral of the flat C-order ``image`` along one LOR (module docstring)."""
+    lo, hi, sa, sb, sc, nb, nc, ub0, uc0, dub, duc, weight = _walk(p1, p2, shape, voxel)
     total = 0.0
     for k in range(lo, hi + 1):
         ub = ub0 + k * dub
@@ -122,16 +130,7 @@ def _trace_forward(image, p1, p2, shape, voxel):
 @njit(cache=True, fastmath=True)
 def _trace_back(image, p1, p2, shape, voxel, value):
     """Add ``value`` along one LOR into the flat ``image`` (the adjoint of the forward)."""
-    axis, b, c, da, weight, lo, hi = _setup(p1, p2, shape, voxel)
-    sa, sb, sc = _strides(shape, axis, b, c)
-    na, nb, nc = shape[axis], shape[b], shape[c]
-    ca, cb, cc = (na - 1) / 2.0, (nb - 1) / 2.0, (nc - 1) / 2.0
-    step = voxel[axis] / da
-    t0 = (-ca * voxel[axis] - p1[axis]) / da
-    ub0 = (p1[b] + t0 * (p2[b] - p1[b])) / voxel[b] + cb
-    uc0 = (p1[c] + t0 * (p2[c] - p1[c])) / voxel[c] + cc
-    dub = step * (p2[b] - p1[b]) / voxel[b]
-    duc = step * (p2[c] - p1[c]) / voxel[c]
+    lo, hi, sa, sb, sc, nb, nc, ub0, uc0, dub, duc, weight = _walk(p1, p2, shape, voxel)
     v = value * weight
     for k in range(lo, hi + 1):
         ub = ub0 + k * dub

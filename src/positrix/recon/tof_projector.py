@@ -25,51 +25,57 @@ from numpy.typing import ArrayLike, NDArray
 from positrix.errors import PositrixError
 from positrix.physics.tof import position_fwhm_mm, tof_bin_edges_mm
 from positrix.recon.operators import LinearOperator
+from positrix.recon.projectors import _setup, _strides
 
 __all__ = ["TOFLORProjector"]
 
 
+@njit(cache=True, fastmath=True, inline="always")
+def _bin_shares(x, edges, first, count, inv_s, reach, shares):
+    """Fill ``shares[m]`` with the share of a sample at ``x`` (mm) falling in TOF bin
+    ``first + m`` — half the difference of ``erf`` at its edges — and 0 for bins beyond
+    ``reach`` (mm) of it; returns whether any bin is within reach."""
+    previous = 2.0  # erf at this bin's left edge; 2: not computed yet
+    near = False
+    for m in range(count):
+        left = edges[first + m]
+        right = edges[first + m + 1]
+        if right < x - reach or left > x + reach:
+            previous = 2.0
+            shares[m] = 0.0
+            continue
+        if previous > 1.5:
+            previous = math.erf((left - x) * inv_s)
+        current = math.erf((right - x) * inv_s)
+        shares[m] = 0.5 * (current - previous)
+        previous = current
+        near = True
+    return near
+
+
 @njit(cache=True, fastmath=True)
-def _trace_tof(image, p1, p2, shape, voxel, edges, first, count, row, scatter, inv_s, reach):
+def _trace_tof(image, p1, p2, shape, voxel, edges, first, count, row, scatter, inv_s, reach,
+               shares):  # fmt: skip
     """Forward (``scatter`` False: adds into ``row``) or back-project ``row`` along one LOR
-    for TOF bins ``first … first + count − 1`` (their edges in ``edges``, mm)."""
-    d0, d1, d2 = p2[0] - p1[0], p2[1] - p1[1], p2[2] - p1[2]
-    a0, a1, a2 = abs(d0), abs(d1), abs(d2)
-    axis = 0 if (a0 >= a1 and a0 >= a2) else (1 if a1 >= a2 else 2)
-    length = math.sqrt(d0 * d0 + d1 * d1 + d2 * d2)
-    b = (axis + 1) % 3
-    c = (axis + 2) % 3
-    da, db, dc = p2[axis] - p1[axis], p2[b] - p1[b], p2[c] - p1[c]
-    weight = voxel[axis] * length / abs(da)
-    na, nb, nc = shape[axis], shape[b], shape[c]
-    ca, cb, cc = (na - 1) / 2.0, (nb - 1) / 2.0, (nc - 1) / 2.0
-    ia0 = p1[axis] / voxel[axis] + ca
-    ia1 = p2[axis] / voxel[axis] + ca
-    lo = max(math.ceil(min(ia0, ia1)), 0)
-    hi = min(math.floor(max(ia0, ia1)), na - 1)
-    stride_0, stride_1 = shape[1] * shape[2], shape[2]
-    sa = stride_0 if axis == 0 else (stride_1 if axis == 1 else 1)
-    sb = stride_0 if b == 0 else (stride_1 if b == 1 else 1)
-    sc = stride_0 if c == 0 else (stride_1 if c == 1 else 1)
+    for TOF bins ``first … first + count − 1`` (their edges in ``edges``, mm); ``shares`` is
+    a work buffer of ``count``."""
+    axis, b, c, da, weight, lo, hi = _setup(p1, p2, shape, voxel)
+    sa, sb, sc = _strides(shape, axis, b, c)
+    length = weight * abs(da) / voxel[axis]
+    db, dc = p2[b] - p1[b], p2[c] - p1[c]
+    nb, nc = shape[b], shape[c]
+    ca, cb, cc = (shape[axis] - 1) / 2.0, (nb - 1) / 2.0, (nc - 1) / 2.0
     for k in range(lo, hi + 1):
         t = ((k - ca) * voxel[axis] - p1[axis]) / da
         x = (t - 0.5) * length
         # this sample's share of each bin within reach of it
-        shares = 0.0
+        spread = 0.0
         if scatter:
-            previous = 2.0  # erf at this bin's left edge; 2: not computed yet
+            if not _bin_shares(x, edges, first, count, inv_s, reach, shares):
+                continue
             for m in range(count):
-                left = edges[first + m]
-                right = edges[first + m + 1]
-                if right < x - reach or left > x + reach:
-                    previous = 2.0
-                    continue
-                if previous > 1.5:
-                    previous = math.erf((left - x) * inv_s)
-                current = math.erf((right - x) * inv_s)
-                shares += 0.5 * (current - previous) * row[m]
-                previous = current
-            if shares == 0.0:
+                spread += shares[m] * row[m]
+            if spread == 0.0:
                 continue
         ub = (p1[b] + t * db) / voxel[b] + cb
         uc = (p1[c] + t * dc) / voxel[c] + cc
@@ -91,22 +97,13 @@ def _trace_tof(image, p1, p2, shape, voxel, edges, first, count, row, scatter, i
                 w = wb * (fc if step_c == 1 else 1.0 - fc) * weight
                 at = base + ib * sb + ic * sc
                 if scatter:
-                    image[at] += shares * w
+                    image[at] += spread * w
                 else:
                     total += image[at] * w
         if not scatter and total != 0.0:
-            previous = 2.0
+            _bin_shares(x, edges, first, count, inv_s, reach, shares)
             for m in range(count):
-                left = edges[first + m]
-                right = edges[first + m + 1]
-                if right < x - reach or left > x + reach:
-                    previous = 2.0
-                    continue
-                if previous > 1.5:
-                    previous = math.erf((left - x) * inv_s)
-                current = math.erf((right - x) * inv_s)
-                row[m] += total * 0.5 * (current - previous)
-                previous = current
+                row[m] += total * shares[m]
 
 
 @njit(parallel=True, cache=True)
@@ -117,9 +114,10 @@ def _forward(image, starts, ends, voxel, edges, bins, n_out, inv_s, reach):
     out = np.zeros((n, n_out), dtype=np.float32)
     for r in prange(n):
         row = np.zeros(n_out)
+        shares = np.empty(n_out)
         first = 0 if bins[r] < 0 else bins[r]
         _trace_tof(flat, starts[r], ends[r], shape, voxel, edges, first, n_out, row, False,
-                   inv_s, reach)  # fmt: skip
+                   inv_s, reach, shares)  # fmt: skip
         for m in range(n_out):
             out[r, m] = row[m]
     return out
@@ -135,6 +133,7 @@ def _back(values, starts, ends, shape, voxel, edges, bins, inv_s, reach):
     chunk = (n + n_threads - 1) // n_threads
     for thread in prange(n_threads):
         row = np.zeros(n_out)
+        shares = np.empty(n_out)
         for r in range(thread * chunk, min(n, (thread + 1) * chunk)):
             any_value = False
             for m in range(n_out):
@@ -143,7 +142,7 @@ def _back(values, starts, ends, shape, voxel, edges, bins, inv_s, reach):
             if any_value:
                 first = 0 if bins[r] < 0 else bins[r]
                 _trace_tof(partial[thread], starts[r], ends[r], shape, voxel, edges, first,
-                           n_out, row, True, inv_s, reach)  # fmt: skip
+                           n_out, row, True, inv_s, reach, shares)  # fmt: skip
     return partial.sum(axis=0).astype(np.float32).reshape((shape[0], shape[1], shape[2]))
 
 

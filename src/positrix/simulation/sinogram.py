@@ -26,7 +26,7 @@ from positrix.recon.corrections.scatter import interpolate_scatter
 from positrix.recon.scatter_sss import single_scatter
 from positrix.recon.sinogram_projector import SinogramProjector
 
-__all__ = ["SimulatedSinograms", "simulate_sinograms"]
+__all__ = ["SimulatedSinograms", "simulate_sinograms", "trues_scale"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,17 @@ class SimulatedSinograms:
     trues: NDArray[np.float32]
     scatter: NDArray[np.float32]
     randoms: NDArray[np.float32]
+
+
+def trues_scale(
+    nuclide: str, *, calibration: float, duration_s: float, frame_start_s: float = 0.0
+) -> float:
+    """Expected true counts of a frame per unit of (efficiency × attenuation × line
+    integral of the time-0 activity, Bq/mL·mm): calibration × duration × positron fraction
+    × the mean decay factor over the frame."""
+    info = get_nuclide(nuclide)
+    decay = 1.0 / float(frame_decay_correction(info, frame_start_s, duration_s))
+    return float(calibration) * float(duration_s) * info.beta_plus_fraction * decay
 
 
 def simulate_sinograms(
@@ -64,9 +75,9 @@ def simulate_sinograms(
     if efficiencies is not None:
         eff = eff * np.asarray(efficiencies, dtype=np.float64)
     bins = crystal_pair_sinogram(layout, eff)
-    info = get_nuclide(nuclide)
-    decay = 1.0 / float(frame_decay_correction(info, frame_start_s, duration_s))
-    scale = calibration * duration_s * info.beta_plus_fraction * decay
+    scale = trues_scale(
+        nuclide, calibration=calibration, duration_s=duration_s, frame_start_s=frame_start_s
+    )
     projector = SinogramProjector(layout, activity.shape, voxel_size_mm)
     attenuation = np.exp(-projector.apply(mu))
     trues = (scale * bins * attenuation * projector.apply(activity)).astype(np.float32)

@@ -15,12 +15,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from positrix.geometry.sinogram import SinogramLayout
-from positrix.physics.decay import frame_decay_correction
-from positrix.physics.nuclides import get_nuclide
 from positrix.recon.calibration import nominal_calibration
 from positrix.recon.corrections.crystal_pairs import crystal_pair_sinogram
 from positrix.recon.sinogram_projector import SinogramProjector
 from positrix.recon.tof_sinogram import TOFSinogramProjector
+from positrix.simulation.sinogram import trues_scale
 
 __all__ = ["TOFSinograms", "simulate_tof_sinograms"]
 
@@ -50,10 +49,8 @@ def simulate_tof_sinograms(
     """One TOF frame (module docstring); ``activity_bq_ml`` at time 0 on a grid centred on
     the scanner."""
     activity = np.asarray(activity_bq_ml, dtype=np.float32)
-    info = get_nuclide(nuclide)
     k = nominal_calibration(layout.scanner) if calibration is None else float(calibration)
-    decay = 1.0 / float(frame_decay_correction(info, frame_start_s, duration_s))
-    scale = k * duration_s * info.beta_plus_fraction * decay
+    scale = trues_scale(nuclide, calibration=k, duration_s=duration_s, frame_start_s=frame_start_s)
     scanner = layout.scanner
     pairs = crystal_pair_sinogram(layout, scanner.detector_mask())
     attenuation = np.exp(
