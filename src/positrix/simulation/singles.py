@@ -93,6 +93,7 @@ def crystal_singles(
     normal = np.tile(np.stack([np.cos(angles), np.sin(angles)], axis=-1), (scanner.n_rings, 1))
     area = float(scanner.crystal_size_mm[0] * scanner.crystal_size_mm[1])
     photons = 2.0 * get_nuclide(nuclide).beta_plus_fraction * activity
+    acceptance = scattered_photon_acceptance(scanner.energy_window_kev, scanner.energy_resolution)
     total = np.zeros(crystals.shape[0])
     for chunk in np.array_split(np.arange(points.shape[0]), max(1, points.shape[0] // 16)):
         ray = crystals[None, :, :] - points[chunk, None, :]
@@ -105,9 +106,6 @@ def crystal_singles(
             paths = _cylinder_paths(points[chunk], ray / r[..., None], radius_mm, z_range_mm)
             direct = np.exp(-mu_per_mm * paths)
             mean = np.sum(direct * geometry, axis=1) / np.sum(geometry, axis=1)
-            acceptance = scattered_photon_acceptance(
-                scanner.energy_window_kev, scanner.energy_resolution
-            )
             weight = direct + ((1.0 - mean) * acceptance)[:, None]
         total += np.sum(photons[chunk, None] * geometry * weight, axis=0)
     rates = (total * scanner.detection_efficiency).reshape(scanner.n_rings, n)
